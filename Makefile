@@ -1,0 +1,71 @@
+# Jobcenter-FAQ-Assistent: every target sets itself up (venv, spaCy pipeline, model).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Rasa 3.6 needs Python 3.10; pyenv shims may exist without a 3.10 selected, so test each candidate.
+PYTHON ?= $(shell for p in python3.10 /root/.pyenv/versions/3.10*/bin/python3.10 /usr/bin/python3.10 /usr/local/bin/python3.10; do \
+	$$p -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { echo $$p; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+SPACY_MODEL := build/spacy_de
+MODEL := models/current.tar.gz
+DATA := $(shell find data -name '*.yml') config.yml domain.yml
+
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help setup pipeline train run shell lint validate test test-unit test-core test-e2e bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: requirements.txt constraints.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.10 not found (Rasa 3.6 needs it)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt -c constraints.txt
+	touch $@
+
+setup: $(BIN)/.installed ## create .venv with the pinned dependencies
+
+$(SPACY_MODEL)/meta.json: $(BIN)/.installed nlp/build_pipeline.py actions/data/jobcenter_2026.csv actions/data/zugelassene_kommunale_traeger.csv actions/jobcenters.py
+	$(BIN)/python -m nlp.build_pipeline --out $(SPACY_MODEL)
+
+pipeline: $(SPACY_MODEL)/meta.json ## build the German spaCy pipeline
+
+# Rasa fingerprints the spaCy pipeline by its path only, so force a retrain whenever make sees a change.
+$(MODEL): $(SPACY_MODEL)/meta.json $(DATA)
+	$(BIN)/rasa train --force --fixed-model-name current --out models --quiet
+
+train: $(MODEL) ## train the Rasa model if data, config or pipeline changed
+
+run: $(MODEL) ## start action server (5055), Rasa (5005) and the demo page (8080)
+	$(BIN)/honcho start
+
+shell: $(MODEL) ## talk to the bot in the terminal (starts the action server too)
+	$(BIN)/rasa run actions --port 5055 >/dev/null 2>&1 & trap "kill $$!" EXIT; $(BIN)/rasa shell --model $(MODEL)
+
+lint: $(BIN)/.installed ## ruff (lint and format check) and mypy
+	$(BIN)/ruff check actions nlp tests bench
+	$(BIN)/ruff format --check actions nlp tests bench
+	$(BIN)/mypy actions nlp bench
+
+validate: $(BIN)/.installed ## rasa data validate, warnings count as failures
+	$(BIN)/python -m tests.validate_data
+
+test-unit: $(SPACY_MODEL)/meta.json ## pytest without servers
+	$(BIN)/pytest -m "not e2e" tests
+
+test-core: $(MODEL) ## rasa test core on the German test stories
+	$(BIN)/rasa test core --stories tests/stories --fail-on-prediction-errors --out results --model $(MODEL)
+
+test-e2e: $(MODEL) ## end-to-end tests against the running servers
+	$(BIN)/pytest -m e2e tests
+
+test: lint validate test-unit $(MODEL) test-core test-e2e ## set up, train if needed and run every test
+
+bench: $(MODEL) ## benchmarks: latency, throughput, start-up, accuracy vs. TF-IDF baseline
+	$(BIN)/python -m bench.run
+
+clean: ## remove build output and models (keeps .venv)
+	rm -rf build models results bench/results tests/artifacts
