@@ -53,8 +53,8 @@ lint: $(BIN)/.installed ## ruff (lint and format check) and mypy
 validate: $(BIN)/.installed ## rasa data validate, warnings count as failures
 	$(BIN)/python -m tests.validate_data
 
-test-unit: $(SPACY_MODEL)/meta.json ## pytest without servers
-	$(BIN)/pytest -m "not e2e" tests
+test-unit: $(SPACY_MODEL)/meta.json ## fast pytest: actions, facts, data (no model, no servers)
+	$(BIN)/pytest -m "not e2e and not model" tests
 
 test-core: $(MODEL) ## rasa test core on the German test stories
 	$(BIN)/rasa test core --stories tests/stories --fail-on-prediction-errors --out results --model $(MODEL)
@@ -62,7 +62,9 @@ test-core: $(MODEL) ## rasa test core on the German test stories
 test-e2e: $(MODEL) ## end-to-end tests against the running servers
 	$(BIN)/pytest -m e2e tests
 
-test: lint validate test-unit $(MODEL) test-core test-e2e ## set up, train if needed and run every test
+test: lint validate $(MODEL) ## set up, train if needed and run every test
+	$(BIN)/pytest tests
+	$(MAKE) --no-print-directory test-core
 
 bench: $(MODEL) ## benchmarks: latency, throughput, start-up, accuracy vs. TF-IDF baseline
 	$(BIN)/python -m bench.run

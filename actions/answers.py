@@ -94,8 +94,8 @@ class Knowledge:
 
 
 def load_knowledge(data_dir: Path = DATA_DIR) -> Knowledge:
-    directory = load_default_directory() if data_dir == DATA_DIR else JobcenterDirectory.load(
-        data_dir / "jobcenter_2026.csv"
+    directory = (
+        load_default_directory() if data_dir == DATA_DIR else JobcenterDirectory.load(data_dir / "jobcenter_2026.csv")
     )
     facts = Facts.load(data_dir / "facts.yml", directory)
     suggestions = Suggestions.load(data_dir / "suggestions.yml")

@@ -1,0 +1,81 @@
+"""NLU accuracy on held-out German questions (tests/data/nlu_holdout.yml), with the trained model.
+
+The score counts the full answer key for FAQ questions (faq/<key>), so a right intent with a
+wrong answer is an error. Fails below 95 %.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from actions.faq import KNOWLEDGE
+from tests.conftest import MODEL
+
+pytestmark = pytest.mark.model
+HOLDOUT = Path(__file__).parent / "data" / "nlu_holdout.yml"
+THRESHOLD = 0.95
+
+
+def holdout_examples() -> list[tuple[str, str]]:
+    data = yaml.safe_load(HOLDOUT.read_text(encoding="utf-8"))
+    return [
+        (re.sub(r"^- ", "", line.strip()), block["intent"])
+        for block in data["nlu"]
+        for line in block["examples"].splitlines()
+        if line.strip()
+    ]
+
+
+def predicted_label(parse: dict[str, Any]) -> str:
+    intent = parse["intent"]["name"]
+    if intent == "faq":
+        return str(parse["response_selector"]["faq"]["response"]["intent_response_key"])
+    return str(intent)
+
+
+@pytest.fixture(scope="module")
+def parse() -> Iterator[Any]:
+    if not MODEL.is_file():
+        pytest.fail(f"{MODEL} missing: run `make train`")
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(MODEL))
+    loop = asyncio.new_event_loop()
+    yield lambda text: loop.run_until_complete(agent.parse_message(text))
+    loop.close()
+
+
+def test_training_and_holdout_do_not_overlap() -> None:
+    root = HOLDOUT.parent.parent.parent
+    training = set()
+    for path in (root / "data" / "nlu").glob("*.yml"):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+            training |= {line.strip()[2:].lower() for line in block["examples"].splitlines() if line.strip()}
+    overlap = [q for q, _ in holdout_examples() if q.lower() in training]
+    assert not overlap
+    assert len(holdout_examples()) >= 150
+
+
+def test_holdout_accuracy(parse: Any) -> None:
+    examples = holdout_examples()
+    errors = []
+    for text, expected in examples:
+        got = predicted_label(parse(text))
+        if got != expected:
+            errors.append(f"{text!r}: expected {expected}, got {got}")
+    accuracy = 1 - len(errors) / len(examples)
+    print(f"\nNLU held-out accuracy: {accuracy:.1%} ({len(examples) - len(errors)}/{len(examples)})")
+    print("\n".join(errors))
+    assert accuracy >= THRESHOLD, "\n".join(errors)
+
+
+@pytest.mark.parametrize(("key", "question"), sorted(KNOWLEDGE.suggestions.questions.items()))
+def test_every_suggested_question_gets_its_answer(parse: Any, key: str, question: str) -> None:
+    assert predicted_label(parse(question)) == f"faq/{key}"
