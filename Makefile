@@ -9,13 +9,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 SPACY_MODEL := build/spacy_de
 MODEL := models/current.tar.gz
+VENDOR_JS := web/public/static/vendor/socket.io.min.js
 DATA := $(shell find data -name '*.yml') config.yml domain.yml
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup pipeline train run shell lint validate test test-unit test-core test-e2e bench clean
+.PHONY: help setup pipeline widget browser train run shell lint validate test test-unit test-core test-e2e bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,10 +29,17 @@ $(BIN)/.installed: requirements.txt constraints.txt
 
 setup: $(BIN)/.installed ## create .venv with the pinned dependencies
 
-$(SPACY_MODEL)/meta.json: $(BIN)/.installed nlp/build_pipeline.py actions/data/jobcenter_2026.csv actions/data/zugelassene_kommunale_traeger.csv actions/jobcenters.py
+$(SPACY_MODEL)/meta.json: $(BIN)/.installed nlp/build_pipeline.py actions/data/jobcenter_2026.csv actions/data/zugelassene_kommunale_traeger.csv actions/jobcenters.py actions/data/jobcenter_names.yml
 	$(BIN)/python -m nlp.build_pipeline --out $(SPACY_MODEL)
 
 pipeline: $(SPACY_MODEL)/meta.json ## build the German spaCy pipeline
+
+# The widget's transport, socket.io-client, pinned in web/package-lock.json, copied into the served assets.
+$(VENDOR_JS): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	mkdir -p $(dir $@) && cp web/node_modules/socket.io-client/dist/socket.io.min.js $@
+
+widget: $(VENDOR_JS) ## vendor the widget's socket.io-client
 
 # Rasa fingerprints the spaCy pipeline by its path only, so force a retrain whenever make sees a change.
 $(MODEL): $(SPACY_MODEL)/meta.json $(DATA)
@@ -39,11 +47,15 @@ $(MODEL): $(SPACY_MODEL)/meta.json $(DATA)
 
 train: $(MODEL) ## train the Rasa model if data, config or pipeline changed
 
-run: $(MODEL) ## start action server (5055), Rasa (5005) and the demo page (8080)
+run: $(MODEL) $(VENDOR_JS) ## start action server (5055), Rasa (5005) and the demo page (8080)
 	$(BIN)/honcho start
 
 shell: $(MODEL) ## talk to the bot in the terminal (starts the action server too)
 	$(BIN)/rasa run actions --port 5055 >/dev/null 2>&1 & trap "kill $$!" EXIT; $(BIN)/rasa shell --model $(MODEL)
+
+# Browser tests drive Debian's chromium (never a downloaded browser build).
+browser: ## install Debian's chromium for the browser tests when missing
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 lint: $(BIN)/.installed ## ruff (lint and format check) and mypy
 	$(BIN)/ruff check actions nlp tests bench
@@ -62,7 +74,7 @@ test-core: $(MODEL) ## rasa test core on the German test stories
 test-e2e: $(MODEL) ## end-to-end tests against the running servers
 	$(BIN)/pytest -m e2e tests
 
-test: lint validate $(MODEL) ## set up, train if needed and run every test
+test: lint validate $(MODEL) $(VENDOR_JS) browser ## set up, train if needed and run every test
 	$(BIN)/pytest tests
 	$(MAKE) --no-print-directory test-core
 

@@ -8,16 +8,19 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import load_knowledge
-
-KNOWLEDGE = load_knowledge()
-PLACEHOLDERS = KNOWLEDGE.facts.placeholders()
+from actions.knowledge import DIRECTORY, KNOWLEDGE, PLACEHOLDERS
+from actions.lookup import answer_jobcenter, answer_land
 
 # The ResponseSelector has no threshold of its own (RasaHQ/rasa#9751): below this confidence
 # for the chosen answer the citizen gets suggestions instead of a possibly wrong answer.
 ANSWER_THRESHOLD = 0.5
 # Intents whose ranking says nothing about which FAQ the citizen meant.
 NON_TOPIC_INTENTS = {"nlu_fallback", "out_of_scope", "personal_case", "follow_up"}
+# "Wie viele kommunale Jobcenter gibt es in Hessen?" is a question about one Land.
+PER_LAND_KEYS = {"count_municipal_jobcenters", "municipal_share"}
+# "Seit wann ist der Landkreis Görlitz kommunal?" is a question about that Jobcenter.
+PER_JOBCENTER_KEYS = {"erzgebirgskreis_since", "what_is_municipal_jobcenter", "what_is_joint_facility"}
+HOME = "Erzgebirgskreis"
 
 
 def utter_answer(dispatcher: CollectingDispatcher, key: str) -> list[dict[str, Any]]:
@@ -37,6 +40,16 @@ def ranked_answer_keys(latest_message: dict[str, Any]) -> list[str]:
     return [k for k in keys if k in KNOWLEDGE.suggestions.questions]
 
 
+def names_other_jobcenter(latest_message: dict[str, Any]) -> bool:
+    """True if the message names a Jobcenter (spaCy entity) other than the Erzgebirgskreis."""
+    for entity in latest_message.get("entities") or []:
+        if entity.get("entity") == "jobcenter":
+            found = DIRECTORY.find(str(entity.get("value", ""))).jobcenters
+            if found and any(j.name != HOME for j in found):
+                return True
+    return False
+
+
 def suggest(dispatcher: CollectingDispatcher, keys: list[str], response: str) -> None:
     keys = keys or KNOWLEDGE.suggestions.default
     dispatcher.utter_message(response=response, buttons=KNOWLEDGE.suggestions.buttons(keys))
@@ -52,24 +65,15 @@ class ActionAnswerFaq(Action):
         selector = (tracker.latest_message.get("response_selector") or {}).get("faq") or {}
         response = selector.get("response") or {}
         key = str(response.get("intent_response_key") or "").partition("/")[2]
+        text = tracker.latest_message.get("text") or ""
+        land = DIRECTORY.find_land(text) if key in PER_LAND_KEYS else None
+        if land:
+            return answer_land(dispatcher, land)
+        if key in PER_JOBCENTER_KEYS and names_other_jobcenter(tracker.latest_message):
+            return answer_jobcenter(dispatcher, text)
         if key in KNOWLEDGE.suggestions.questions and response.get("confidence", 0.0) >= ANSWER_THRESHOLD:
             return utter_answer(dispatcher, key)
         suggest(dispatcher, ranked_answer_keys(tracker.latest_message), "utter_suggest")
-        return []
-
-
-class ActionFollowUp(Action):
-    def name(self) -> str:
-        return "action_follow_up"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        topic = tracker.get_slot("topic")
-        key = KNOWLEDGE.follow_ups.resolve(topic, tracker.latest_message.get("text") or "")
-        if key:
-            return utter_answer(dispatcher, key)
-        suggest(dispatcher, [], "utter_follow_up_unclear")
         return []
 
 

@@ -27,7 +27,7 @@ def build() -> Language:
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
     nlp.initialize()  # loads the lemma tables; also clears the ruler (W036), so patterns come after
-    ruler.add_patterns(load_default_directory().entity_patterns(nlp))  # type: ignore[attr-defined]
+    ruler.add_patterns(load_default_directory().entity_patterns())  # type: ignore[attr-defined]
     nlp.meta["name"] = PIPELINE_NAME
     nlp.meta["version"] = PIPELINE_VERSION
     nlp.meta["description"] = "Blank German pipeline with lookup lemmas and Jobcenter name rules"

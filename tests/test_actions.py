@@ -10,13 +10,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.faq import (
-    ANSWER_THRESHOLD,
-    KNOWLEDGE,
-    ActionAnswerFaq,
-    ActionFollowUp,
-    ActionSuggestQuestions,
-)
+from actions.faq import ANSWER_THRESHOLD, KNOWLEDGE, ActionAnswerFaq, ActionSuggestQuestions
+from actions.follow_up import ActionFollowUp
 from tests.conftest import parse_data
 
 TrackerFactory = Callable[..., Tracker]

@@ -95,3 +95,31 @@ def test_unclear_message_gets_suggestions_as_buttons(servers: Servers) -> None:
 def test_conversation_is_stored_in_sqlite(servers: Servers) -> None:
     servers.say("Hallo", sender="stored")
     assert Path(servers.workdir / "tracker.db").stat().st_size > 0
+
+
+# ---- "Ist mein Jobcenter kommunal?" over REST (issue 3) ---------------------------------------
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Ist der Landkreis Görlitz ein kommunales Jobcenter?", ["Ja.", "Landkreis Görlitz", "Sachsen", "2026"]),
+        ("Ist das Jobcenter Dresden kommunal?", ["Nein.", "Stadt Dresden", "gemeinsame Einrichtung"]),
+        ("Ist das Jobcenter Hanau kommunal?", ["Nein.", "Main-Kinzig-Kreis"]),
+        ("Ist das Jobcenter Berlin kommunal?", ["12 Jobcenter"]),
+        ("Ist das Jobcenter Annaberg-Buchholz kommunal?", ["kein Jobcenter gefunden"]),
+        ("Welche kommunalen Jobcenter gibt es in Sachsen?", ["5 kommunale Jobcenter", "Erzgebirgskreis"]),
+        ("Wie viele kommunale Jobcenter gibt es in Hessen?", ["16 kommunale Jobcenter"]),
+    ],
+)
+def test_lookup_over_rest(servers: Servers, question: str, expected: list[str]) -> None:
+    answer = text_of(servers.say(question, sender=f"lookup-{abs(hash(question))}"))
+    for fragment in expected:
+        assert fragment in answer, f"{question!r} -> {answer!r}"
+
+
+def test_lookup_ask_back_and_follow_up(servers: Servers) -> None:
+    replies = servers.say("Ist das Jobcenter Leipzig kommunal?", sender="ask-back")
+    buttons = [b for r in replies for b in r.get("buttons", [])]
+    assert {b["title"] for b in buttons} == {"Landkreis Leipzig", "Stadt Leipzig"}
+    stadt = next(b for b in buttons if b["title"] == "Stadt Leipzig")
+    assert "Nein." in text_of(servers.say(stadt["payload"], sender="ask-back"))
+    assert "Landkreis Bautzen" in text_of(servers.say("Und Bautzen?", sender="ask-back"))

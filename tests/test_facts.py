@@ -11,6 +11,7 @@ import yaml
 from actions.answers import load_knowledge
 from actions.facts import Facts
 from actions.jobcenters import JobcenterDirectory
+from actions.lookup import RESPONSE_FIELDS
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = load_knowledge()
@@ -25,6 +26,8 @@ def response_texts() -> list[tuple[str, str]]:
 @pytest.mark.parametrize(("name", "text"), response_texts())
 def test_every_placeholder_has_data(name: str, text: str) -> None:
     available = set(PLACEHOLDERS) | set(DOMAIN["slots"])
+    if name.startswith(("utter_lookup_", "utter_land_")):
+        available |= RESPONSE_FIELDS
     missing = set(re.findall(r"\{(\w+)\}", text)) - available
     assert not missing, f"{name} uses {missing}"
 

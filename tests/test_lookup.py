@@ -1,0 +1,227 @@
+"""'Ist mein Jobcenter kommunal?': data checks, name variants, ask-back, Länder, follow-ups."""
+
+from __future__ import annotations
+
+import csv
+from typing import Any, Callable
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.follow_up import ActionFollowUp
+from actions.jobcenters import DATA_DIR, normalise
+from actions.knowledge import DIRECTORY
+from actions.lookup import TOPIC, ActionLookupJobcenter
+from tests.conftest import parse_data
+
+TrackerFactory = Callable[..., Tracker]
+
+
+async def ask(make_tracker: TrackerFactory, text: str, intent: str = "ask_jobcenter_form", **slots: Any) -> dict:
+    dispatcher = CollectingDispatcher()
+    await ActionLookupJobcenter().run(dispatcher, make_tracker(parse_data(text, intent), slots=slots), {})
+    [message] = dispatcher.messages
+    return message
+
+
+# ---- the data ----------------------------------------------------------------------------
+def test_counts_of_the_2026_list() -> None:
+    assert len(DIRECTORY.jobcenters) == 404
+    assert sum(j.form == "gE" for j in DIRECTORY.jobcenters) == 300
+    assert sum(j.form == "zkT" for j in DIRECTORY.jobcenters) == 104
+
+
+def test_every_zkt_matches_exactly_one_admission_row() -> None:
+    with (DATA_DIR / "zugelassene_kommunale_traeger.csv").open(encoding="utf-8") as fh:
+        admissions = [row["name"] for row in csv.DictReader(fh)]
+    matched = [j.admission_name for j in DIRECTORY.jobcenters if j.municipal]
+    assert sorted(matched) == sorted(admissions)
+    assert all(j.admission_name == "" for j in DIRECTORY.jobcenters if not j.municipal)
+
+
+def test_every_name_is_in_the_entity_patterns() -> None:
+    patterns = {normalise(p["pattern"]) for p in DIRECTORY.entity_patterns() if p["label"] == "jobcenter"}
+    for jc in DIRECTORY.jobcenters:
+        assert normalise(jc.display) in patterns, jc.name
+
+
+def generated_questions() -> list[tuple[str, str]]:
+    return [(f"Ist das Jobcenter {j.display} kommunal?", j.traeger_nr) for j in DIRECTORY.jobcenters]
+
+
+@pytest.mark.parametrize(("question", "traeger_nr"), generated_questions())
+def test_a_question_for_each_of_the_404_names_finds_it(question: str, traeger_nr: str) -> None:
+    found = DIRECTORY.find(question).jobcenters
+    assert [j.traeger_nr for j in found] == [traeger_nr]
+
+
+# ---- answers -----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("question", "response", "name"),
+    [
+        ("Ist der Landkreis Görlitz ein kommunales Jobcenter?", "utter_lookup_municipal", "Landkreis Görlitz"),
+        ("Ist der Kreis Görlitz kommunal?", "utter_lookup_municipal", "Landkreis Görlitz"),
+        ("ist lk görlitz kommunal", "utter_lookup_municipal", "Landkreis Görlitz"),
+        ("Ist Görlitz eine Optionskommune?", "utter_lookup_municipal", "Landkreis Görlitz"),
+        ("ist goerlitz kommunal", "utter_lookup_municipal", "Landkreis Görlitz"),
+        ("Ist Görliz kommunal?", "utter_lookup_municipal", "Landkreis Görlitz"),
+        ("Ist das Jobcenter Dresden kommunal?", "utter_lookup_joint", "Stadt Dresden"),
+        ("ist dresdn kommunal", "utter_lookup_joint", "Stadt Dresden"),
+        ("Ist die Stadt Leipzig kommunal?", "utter_lookup_joint", "Stadt Leipzig"),
+        ("Ist Leipzig Stadt kommunal?", "utter_lookup_joint", "Stadt Leipzig"),
+        ("Ist der Landkreis Leipzig kommunal?", "utter_lookup_municipal", "Landkreis Leipzig"),
+        ("Ist das Jobcenter Region Hannover kommunal?", "utter_lookup_joint", "Region Hannover"),
+        ("Ist Hannover kommunal?", "utter_lookup_joint", "Region Hannover"),
+        ("Ist das Jobcenter Berlin-Neukölln kommunal?", "utter_lookup_joint", "Berlin-Neukölln"),
+        ("Ist Berlin Neukölln kommunal?", "utter_lookup_joint", "Berlin-Neukölln"),
+        ("Ist das Jobcenter Berlin-Mitte kommunal?", "utter_lookup_joint", "Berlin-Mitte"),
+        ("Ist Mülheim an der Ruhr kommunal?", "utter_lookup_municipal", "Stadt Mülheim a. d. Ruhr"),
+        ("Ist Mülheim a. d. Ruhr kommunal?", "utter_lookup_municipal", "Stadt Mülheim a. d. Ruhr"),
+        ("ist muelheim an der ruhr kommunal", "utter_lookup_municipal", "Stadt Mülheim a. d. Ruhr"),
+        ("Ist der Erzgebirgskreis kommunal?", "utter_lookup_municipal_since", "Erzgebirgskreis"),
+        ("Ist der Landkreis München kommunal?", "utter_lookup_municipal_since", "Landkreis München"),
+        ("Ist die Landeshauptstadt München kommunal?", "utter_lookup_joint", "Landeshauptstadt München"),
+        ("Ist die Stadt Jena kommunal?", "utter_lookup_municipal", "Stadt Jena"),
+        ("Ist Jena kommunal?", "utter_lookup_municipal", "Stadt Jena"),
+        ("Ist der Kreis Offenbach kommunal?", "utter_lookup_municipal_since", "Kreis Offenbach"),
+        ("Ist Offenbach am Main kommunal?", "utter_lookup_municipal_since", "Stadt Offenbach am Main"),
+        ("Ist das Jobcenter Hanau kommunal?", "utter_lookup_joint", "Stadt Hanau"),
+        ("Ist der Main-Kinzig-Kreis kommunal?", "utter_lookup_municipal_since", "Main-Kinzig-Kreis"),
+        ("Ist Hamburg kommunal?", "utter_lookup_joint", "Freie und Hansestadt Hamburg"),
+        ("Ist St. Wendel kommunal?", "utter_lookup_municipal", "Landkreis St. Wendel"),
+        ("Ist Sankt Wendel kommunal?", "utter_lookup_municipal", "Landkreis St. Wendel"),
+        ("Ist der Landkreis Rotenburg (Wümme) kommunal?", "utter_lookup_municipal", "Landkreis Rotenburg (Wümme)"),
+        ("Ist der Kreis Leer kommunal?", "utter_lookup_municipal", "Landkreis Leer"),
+        ("Ist die Hansestadt Rostock kommunal?", "utter_lookup_joint", "Hansestadt Rostock"),
+        ("Ist der Landkreis Fürth kommunal?", "utter_lookup_joint", "Landkreis Fürth"),
+        ("Ist das Jobcenter Bautzen kommunal?", "utter_lookup_municipal", "Landkreis Bautzen"),
+        ("Ist Vorpommern-Rügen kommunal?", "utter_lookup_municipal_since", "Landkreis Vorpommern-Rügen"),
+        ("ist wuppertal optionskommune", "utter_lookup_municipal", "Stadt Wuppertal"),
+    ],
+)  # fmt: skip
+async def test_lookup_answer(make_tracker: TrackerFactory, question: str, response: str, name: str) -> None:
+    message = await ask(make_tracker, question)
+    assert message["response"] == response
+    assert message["name"] == name
+    assert "EinglMV 2026" in message["source"] or "Eingliederungsmittel" in message["source"]
+    assert message["stand"] == "1. Januar 2026"
+
+
+async def test_municipal_answer_gives_land_and_sourced_year(make_tracker: TrackerFactory) -> None:
+    message = await ask(make_tracker, "Ist der Erzgebirgskreis kommunal?")
+    assert (message["land"], message["year"]) == ("Sachsen", "2012")
+    message = await ask(make_tracker, "Ist der Landkreis Görlitz kommunal?")
+    assert message["land"] == "Sachsen" and "year" not in message  # no source gives the year: none is said
+
+
+async def test_joint_facility_names_its_partners(make_tracker: TrackerFactory) -> None:
+    assert (await ask(make_tracker, "Ist Dresden kommunal?"))["partner"] == "der Stadt"
+    assert (await ask(make_tracker, "Ist Mittelsachsen kommunal?"))["partner"] == "dem Landkreis"
+
+
+async def test_hanau_gets_its_2026_note(make_tracker: TrackerFactory) -> None:
+    assert "Main-Kinzig-Kreis" in (await ask(make_tracker, "Ist Hanau kommunal?"))["note"]
+
+
+async def test_berlin_has_twelve_joint_facilities(make_tracker: TrackerFactory) -> None:
+    message = await ask(make_tracker, "Ist das Jobcenter Berlin kommunal?")
+    assert message["response"] == "utter_lookup_berlin"
+    assert message["count"] == "12"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Leipzig", {"Landkreis Leipzig", "Stadt Leipzig"}),
+        ("Kassel", {"Landkreis Kassel", "Stadt Kassel"}),
+        ("Offenbach", {"Kreis Offenbach", "Stadt Offenbach am Main"}),
+        ("Osnabrück", {"Landkreis Osnabrück", "Stadt Osnabrück"}),
+        ("Oldenburg", {"Landkreis Oldenburg", "Stadt Oldenburg (Oldenburg)"}),
+        ("Fürth", {"Landkreis Fürth", "Stadt Fürth"}),
+        ("München", {"Landkreis München", "Landeshauptstadt München"}),
+        ("Karlsruhe", {"Landkreis Karlsruhe", "Stadt Karlsruhe"}),
+        ("Rostock", {"Landkreis Rostock", "Hansestadt Rostock"}),
+        ("Heilbronn", {"Landkreis Heilbronn", "Stadt Heilbronn"}),
+        ("Würzburg", {"Landkreis Würzburg", "Stadt Würzburg"}),
+        ("Frankfurt", {"Stadt Frankfurt (Oder)", "Stadt Frankfurt am Main"}),
+    ],
+)
+async def test_ambiguous_name_asks_back_and_the_button_completes_it(
+    make_tracker: TrackerFactory, name: str, expected: set[str]
+) -> None:
+    message = await ask(make_tracker, f"Ist {name} kommunal?")
+    assert message["response"] == "utter_lookup_ambiguous"
+    assert {b["title"] for b in message["buttons"]} == expected
+    for button in message["buttons"]:
+        answer = await ask(make_tracker, button["payload"])
+        assert answer["name"] == button["title"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Ist das Jobcenter Annaberg-Buchholz kommunal?", "Ist Bielefeld-Mitte kommunal?", "Ist mein Jobcenter kommunal?",
+     "Ist das Jobcenter Musterhausen kommunal?", "Ist Aue kommunal?"],
+)  # fmt: skip
+async def test_unknown_names_are_not_guessed(make_tracker: TrackerFactory, question: str) -> None:
+    assert (await ask(make_tracker, question))["response"] == "utter_lookup_unknown"
+
+
+@pytest.mark.parametrize(
+    ("question", "land", "count"),
+    [
+        ("Welche kommunalen Jobcenter gibt es in Sachsen?", "Sachsen", "5"),
+        ("Wie viele kommunale Jobcenter gibt es in Hessen?", "Hessen", "16"),
+        ("kommunale jobcenter in nrw", "Nordrhein-Westfalen", "18"),
+        ("Welche Optionskommunen gibt es in Baden-Wuerttemberg?", "Baden-Württemberg", "11"),
+    ],
+)
+async def test_municipal_jobcenters_per_land(
+    make_tracker: TrackerFactory, question: str, land: str, count: str
+) -> None:
+    message = await ask(make_tracker, question, intent="ask_municipal_by_land")
+    assert (message["response"], message["land"], message["count"]) == ("utter_land_municipal", land, count)
+    expected = [j.display for j in DIRECTORY.jobcenters if j.municipal and j.bundesland == land]
+    assert sorted(message["names"].split(", ")) == sorted(expected)
+
+
+async def test_saxony_lists_its_five(make_tracker: TrackerFactory) -> None:
+    message = await ask(make_tracker, "Welche kommunalen Jobcenter gibt es in Sachsen?", intent="ask_municipal_by_land")
+    for name in ("Erzgebirgskreis", "Landkreis Bautzen", "Landkreis Görlitz", "Landkreis Leipzig", "Landkreis Meißen"):
+        assert name in message["names"]
+
+
+async def test_land_without_municipal_jobcenter(make_tracker: TrackerFactory) -> None:
+    message = await ask(make_tracker, "Gibt es in Berlin kommunale Jobcenter?", intent="ask_municipal_by_land")
+    assert message["response"] == "utter_land_none"
+
+
+async def test_per_land_counts_add_up_to_104() -> None:
+    laender = {j.bundesland for j in DIRECTORY.jobcenters if j.municipal}
+    assert sum(len(DIRECTORY.municipal_in(land)) for land in laender) == 104
+
+
+@pytest.mark.parametrize(
+    ("topic", "text", "response", "name"),
+    [
+        (TOPIC, "Und Bautzen?", "utter_lookup_municipal", "Landkreis Bautzen"),
+        (TOPIC, "und die Stadt Dresden?", "utter_lookup_joint", "Stadt Dresden"),
+        ("municipal_by_land", "Und Meißen?", "utter_lookup_municipal", "Landkreis Meißen"),
+    ],
+)
+async def test_follow_up_looks_up_the_next_name(
+    make_tracker: TrackerFactory, topic: str, text: str, response: str, name: str
+) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(parse_data(text, "follow_up"), slots={"topic": topic})
+    events = await ActionFollowUp().run(dispatcher, tracker, {})
+    assert (dispatcher.messages[0]["response"], dispatcher.messages[0]["name"]) == (response, name)
+    assert events == [SlotSet("topic", TOPIC)]
+
+
+async def test_follow_up_with_a_land_after_a_count(make_tracker: TrackerFactory) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(parse_data("Und in Sachsen?", "follow_up"), slots={"topic": "count_municipal_jobcenters"})
+    await ActionFollowUp().run(dispatcher, tracker, {})
+    assert (dispatcher.messages[0]["response"], dispatcher.messages[0]["count"]) == ("utter_land_municipal", "5")

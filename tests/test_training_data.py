@@ -1,0 +1,46 @@
+"""Training data: enough varied examples per intent and answer key."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import yaml
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "nlu"
+MIN_EXAMPLES = 15
+
+
+def examples_per_intent() -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for path in DATA.glob("*.yml"):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+            if "intent" not in block:
+                continue
+            counts[block["intent"]] += sum(1 for line in block["examples"].splitlines() if line.strip())
+    return counts
+
+
+def test_every_intent_has_enough_examples() -> None:
+    thin = {intent: n for intent, n in examples_per_intent().items() if n < MIN_EXAMPLES}
+    assert not thin
+
+
+def test_lookup_intent_has_at_least_30_examples() -> None:
+    assert examples_per_intent()["ask_jobcenter_form"] >= 30
+
+
+def test_examples_are_unique() -> None:
+    seen: Counter[str] = Counter()
+    for path in DATA.glob("*.yml"):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+            if "intent" not in block:
+                continue
+            seen.update(line.strip().lower() for line in block["examples"].splitlines() if line.strip())
+    assert [text for text, n in seen.items() if n > 1] == []
+
+
+def test_lookup_tables_are_up_to_date() -> None:
+    from nlp.build_lookups import OUT, render
+
+    assert OUT.read_text(encoding="utf-8") == render(), "run `python -m nlp.build_lookups`"
