@@ -58,9 +58,9 @@ browser: ## install Debian's chromium for the browser tests when missing
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 lint: $(BIN)/.installed ## ruff (lint and format check) and mypy
-	$(BIN)/ruff check actions nlp tests bench
-	$(BIN)/ruff format --check actions nlp tests bench
-	$(BIN)/mypy actions nlp bench
+	$(BIN)/ruff check actions nlp channels tests bench
+	$(BIN)/ruff format --check actions nlp channels tests bench
+	$(BIN)/mypy actions nlp channels bench
 
 validate: $(BIN)/.installed ## rasa data validate, warnings count as failures
 	$(BIN)/python -m tests.validate_data

@@ -55,8 +55,17 @@ class Servers:
         return list(r.json())
 
 
-def env() -> dict[str, str]:
-    return {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONUNBUFFERED": "1"}
+def env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The servers' environment: the messenger variables only when a test passes them."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "FACEBOOK_"))}
+    return {
+        **base,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "PYTHONUNBUFFERED": "1",
+        "PYTHONPATH": str(ROOT),
+        **(extra or {}),
+    }
 
 
 @contextmanager
@@ -75,8 +84,17 @@ def start_actions(workdir: Path, port: int, log: Path) -> Iterator[subprocess.Po
 
 @contextmanager
 def start_rasa(
-    workdir: Path, port: int, actions_port: int, log: Path, extra: list[str] | None = None
+    workdir: Path,
+    port: int,
+    actions_port: int,
+    log: Path,
+    extra: list[str] | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[subprocess.Popen]:
+    credentials = workdir / "credentials.yml"
+    subprocess.run(
+        [sys.executable, "-m", "channels.config", "--out", str(credentials)], cwd=ROOT, env=env(extra_env), check=True
+    )
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
@@ -87,8 +105,8 @@ def start_rasa(
         proc = subprocess.Popen(
             [str(BIN / "rasa"), "run", "--model", str(ROOT / "models" / "current.tar.gz"),
              "--port", str(port), "--interface", "127.0.0.1",
-             "--credentials", str(ROOT / "credentials.yml"), "--endpoints", str(endpoints), *(extra or [])],
-            cwd=ROOT, env=env(), stdout=out, stderr=subprocess.STDOUT,
+             "--credentials", str(credentials), "--endpoints", str(endpoints), *(extra or [])],
+            cwd=ROOT, env=env(extra_env), stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
         wait_until(f"http://127.0.0.1:{port}/webhooks/rest/", proc, 180)
@@ -108,12 +126,14 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 @contextmanager
-def running_servers(workdir: Path) -> Iterator[Servers]:
+def running_servers(
+    workdir: Path, extra: list[str] | None = None, extra_env: dict[str, str] | None = None
+) -> Iterator[Servers]:
     workdir.mkdir(parents=True, exist_ok=True)
     log = workdir / "servers.log"
     actions_port, rasa_port = free_port(), free_port()
     with (
         start_actions(workdir, actions_port, log) as actions,
-        start_rasa(workdir, rasa_port, actions_port, log) as rasa,
+        start_rasa(workdir, rasa_port, actions_port, log, extra, extra_env) as rasa,
     ):
         yield Servers(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}", workdir, log, rasa, actions)

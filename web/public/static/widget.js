@@ -15,6 +15,7 @@
     server: data.server || window.location.protocol + "//" + window.location.hostname + ":5005",
     path: data.socketPath || "/socket.io/",
     title: data.title || "Digitaler Assistent",
+    launcherText: data.launcherText || "Fragen? Chat öffnen",
     initial: data.initialMessage || "Hallo",
     answerTimeoutMs: Number(data.answerTimeout || 20000)
   };
@@ -68,7 +69,7 @@
   /* ---- DOM ---- */
   var root = el("div", { "class": "jcw", lang: "de" });
   var launcher = el("button", { type: "button", "class": "jcw-launcher", "aria-expanded": "false",
-    "aria-controls": "jcw-panel" }, "Fragen an den " + cfg.title);
+    "aria-controls": "jcw-panel" }, cfg.launcherText);
   var panel = el("section", { id: "jcw-panel", "class": "jcw-panel", role: "dialog", "aria-modal": "false",
     "aria-labelledby": "jcw-title" });
   panel.hidden = true;

@@ -1,0 +1,151 @@
+"""Telegram through Rasa's own connector, made safe to run offline and behind a secret token.
+
+Differences to ``rasa.core.channels.telegram.TelegramInput``:
+- no setWebhook call while Rasa starts (Rasa's connector exits when Telegram is unreachable);
+  the webhook is registered after start-up, a failure is logged, and `rasa run` keeps serving;
+- updates are accepted only with the header ``X-Telegram-Bot-Api-Secret-Token`` set to the
+  secret given to setWebhook; others get 403 and are not processed;
+- the Bot API base URL is configurable (a fake Telegram on loopback in the tests);
+- ``/start`` becomes the greeting, long answers are split to Telegram's 4096 characters, and
+  buttons become an inline keyboard whose callback data stays within Telegram's 64 bytes.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from typing import Any, Awaitable, Callable
+
+from aiogram import Bot
+from aiogram.bot.api import TelegramAPIServer
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.telegram import TelegramInput, TelegramOutput
+from sanic import Blueprint, response
+from sanic.request import Request
+
+logger = logging.getLogger(__name__)
+MAX_TEXT = 4096
+MAX_CALLBACK_BYTES = 64
+GREETING = "Hallo"
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Paragraphs, each within ``limit`` characters (long paragraphs cut at spaces)."""
+    parts: list[str] = []
+    for paragraph in text.strip().split("\n\n"):
+        while len(paragraph) > limit:
+            cut = paragraph.rfind(" ", 0, limit)
+            cut = cut if cut > 0 else limit
+            parts.append(paragraph[:cut])
+            paragraph = paragraph[cut:].lstrip()
+        if paragraph:
+            parts.append(paragraph)
+    return parts
+
+
+def callback_data(payload: str, index: int) -> str:
+    """The payload itself when it fits Telegram's 64 bytes, else a reference to the button."""
+    return payload if len(payload.encode("utf-8")) <= MAX_CALLBACK_BYTES else f"#{index}"
+
+
+class SecureTelegramOutput(TelegramOutput):
+    def __init__(self, access_token: str | None, api_url: str | None = None) -> None:
+        server = TelegramAPIServer.from_base(api_url) if api_url else None
+        if server:
+            Bot.__init__(self, access_token, server=server)
+        else:
+            Bot.__init__(self, access_token)
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        for part in split_text(text):
+            await self.send_message(recipient_id, part)
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        keyboard = InlineKeyboardMarkup(row_width=1)
+        for i, button in enumerate(buttons):
+            keyboard.add(InlineKeyboardButton(button["title"], callback_data=callback_data(button["payload"], i)))
+        *first, last = split_text(text) or [""]
+        for part in first:
+            await self.send_message(recipient_id, part)
+        await self.send_message(recipient_id, last, reply_markup=keyboard)
+
+
+class SecureTelegramInput(TelegramInput):
+    @classmethod
+    def name(cls) -> str:
+        return "telegram"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> SecureTelegramInput:
+        if not credentials:
+            cls.raise_missing_credentials_exception()
+        return cls(
+            credentials.get("access_token"),
+            credentials.get("verify"),
+            credentials.get("webhook_url"),
+            secret_token=credentials.get("secret_token") or "",
+            api_url=credentials.get("api_url"),
+        )
+
+    def __init__(self, *args: Any, secret_token: str = "", api_url: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not secret_token:
+            raise ValueError("Telegram needs a secret token (TELEGRAM_SECRET_TOKEN)")
+        self.secret_token = secret_token
+        self.api_url = api_url
+
+    def get_output_channel(self) -> SecureTelegramOutput:
+        return SecureTelegramOutput(self.access_token, self.api_url)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        async def handle(message: UserMessage) -> Any:
+            if (message.text or "").strip() in ("/start", "/start@" + str(self.verify)):
+                message.text = GREETING
+            return await on_new_message(message)
+
+        bp = super().blueprint(handle)
+
+        @bp.middleware("request")
+        async def check_secret(request: Request) -> Any:
+            if request.method == "POST" and request.path.rstrip("/").endswith("/webhook"):
+                sent = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+                if not hmac.compare_digest(sent.encode(), self.secret_token.encode()):
+                    logger.warning("Telegram update without the right secret token rejected")
+                    return response.text("forbidden", status=403)
+                resolve_button_reference(request)
+            return None
+
+        @bp.listener("after_server_start")
+        async def register_webhook(app: Any, loop: Any) -> None:
+            bot = self.get_output_channel()
+            try:
+                await bot.request(
+                    "setWebhook",
+                    {"url": self.webhook_url, "secret_token": self.secret_token, "drop_pending_updates": False},
+                )
+                logger.info("Telegram webhook registered")
+            except Exception as error:  # offline or refused: keep serving the other channels
+                logger.warning(f"Telegram webhook not registered: {type(error).__name__}")
+            finally:
+                session = await bot.get_session()
+                await session.close()
+
+        return bp
+
+
+def resolve_button_reference(request: Request) -> None:
+    """A callback "#<i>" (payload over 64 bytes) becomes the text of button i of that message."""
+    body = request.json if isinstance(request.json, dict) else None
+    query = (body or {}).get("callback_query") or {}
+    data = str(query.get("data") or "")
+    if not data.startswith("#") or not data[1:].isdigit():
+        return
+    rows = ((query.get("message") or {}).get("reply_markup") or {}).get("inline_keyboard") or []
+    buttons = [b for row in rows for b in row]
+    index = int(data[1:])
+    if index < len(buttons):
+        query["data"] = buttons[index].get("text", "")
+        request.parsed_json = body
