@@ -10,7 +10,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fbmessenger import MessengerClient
 from rasa.core.channels.channel import UserMessage
@@ -79,6 +80,7 @@ class SecureFacebookInput(FacebookInput):
     def from_credentials(cls, credentials: dict[str, Any] | None) -> SecureFacebookInput:
         if not credentials:
             cls.raise_missing_credentials_exception()
+        credentials = credentials or {}
         return cls(
             credentials.get("verify"),
             credentials.get("secret"),

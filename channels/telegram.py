@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import hmac
 import logging
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiogram import Bot
 from aiogram.bot.api import TelegramAPIServer
@@ -82,6 +83,7 @@ class SecureTelegramInput(TelegramInput):
     def from_credentials(cls, credentials: dict[str, Any] | None) -> SecureTelegramInput:
         if not credentials:
             cls.raise_missing_credentials_exception()
+        credentials = credentials or {}
         return cls(
             credentials.get("access_token"),
             credentials.get("verify"),
@@ -147,5 +149,4 @@ def resolve_button_reference(request: Request) -> None:
     buttons = [b for row in rows for b in row]
     index = int(data[1:])
     if index < len(buttons):
-        query["data"] = buttons[index].get("text", "")
-        request.parsed_json = body
+        query["data"] = buttons[index].get("text", "")  # request.json is cached: edited in place
