@@ -15,6 +15,8 @@ DATA := $(shell find data -name '*.yml') config.yml domain.yml
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
+# Rasa imports the messenger connectors (channels/) from here.
+export PYTHONPATH := $(CURDIR)
 
 .PHONY: help setup pipeline widget browser train run shell lint validate test test-unit test-core test-e2e bench clean
 

@@ -132,8 +132,7 @@ class SecureTelegramInput(TelegramInput):
             except Exception as error:  # offline or refused: keep serving the other channels
                 logger.warning(f"Telegram webhook not registered: {type(error).__name__}")
             finally:
-                session = await bot.get_session()
-                await session.close()
+                await bot.close()
 
         return bp
 

@@ -1,0 +1,98 @@
+"""A fake Telegram Bot API and Facebook Graph send API on loopback that records what the bot sends."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+
+class FakePlatforms:
+    def __init__(self, bot_username: str) -> None:
+        self.bot_username = bot_username
+        self.telegram: list[dict[str, Any]] = []  # {"method", "token", "params"}
+        self.facebook: list[dict[str, Any]] = []  # {"access_token", "body"}
+        self.lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                url = urlparse(self.path)
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if url.path.startswith("/bot"):
+                    token, _, method = url.path[len("/bot") :].partition("/")
+                    self.reply(fake.on_telegram(token, method, self.params(raw)))
+                elif url.path.rstrip("/").endswith("/me/messages"):
+                    token = parse_qs(url.query).get("access_token", [""])[0]
+                    self.reply(fake.on_facebook(token, json.loads(raw or b"{}")))
+                else:
+                    self.reply({"ok": True, "result": True})
+
+            def params(self, raw: bytes) -> dict[str, Any]:
+                kind = self.headers.get("Content-Type", "")
+                if "json" in kind:
+                    return dict(json.loads(raw or b"{}"))
+                return {k: v[0] for k, v in parse_qs(raw.decode("utf-8")).items()}
+
+            def reply(self, body: dict[str, Any]) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def on_telegram(self, token: str, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            self.telegram.append({"method": method, "token": token, "params": params})
+        if method == "getMe":
+            return {"ok": True, "result": {"id": 1, "is_bot": True, "first_name": "Bot", "username": self.bot_username}}
+        if method == "sendMessage":
+            chat = {"id": int(params.get("chat_id", 0)), "type": "private"}
+            message = {"message_id": len(self.telegram), "date": int(time.time()), "chat": chat, "text": params["text"]}
+            return {"ok": True, "result": message}
+        return {"ok": True, "result": True}
+
+    def on_facebook(self, token: str, body: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            self.facebook.append({"access_token": token, "body": body})
+        return {"recipient_id": body.get("recipient", {}).get("id"), "message_id": f"mid.{len(self.facebook)}"}
+
+    def telegram_sent(self, chat_id: int) -> list[dict[str, Any]]:
+        with self.lock:
+            return [
+                c["params"]
+                for c in self.telegram
+                if c["method"] == "sendMessage" and str(c["params"].get("chat_id")) == str(chat_id)
+            ]
+
+    def facebook_sent(self, user_id: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return [
+                c["body"]["message"]
+                for c in self.facebook
+                if c["body"].get("recipient", {}).get("id") == user_id and "message" in c["body"]
+            ]
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
+def wait_for(condition: Any, timeout: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(0.1)
+    return condition()
