@@ -13,7 +13,7 @@ from actions.lookup import answer_jobcenter, answer_land
 
 # The ResponseSelector has no threshold of its own (RasaHQ/rasa#9751): below this confidence
 # for the chosen answer the citizen gets suggestions instead of a possibly wrong answer.
-ANSWER_THRESHOLD = 0.5
+ANSWER_THRESHOLD = 0.4
 # Intents whose ranking says nothing about which FAQ the citizen meant.
 NON_TOPIC_INTENTS = {"nlu_fallback", "out_of_scope", "personal_case", "follow_up"}
 # "Wie viele kommunale Jobcenter gibt es in Hessen?" is a question about one Land.

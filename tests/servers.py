@@ -28,7 +28,7 @@ def wait_until(url: str, proc: subprocess.Popen, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args} exited with {proc.returncode}")
+            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode}")
         try:
             if requests.get(url, timeout=1).ok:
                 return
@@ -90,6 +90,7 @@ def start_rasa(
     log: Path,
     extra: list[str] | None = None,
     extra_env: dict[str, str] | None = None,
+    model: Path = ROOT / "models" / "current.tar.gz",
 ) -> Iterator[subprocess.Popen]:
     credentials = workdir / "credentials.yml"
     subprocess.run(
@@ -103,7 +104,7 @@ def start_rasa(
     )
     with log.open("ab") as out:
         proc = subprocess.Popen(
-            [str(BIN / "rasa"), "run", "--model", str(ROOT / "models" / "current.tar.gz"),
+            [str(BIN / "rasa"), "run", "--model", str(model),
              "--port", str(port), "--interface", "127.0.0.1",
              "--credentials", str(credentials), "--endpoints", str(endpoints), *(extra or [])],
             cwd=ROOT, env=env(extra_env), stdout=out, stderr=subprocess.STDOUT,

@@ -1,0 +1,44 @@
+"""Baseline: a TF-IDF nearest-question retriever on the same training examples (scikit-learn)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.neighbors import NearestNeighbors
+
+FALLBACK = "nlu_fallback"
+# Below this cosine similarity the baseline answers with a fallback, like our FallbackClassifier.
+THRESHOLD = 0.3
+
+
+def training_examples(nlu_dir: Path) -> list[tuple[str, str]]:
+    pairs = []
+    for path in sorted(nlu_dir.glob("*.yml")):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+            if "intent" in block:
+                pairs += [
+                    (line.strip()[2:], block["intent"]) for line in block["examples"].splitlines() if line.strip()
+                ]
+    return pairs
+
+
+@dataclass
+class TfidfRetriever:
+    vectorizer: TfidfVectorizer
+    index: NearestNeighbors
+    labels: list[str]
+
+    @classmethod
+    def train(cls, examples: list[tuple[str, str]]) -> TfidfRetriever:
+        vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), lowercase=True, sublinear_tf=True)
+        matrix = vectorizer.fit_transform([text for text, _ in examples])
+        index = NearestNeighbors(n_neighbors=1, metric="cosine").fit(matrix)
+        return cls(vectorizer, index, [label for _, label in examples])
+
+    def predict(self, text: str) -> str:
+        distance, position = self.index.kneighbors(self.vectorizer.transform([text]))
+        similarity = 1 - float(distance[0][0])
+        return self.labels[int(position[0][0])] if similarity >= THRESHOLD else FALLBACK

@@ -1,0 +1,242 @@
+"""`make bench`: latency, throughput, start-up, training time, memory and answer quality of the
+real servers on loopback (production settings: SQLite tracker store, action server), against a
+TF-IDF nearest-question baseline measured in the same run. Prints a table and writes
+bench/results/latest.json.
+
+    python -m bench.run            # full run (trains its own model, times it)
+    python -m bench.run --quick    # smoke run for `make test`: small counts, existing model
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import yaml
+
+from bench.baseline import FALLBACK, TfidfRetriever, training_examples
+from tests.servers import free_port, start_actions, start_rasa
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+HOLDOUT = ROOT / "tests" / "data" / "nlu_holdout.yml"
+OUT_OF_SCOPE = {"out_of_scope", "personal_case"}
+# Answers that say "I cannot answer that" (no fact): right for out-of-scope questions.
+NO_ANSWER = {"utter_out_of_scope", "utter_personal_case", "utter_suggest", "utter_suggest_topics"}
+
+
+def holdout() -> list[tuple[str, str]]:
+    data = yaml.safe_load(HOLDOUT.read_text(encoding="utf-8"))
+    return [
+        (line.strip()[2:], block["intent"])
+        for block in data["nlu"]
+        for line in block["examples"].splitlines()
+        if line.strip() and block["intent"] != "follow_up"  # follow-ups need a context
+    ]
+
+
+def response_matchers() -> list[tuple[str, re.Pattern[str]]]:
+    """Each domain response as a regular expression ({placeholders} match anything)."""
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    out = []
+    for name, variants in domain["responses"].items():
+        for variant in variants:
+            parts = re.split(r"\{\w+\}", " ".join(variant["text"].split()))
+            literal = [re.escape(p).replace(r"\ ", r"\s*") for p in parts]
+            out.append((name, re.compile(r"\s*" + r".*?".join(literal) + r"\s*", re.S)))
+    return out
+
+
+def expected_responses(label: str) -> set[str]:
+    if label.startswith("faq/"):
+        return {"utter_faq/" + label.partition("/")[2]}
+    if label == "ask_jobcenter_form":
+        return {"utter_lookup_municipal", "utter_lookup_municipal_since", "utter_lookup_joint", "utter_lookup_berlin",
+                "utter_lookup_ambiguous", "utter_lookup_unknown"}  # fmt: skip
+    if label == "ask_municipal_by_land":
+        return {"utter_land_municipal", "utter_land_none", "utter_land_unknown"}
+    if label in OUT_OF_SCOPE:
+        return NO_ANSWER
+    return {{"thank": "utter_thank", "bot_challenge": "utter_bot_challenge"}.get(label, f"utter_{label}")}
+
+
+def which_response(text: str, matchers: list[tuple[str, re.Pattern[str]]]) -> str:
+    text = " ".join(text.split())
+    for name, pattern in matchers:
+        if pattern.fullmatch(text):
+            return name
+    return "unknown"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def summary(latencies: list[float], wall: float) -> dict[str, float]:
+    ms = [v * 1000 for v in latencies]
+    return {"n": len(ms), "p50_ms": statistics.median(ms), "p95_ms": percentile(ms, 0.95),
+            "p99_ms": percentile(ms, 0.99), "msg_per_s": len(ms) / wall}  # fmt: skip
+
+
+async def load(url: str, questions: list[str], conversations: int, per_conversation: int, tag: str) -> dict:
+    latencies: list[float] = []
+    errors = 0
+
+    async def conversation(i: int, session: aiohttp.ClientSession) -> None:
+        nonlocal errors
+        for j in range(per_conversation):
+            text = questions[(i * per_conversation + j) % len(questions)]
+            start = time.perf_counter()
+            async with session.post(url, json={"sender": f"{tag}-{i}", "message": text}) as r:
+                body = await r.json()
+                if r.status != 200 or not body:
+                    errors += 1
+            latencies.append(time.perf_counter() - start)
+
+    timeout = aiohttp.ClientTimeout(total=120)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        start = time.perf_counter()
+        await asyncio.gather(*(conversation(i, session) for i in range(conversations)))
+        wall = time.perf_counter() - start
+    return {**summary(latencies, wall), "errors": errors}
+
+
+async def quality(url: str, questions: list[tuple[str, str]]) -> tuple[dict[str, float], list[str]]:
+    matchers = response_matchers()
+    right = {"topic": 0, "oos": 0}
+    total = {"topic": 0, "oos": 0}
+    misses = []
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
+        for i, (text, label) in enumerate(questions):
+            async with session.post(url, json={"sender": f"quality-{i}", "message": text}) as r:
+                replies = await r.json()
+            got = which_response(replies[0].get("text", "") if replies else "", matchers)
+            kind = "oos" if label in OUT_OF_SCOPE else "topic"
+            total[kind] += 1
+            if got in expected_responses(label):
+                right[kind] += 1
+            else:
+                misses.append(f"{text!r}: {label} -> {got}")
+    return {k: right[k] / total[k] for k in total}, misses
+
+
+def baseline_scores(questions: list[tuple[str, str]]) -> dict[str, Any]:
+    retriever = TfidfRetriever.train(training_examples(ROOT / "data" / "nlu"))
+    right = {"topic": 0, "oos": 0}
+    total = {"topic": 0, "oos": 0}
+    latencies = []
+    for text, label in questions:
+        start = time.perf_counter()
+        predicted = retriever.predict(text)
+        latencies.append(time.perf_counter() - start)
+        kind = "oos" if label in OUT_OF_SCOPE else "topic"
+        total[kind] += 1
+        ok = predicted in OUT_OF_SCOPE | {FALLBACK} if kind == "oos" else predicted == label
+        right[kind] += ok
+    return {"topic_accuracy": right["topic"] / total["topic"], "oos_accuracy": right["oos"] / total["oos"],
+            **summary(latencies, sum(latencies))}  # fmt: skip
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def train(model_dir: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(
+        [str(Path(sys.executable).parent / "rasa"), "train", "--force", "--quiet", "--out", str(model_dir),
+         "--fixed-model-name", "current"],
+        cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    return time.perf_counter() - start
+
+
+def run(quick: bool) -> dict[str, Any]:
+    work = Path(tempfile.mkdtemp(prefix="bench-"))
+    results: dict[str, Any] = {"quick": quick}
+    model = ROOT / "models" / "current.tar.gz"
+    if not quick:
+        results["train_s"] = train(work / "model")
+        model = work / "model" / "current.tar.gz"
+    questions = holdout()
+    texts = [q for q, _ in questions]
+    log = work / "servers.log"
+    actions_port, rasa_port = free_port(), free_port()
+    with start_actions(work, actions_port, log) as actions:
+        start = time.perf_counter()
+        with start_rasa(work, rasa_port, actions_port, log, model=model) as rasa:
+            url = f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
+            asyncio.run(load(url, texts[:1], 1, 1, "first"))
+            results["start_to_first_answer_s"] = time.perf_counter() - start
+            n = 20 if quick else len(texts)
+            results["sequential"] = asyncio.run(load(url, texts, 1, n, "seq"))
+            for c, per in ((8, 5 if quick else 40), (32, 2 if quick else 15)):
+                results[f"concurrent_{c}"] = asyncio.run(load(url, texts, c, per, f"c{c}"))
+            scores, misses = asyncio.run(quality(url, questions[:: 8 if quick else 1]))
+            results["topic_accuracy"], results["oos_accuracy"] = scores["topic"], scores["oos"]
+            results["misses"] = misses
+            results["rasa_peak_rss_mb"] = peak_rss_mb(rasa.pid)
+            results["actions_peak_rss_mb"] = peak_rss_mb(actions.pid)
+    results["baseline"] = baseline_scores(questions)
+    shutil.rmtree(work, ignore_errors=True)
+    return results
+
+
+def table(r: dict[str, Any]) -> str:
+    b = r["baseline"]
+    seq = r["sequential"]
+    rows = [
+        ("topic accuracy (end to end)", f"{r['topic_accuracy']:.1%}", f"{b['topic_accuracy']:.1%}",
+         f"{r['topic_accuracy'] / b['topic_accuracy']:.2f}"),
+        ("out-of-scope accuracy", f"{r['oos_accuracy']:.1%}", f"{b['oos_accuracy']:.1%}",
+         f"{r['oos_accuracy'] / b['oos_accuracy']:.2f}" if b["oos_accuracy"] else "-"),
+        ("latency p50, sequential (ms)", f"{seq['p50_ms']:.1f}", f"{b['p50_ms']:.2f}",
+         f"{seq['p50_ms'] / b['p50_ms']:.0f}"),
+        ("latency p95, sequential (ms)", f"{seq['p95_ms']:.1f}", f"{b['p95_ms']:.2f}",
+         f"{seq['p95_ms'] / b['p95_ms']:.0f}"),
+    ]  # fmt: skip
+    for level in ("sequential", "concurrent_8", "concurrent_32"):
+        s = r[level]
+        rows.append((f"{level}: p50/p95/p99 ms", f"{s['p50_ms']:.0f}/{s['p95_ms']:.0f}/{s['p99_ms']:.0f}", "", ""))
+        rows.append((f"{level}: msg/s (errors)", f"{s['msg_per_s']:.0f} ({s['errors']})", "", ""))
+    rows += [
+        ("start to first answer (s)", f"{r['start_to_first_answer_s']:.1f}", "", ""),
+        ("rasa train (s)", f"{r['train_s']:.0f}" if "train_s" in r else "(quick: not run)", "", ""),
+        ("peak RSS Rasa / actions (MB)", f"{r['rasa_peak_rss_mb']:.0f} / {r['actions_peak_rss_mb']:.0f}", "", ""),
+    ]
+    width = max(len(x[0]) for x in rows)
+    lines = [f"{'measure':<{width}}  {'ours':>16}  {'TF-IDF baseline':>16}  {'ours/baseline':>13}"]
+    lines += [f"{a:<{width}}  {b_:>16}  {c:>16}  {d:>13}" for a, b_, c, d in rows]
+    lines.append("baseline latency is in-process (no HTTP); ours is over the REST channel.")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smoke run with small counts and the existing model")
+    args = parser.parse_args()
+    results = run(args.quick)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    name = "smoke.json" if args.quick else "latest.json"
+    (RESULTS / name).write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+    print(table(results))
+    print(f"written: {RESULTS / name}")
+
+
+if __name__ == "__main__":
+    main()
