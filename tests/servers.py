@@ -104,7 +104,7 @@ def start_rasa(
     )
     with log.open("ab") as out:
         proc = subprocess.Popen(
-            [str(BIN / "rasa"), "run", "--model", str(model),
+            [sys.executable, "-m", "runtime", "run", "--model", str(model),
              "--port", str(port), "--interface", "127.0.0.1",
              "--credentials", str(credentials), "--endpoints", str(endpoints), *(extra or [])],
             cwd=ROOT, env=env(extra_env), stdout=out, stderr=subprocess.STDOUT,

@@ -24,9 +24,9 @@ DUPLICATE_RETRIEVAL = "The following duplicated intents have been found across m
 
 def responses_sent_by_actions() -> set[str]:
     names: set[str] = set()
-    for path in (ROOT / "actions").glob("*.py"):
+    for path in [*(ROOT / "actions").glob("*.py"), *(ROOT / "runtime").glob("*.py")]:
         text = path.read_text(encoding="utf-8")
-        names.update(re.findall(r'"(utter_[a-z_]+)"', text))
+        names.update(re.findall(r'"(utter_[a-z_]+)"', text))  # also runtime's utter_action_unavailable
         if 'f"utter_faq/' in text:
             names.add("utter_faq")
     return names

@@ -1,0 +1,19 @@
+"""`python -m runtime <rasa arguments>`: Rasa's own command line with the patches of runtime/."""
+
+from __future__ import annotations
+
+import sys
+
+from runtime import patch_rasa
+
+
+def main() -> None:
+    patch_rasa()
+    from rasa.__main__ import main as rasa_main
+
+    sys.argv[0] = "rasa"
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()
