@@ -9,7 +9,9 @@ docs/reliability.md). Start it like `rasa`: `python -m runtime run --model ...`.
    action server is down, slow or fails, the citizen gets the German response
    ``utter_action_unavailable`` instead of silence. Nothing is cached: the next message tries the
    action server again, so the bot recovers by itself.
-3. Input: before Rasa parses, logs or stores a message, personal data is replaced (runtime/pii.py)
+3. REST requests of the wrong shape (not a JSON object, "message" not a string, ...) get 400
+   instead of an exception inside Rasa.
+4. Input: before Rasa parses, logs or stores a message, personal data is replaced (runtime/pii.py)
    and the citizen is told so; control characters are dropped; an empty message gets a short
    request to type a question; a message over ``MAX_INPUT_CHARS`` is cut with a polite note.
 """
@@ -44,6 +46,44 @@ def clean_input(text: str) -> tuple[str, list[str]]:
     if not text:
         notes.append("utter_empty_message")
     return text, notes
+
+
+def patch_rest_input() -> None:
+    from rasa.core.channels.rest import RestInput
+    from sanic.exceptions import InvalidUsage
+
+    def body(request: Any) -> dict[str, Any]:
+        data = request.json  # Sanic answers 400 itself when the body is not JSON
+        if not isinstance(data, dict):
+            raise InvalidUsage("The body must be a JSON object with 'sender' and 'message'.")
+        return data
+
+    async def extract_sender(self: RestInput, request: Any) -> str | None:
+        sender = body(request).get("sender")
+        if sender is not None and not isinstance(sender, (str, int)):
+            raise InvalidUsage("'sender' must be a string.")
+        return None if sender is None else str(sender)
+
+    def extract_message(self: RestInput, request: Any) -> str:
+        message = body(request).get("message")
+        if not isinstance(message, str):
+            raise InvalidUsage("'message' must be a string.")
+        return message
+
+    def extract_input_channel(self: RestInput, request: Any) -> str:
+        channel = body(request).get("input_channel")
+        return channel if isinstance(channel, str) and channel else self.name()
+
+    def get_metadata(self: RestInput, request: Any) -> dict[str, Any] | None:
+        metadata = body(request).get("metadata")
+        if metadata is not None and not isinstance(metadata, dict):
+            raise InvalidUsage("'metadata' must be an object.")
+        return metadata
+
+    RestInput._extract_sender = extract_sender  # type: ignore[method-assign]
+    RestInput._extract_message = extract_message  # type: ignore[method-assign]
+    RestInput._extract_input_channel = extract_input_channel  # type: ignore[method-assign]
+    RestInput.get_metadata = get_metadata  # type: ignore[method-assign]
 
 
 def patch_rasa() -> None:
@@ -98,6 +138,7 @@ def patch_rasa() -> None:
         return await original_handle(self, message)
 
     MessageProcessor.handle_message = handle_message  # type: ignore[method-assign]
+    patch_rest_input()
     action_module.DEFAULT_REQUEST_TIMEOUT = ACTION_TIMEOUT_S
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
     RemoteAction.run = run  # type: ignore[method-assign]

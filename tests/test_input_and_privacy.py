@@ -1,0 +1,124 @@
+"""Bad input and personal data over the REST channel: always a well-formed reply or a 4xx, never
+a 5xx; personal data never reaches the tracker store or the logs."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+
+import pytest
+import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from runtime import clean_input
+from runtime.pii import redact
+from tests.conftest import MODEL
+from tests.servers import Servers, running_servers
+
+PII = {
+    "IBAN": "DE89 3704 0044 0532 0130 00",
+    "E-Mail": "erika.musterfrau@example.org",
+    "Telefonnummer": "0371 1234567",
+    "Datum": "12.03.1985",
+    "BG-Nummer": "07146BG0012345",
+    "Kundennummer": "123D456789",
+}
+
+
+# ---- unit ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("kind", "value"), sorted(PII.items()))
+def test_each_kind_of_personal_data_is_redacted(kind: str, value: str) -> None:
+    text, found = redact(f"Hallo, hier ist {value}, bitte helfen")
+    assert value not in text and kind in found and f"[{kind}]" in text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Wie viele kommunale Jobcenter gibt es?", "Seit 2012 ist es kommunal", "Stand 1. Januar 2026", "§ 6a SGB II"],
+)
+def test_questions_without_personal_data_stay_as_they_are(text: str) -> None:
+    assert redact(text) == (text, [])
+
+
+def test_long_empty_and_control_characters() -> None:
+    text, notes = clean_input("a" * 10_000)
+    assert len(text) == 1000 and notes == ["utter_message_too_long"]
+    assert clean_input(" \n\t ") == ("", ["utter_empty_message"])
+    assert clean_input("Hal\x00lo\u200b") == ("Hallo", [])
+
+
+# ---- end to end ---------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    if not MODEL.is_file():
+        pytest.fail(f"{MODEL} missing: run `make train`")
+    with running_servers(tmp_path_factory.mktemp("input")) as s:
+        yield s
+
+
+def post(servers: Servers, body: object, raw: bytes | None = None) -> requests.Response:
+    url = f"{servers.rasa_url}/webhooks/rest/webhook"
+    if raw is not None:
+        return requests.post(url, data=raw, headers={"Content-Type": "application/json"}, timeout=60)
+    return requests.post(url, json=body, timeout=60)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("", "leer"),
+        ("   \n  ", "leer"),
+        ("x" * 10_000, "sehr lang"),
+        ("😀😀😀", ""),
+        ("<script>alert(1)</script>", ""),
+        ("<img src=x onerror=alert(1)>", ""),
+        ("What is a municipal job center?", "keine Auskunft"),
+        ("Bonjour, qu'est-ce qu'un jobcenter?", ""),
+        ("\x00\x01\x02", "leer"),
+    ],
+)
+def test_bad_input_gets_a_clear_answer(servers: Servers, message: str, expected: str) -> None:
+    r = post(servers, {"sender": "bad-input", "message": message})
+    assert r.status_code == 200
+    replies = r.json()
+    assert replies and all(isinstance(m.get("text"), str) and m["text"] for m in replies)
+    assert expected in " ".join(m["text"] for m in replies)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    "raw",
+    [b"not json", b"[1, 2, 3]", b'{"sender": "x"}', b'{"message": 42}', b'{"sender": {"a": 1}, "message": "hi"}',
+     b"\xff\xfe\x00invalid utf-8", b'"just a string"', b"null"],
+)  # fmt: skip
+def test_wrong_json_shape_is_a_4xx_or_an_answer(servers: Servers, raw: bytes) -> None:
+    r = post(servers, None, raw=raw)
+    assert r.status_code < 500, (raw, r.status_code, r.text[:200])
+
+
+@pytest.mark.e2e
+@settings(max_examples=500, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(st.text(max_size=300))
+def test_generated_messages_never_break_the_message_path(servers: Servers, text: str) -> None:
+    r = post(servers, {"sender": "hypothesis", "message": text})
+    assert r.status_code == 200
+    assert isinstance(r.json(), list)
+
+
+@pytest.mark.e2e
+def test_personal_data_is_not_stored_or_logged(servers: Servers) -> None:
+    sender = "privacy"
+    for kind, value in PII.items():
+        replies = servers.say(f"Meine {kind} ist {value}, wann kommt mein Geld?", sender=sender)
+        assert "persönliche Daten" in " ".join(m.get("text", "") for m in replies)
+    db = servers.workdir / "tracker.db"
+    with sqlite3.connect(db) as con:
+        rows = [str(r) for r in con.execute("SELECT * FROM events")]
+    stored = "\n".join(rows)
+    assert sender in stored  # the conversation is there ...
+    log = servers.log.read_text(encoding="utf-8", errors="replace")
+    for value in PII.values():
+        assert value not in stored  # ... without the personal data
+        assert value not in log
