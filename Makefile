@@ -83,5 +83,8 @@ test: lint validate $(MODEL) $(VENDOR_JS) browser ## set up, train if needed and
 bench: $(SPACY_MODEL)/meta.json ## benchmarks (trains its own model, times it) vs. a TF-IDF baseline
 	$(BIN)/python -m bench.run
 
+purge: $(BIN)/.installed ## delete conversations idle longer than RETENTION_DAYS (default 30)
+	$(BIN)/python -m runtime.retention --db rasa_tracker.db --days $${RETENTION_DAYS:-30}
+
 clean: ## remove build output and models (keeps .venv)
 	rm -rf build models results bench/results tests/artifacts

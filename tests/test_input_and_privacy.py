@@ -122,3 +122,31 @@ def test_personal_data_is_not_stored_or_logged(servers: Servers) -> None:
     for value in PII.values():
         assert value not in stored  # ... without the personal data
         assert value not in log
+
+
+# ---- retention ----------------------------------------------------------------------------------
+def test_retention_deletes_old_conversations_whole(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from runtime.retention import purge
+
+    db = Path(str(tmp_path)) / "t.db"
+    with sqlite3.connect(db) as con:
+        con.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, timestamp REAL, data TEXT)")
+        day = 86400
+        rows = [("old", 50 * day), ("old", 60 * day), ("new", 60 * day), ("new", 95 * day)]
+        con.executemany("INSERT INTO events (sender_id, timestamp, data) VALUES (?, ?, '{}')", rows)
+    assert purge(db, days=30, now=100 * day) == 1  # "old" idle for 40 days; "new" active 5 days ago
+    with sqlite3.connect(db) as con:
+        assert [r[0] for r in con.execute("SELECT DISTINCT sender_id FROM events")] == ["new"]
+
+
+@pytest.mark.e2e
+def test_retention_on_the_real_store(servers: Servers) -> None:
+    from runtime.retention import purge
+
+    servers.say("Hallo", sender="to-be-deleted")
+    db = servers.workdir / "tracker.db"
+    assert purge(db, days=0) >= 1
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT COUNT(*) FROM events WHERE sender_id = 'to-be-deleted'").fetchone()[0] == 0
