@@ -73,7 +73,7 @@ def start_actions(workdir: Path, port: int, log: Path) -> Iterator[subprocess.Po
     with log.open("ab") as out:
         proc = subprocess.Popen(
             [str(BIN / "rasa"), "run", "actions", "--port", str(port), "--actions", "actions"],
-            cwd=ROOT, env=env(), stdout=out, stderr=subprocess.STDOUT,
+            cwd=ROOT, env={**env(), "SANIC_HOST": "127.0.0.1"}, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
         wait_until(f"http://127.0.0.1:{port}/health", proc, 60)
