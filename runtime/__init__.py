@@ -132,7 +132,7 @@ def patch_rasa() -> None:
         if message.output_channel is not None:
             for note in notes:
                 for variant in self.domain.responses.get(note, [])[:1]:
-                    await message.output_channel.send_response(message.recipient_id, {"text": variant["text"]})
+                    await message.output_channel.send_response(message.sender_id, {"text": variant["text"]})
         if not message.text:
             return None
         return await original_handle(self, message)

@@ -78,6 +78,7 @@ def post(servers: Servers, body: object, raw: bytes | None = None) -> requests.R
         ("Bonjour, qu'est-ce qu'un jobcenter?", ""),
         ("\x00\x01\x02", "leer"),
     ],
+    ids=["empty", "whitespace", "10000-chars", "emoji", "script", "img-onerror", "english", "french", "control"],
 )
 def test_bad_input_gets_a_clear_answer(servers: Servers, message: str, expected: str) -> None:
     r = post(servers, {"sender": "bad-input", "message": message})
