@@ -32,6 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 HOLDOUT = ROOT / "tests" / "data" / "nlu_holdout.yml"
 OUT_OF_SCOPE = {"out_of_scope", "personal_case"}
+# A citizen's conversation is short: after this many messages the load generator starts a new one.
+MESSAGES_PER_CONVERSATION = 6
 # Answers that say "I cannot answer that" (no fact): right for out-of-scope questions.
 NO_ANSWER = {"utter_out_of_scope", "utter_personal_case", "utter_suggest", "utter_suggest_topics"}
 
@@ -99,7 +101,8 @@ async def load(url: str, questions: list[str], conversations: int, per_conversat
         for j in range(per_conversation):
             text = questions[(i * per_conversation + j) % len(questions)]
             start = time.perf_counter()
-            async with session.post(url, json={"sender": f"{tag}-{i}", "message": text}) as r:
+            sender = f"{tag}-{i}-{j // MESSAGES_PER_CONVERSATION}"
+            async with session.post(url, json={"sender": sender, "message": text}) as r:
                 body = await r.json()
                 if r.status != 200 or not body:
                     errors += 1
@@ -166,11 +169,11 @@ def train(model_dir: Path) -> float:
     return time.perf_counter() - start
 
 
-def run(quick: bool) -> dict[str, Any]:
+def run(quick: bool, no_train: bool = False) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     results: dict[str, Any] = {"quick": quick}
     model = ROOT / "models" / "current.tar.gz"
-    if not quick:
+    if not quick and not no_train:
         results["train_s"] = train(work / "model")
         model = work / "model" / "current.tar.gz"
     questions = holdout()
@@ -216,7 +219,7 @@ def table(r: dict[str, Any]) -> str:
         rows.append((f"{level}: msg/s (errors)", f"{s['msg_per_s']:.0f} ({s['errors']})", "", ""))
     rows += [
         ("start to first answer (s)", f"{r['start_to_first_answer_s']:.1f}", "", ""),
-        ("rasa train (s)", f"{r['train_s']:.0f}" if "train_s" in r else "(quick: not run)", "", ""),
+        ("rasa train (s)", f"{r['train_s']:.0f}" if "train_s" in r else "(not run)", "", ""),
         ("peak RSS Rasa / actions (MB)", f"{r['rasa_peak_rss_mb']:.0f} / {r['actions_peak_rss_mb']:.0f}", "", ""),
     ]
     width = max(len(x[0]) for x in rows)
@@ -229,10 +232,12 @@ def table(r: dict[str, Any]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smoke run with small counts and the existing model")
+    parser.add_argument("--no-train", action="store_true", help="full counts, existing model (to compare levers)")
+    parser.add_argument("--out", default="", help="results file name (default latest.json / smoke.json)")
     args = parser.parse_args()
-    results = run(args.quick)
+    results = run(args.quick, args.no_train)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    name = "smoke.json" if args.quick else "latest.json"
+    name = args.out or ("smoke.json" if args.quick else "latest.json")
     (RESULTS / name).write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
     print(table(results))
     print(f"written: {RESULTS / name}")
