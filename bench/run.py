@@ -152,6 +152,22 @@ def baseline_scores(questions: list[tuple[str, str]]) -> dict[str, Any]:
             **summary(latencies, sum(latencies))}  # fmt: skip
 
 
+def lookup_latency() -> dict[str, float]:
+    """In-process time of the Jobcenter name search for a question about each of the 404 names,
+    exact and with one typo (the fuzzy path)."""
+    from actions.knowledge import DIRECTORY
+
+    questions = [f"Ist das Jobcenter {j.display} kommunal?" for j in DIRECTORY.jobcenters]
+    questions += [f"Ist {j.base[:-2] + j.base[-1]} kommunal?" for j in DIRECTORY.jobcenters]  # one letter dropped
+    latencies = []
+    found = 0
+    for q in questions:
+        start = time.perf_counter()
+        found += bool(DIRECTORY.find(q).jobcenters)
+        latencies.append(time.perf_counter() - start)
+    return {**summary(latencies, sum(latencies)), "found_share": found / len(questions)}
+
+
 def peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -196,6 +212,7 @@ def run(quick: bool, no_train: bool = False) -> dict[str, Any]:
             results["rasa_peak_rss_mb"] = peak_rss_mb(rasa.pid)
             results["actions_peak_rss_mb"] = peak_rss_mb(actions.pid)
     results["baseline"] = baseline_scores(questions)
+    results["lookup"] = lookup_latency()
     shutil.rmtree(work, ignore_errors=True)
     return results
 
@@ -218,6 +235,7 @@ def table(r: dict[str, Any]) -> str:
         rows.append((f"{level}: p50/p95/p99 ms", f"{s['p50_ms']:.0f}/{s['p95_ms']:.0f}/{s['p99_ms']:.0f}", "", ""))
         rows.append((f"{level}: msg/s (errors)", f"{s['msg_per_s']:.0f} ({s['errors']})", "", ""))
     rows += [
+        ("Jobcenter name search p50/p95 ms", f"{r['lookup']['p50_ms']:.2f}/{r['lookup']['p95_ms']:.2f}", "", ""),
         ("start to first answer (s)", f"{r['start_to_first_answer_s']:.1f}", "", ""),
         ("rasa train (s)", f"{r['train_s']:.0f}" if "train_s" in r else "(not run)", "", ""),
         ("peak RSS Rasa / actions (MB)", f"{r['rasa_peak_rss_mb']:.0f} / {r['actions_peak_rss_mb']:.0f}", "", ""),
