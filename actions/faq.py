@@ -69,9 +69,10 @@ class ActionAnswerFaq(Action):
         land = DIRECTORY.find_land(text) if key in PER_LAND_KEYS else None
         if land:
             return answer_land(dispatcher, land)
-        if key in PER_JOBCENTER_KEYS and names_other_jobcenter(tracker.latest_message):
-            return answer_jobcenter(dispatcher, text)
-        if key in KNOWLEDGE.suggestions.questions and response.get("confidence", 0.0) >= ANSWER_THRESHOLD:
+        confident = key in KNOWLEDGE.suggestions.questions and response.get("confidence", 0.0) >= ANSWER_THRESHOLD
+        if (key in PER_JOBCENTER_KEYS or not confident) and names_other_jobcenter(tracker.latest_message):
+            return answer_jobcenter(dispatcher, text)  # "Ist das Jobcenter <Name> kommunal?"
+        if confident:
             return utter_answer(dispatcher, key)
         suggest(dispatcher, ranked_answer_keys(tracker.latest_message), "utter_suggest")
         return []

@@ -75,8 +75,10 @@ class Match:
     text: str = ""
 
 
-def _kind_base_display(name: str, cities: set[str], districts: set[str]) -> tuple[str, str, str]:
+def _kind_base_display(name: str, cities: set[str], districts: set[str], regions: set[str]) -> tuple[str, str, str]:
     base, _, suffix = (part.strip() for part in name.partition(","))
+    if name in regions:
+        return REGION, base, base
     if name in districts:
         return BEZIRK, base, f"Berlin-{base}"
     if suffix == "Land":
@@ -118,12 +120,13 @@ class JobcenterDirectory:
             names = yaml.safe_load(names_file.read_text(encoding="utf-8")) or {}
         districts = set(names.get("berlin_districts") or [])
         cities = set(names.get("cities") or [])
+        regions = set(names.get("regions") or [])
         notes = names.get("notes") or {}
         rows = cls._read_rows(path)
         admitted = cls._read_admissions(admissions) if admissions else {}
         jobcenters = []
         for nr, form, name, land in rows:
-            kind, base, display = _kind_base_display(name, cities, districts)
+            kind, base, display = _kind_base_display(name, cities, districts, regions)
             admission = admitted.pop(_admission_key(base, kind), None) if form == "zkT" else None
             if admissions and form == "zkT" and admission is None:
                 raise ValueError(f"{path}: zkT '{name}' has no row in {admissions}")
@@ -147,7 +150,8 @@ class JobcenterDirectory:
             raise ValueError(
                 f"{admissions}: rows without a zkT in {path}: {sorted(a['name'] for a in admitted.values())}"
             )
-        unknown = (districts | cities | set(notes) | set(names.get("aliases") or {})) - {j.name for j in jobcenters}
+        named = districts | cities | regions | set(notes) | set(names.get("aliases") or {})
+        unknown = named - {j.name for j in jobcenters}
         if unknown:
             raise ValueError(f"{names_file}: names not in {path}: {sorted(unknown)}")
         return cls(jobcenters, names)

@@ -1,0 +1,109 @@
+"""Load: 32 concurrent conversations x 25 messages (16 over REST, 16 over socket.io), two
+identical rounds. Every reply arrives, each in its own conversation (checked by content: every
+conversation asks about its own Jobcenter), no error, Rasa's memory flat in the second round."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+import socketio
+
+from actions.knowledge import DIRECTORY
+from tests.conftest import MODEL
+from tests.servers import Servers, running_servers
+
+pytestmark = pytest.mark.e2e
+CONVERSATIONS = 32
+MESSAGES = 25
+TIMEOUT = 60
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def names() -> list[str]:
+    """32 Jobcenter whose names are unambiguous, one per conversation."""
+    unique = [j.display for j in DIRECTORY.jobcenters if len(DIRECTORY.find(j.display).jobcenters) == 1]
+    return unique[:: max(1, len(unique) // CONVERSATIONS)][:CONVERSATIONS]
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    if not MODEL.is_file():
+        pytest.fail(f"{MODEL} missing: run `make train`")
+    with running_servers(tmp_path_factory.mktemp("load")) as s:
+        yield s
+
+
+async def rest_conversation(session: aiohttp.ClientSession, url: str, name: str, problems: list[str]) -> int:
+    sender = f"rest-{uuid.uuid4()}"
+    answered = 0
+    for _ in range(MESSAGES):
+        async with session.post(url, json={"sender": sender, "message": f"Ist das Jobcenter {name} kommunal?"}) as r:
+            if r.status != 200:
+                problems.append(f"REST {r.status} for {name}")
+                continue
+            text = " ".join(m.get("text", "") for m in await r.json())
+        if name not in text:
+            problems.append(f"REST {name!r} got {text[:80]!r}")
+        answered += 1
+    return answered
+
+
+async def socket_conversation(url: str, name: str, problems: list[str]) -> int:
+    client = socketio.AsyncClient(reconnection=False)
+    replies: asyncio.Queue[dict] = asyncio.Queue()
+    client.on("bot_uttered", lambda data: replies.put_nowait(data))
+    session_id = str(uuid.uuid4())
+    await client.connect(url, transports=["websocket"], socketio_path="/socket.io", wait_timeout=30)
+    await client.emit("session_request", {"session_id": session_id})
+    answered = 0
+    try:
+        for _ in range(MESSAGES):
+            await client.emit(
+                "user_uttered", {"message": f"Ist das Jobcenter {name} kommunal?", "session_id": session_id}
+            )
+            reply = await asyncio.wait_for(replies.get(), TIMEOUT)
+            if name not in reply.get("text", ""):
+                problems.append(f"socket.io {name!r} got {reply.get('text', '')[:80]!r}")
+            answered += 1
+    finally:
+        await client.disconnect()
+    return answered
+
+
+async def one_round(servers: Servers, problems: list[str]) -> int:
+    url = f"{servers.rasa_url}/webhooks/rest/webhook"
+    half = CONVERSATIONS // 2
+    conversation_names = names()
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=600)) as session:
+        counts = await asyncio.gather(
+            *(rest_conversation(session, url, n, problems) for n in conversation_names[:half]),
+            *(socket_conversation(servers.rasa_url, n, problems) for n in conversation_names[half:]),
+        )
+    return sum(counts)
+
+
+def test_32_conversations_two_rounds(servers: Servers) -> None:
+    assert len(names()) == CONVERSATIONS
+    problems: list[str] = []
+    first = asyncio.run(one_round(servers, problems))
+    after_first = rss_mb(servers.rasa.pid)
+    second = asyncio.run(one_round(servers, problems))
+    after_second = rss_mb(servers.rasa.pid)
+    print(
+        f"\nload: {first + second} replies, {len(problems)} problems, "
+        f"Rasa RSS {after_first:.0f} -> {after_second:.0f} MB"
+    )
+    assert problems == []
+    assert first == second == CONVERSATIONS * MESSAGES
+    assert after_second <= after_first * 1.05
