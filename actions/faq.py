@@ -14,8 +14,6 @@ from actions.lookup import answer_jobcenter, answer_land
 # The ResponseSelector has no threshold of its own (RasaHQ/rasa#9751): below this confidence
 # for the chosen answer the citizen gets suggestions instead of a possibly wrong answer.
 ANSWER_THRESHOLD = 0.4
-# Intents whose ranking says nothing about which FAQ the citizen meant.
-NON_TOPIC_INTENTS = {"nlu_fallback", "out_of_scope", "personal_case", "follow_up"}
 # "Wie viele kommunale Jobcenter gibt es in Hessen?" is a question about one Land.
 PER_LAND_KEYS = {"count_municipal_jobcenters", "municipal_share"}
 # "Seit wann ist der Landkreis Görlitz kommunal?" is a question about that Jobcenter.
