@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 SPACY_MODEL := build/spacy_de
 MODEL := models/current.tar.gz
 VENDOR_JS := web/public/static/vendor/socket.io.min.js
-DATA := $(shell find data -name '*.yml') config.yml domain.yml
+DATA := $(shell find data -name '*.yml') config.yml domain.yml nlp/classifier.py
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
@@ -18,7 +18,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # Rasa imports the messenger connectors (channels/) from here.
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help setup pipeline widget browser train run shell lint validate test test-unit test-core test-e2e bench clean
+.PHONY: help setup pipeline widget browser redis train run shell lint validate test test-unit test-core test-e2e bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -49,15 +49,21 @@ $(MODEL): $(SPACY_MODEL)/meta.json $(DATA)
 
 train: $(MODEL) ## train the Rasa model if data, config or pipeline changed
 
-run: $(MODEL) $(VENDOR_JS) ## start action server (5055), Rasa (5005) and the demo page (8080)
+run: $(MODEL) $(VENDOR_JS) redis ## start action server (5055), Rasa (5005, 2 workers), Redis (6380), demo page (8080)
 	$(BIN)/honcho start
 
-shell: $(MODEL) ## talk to the bot in the terminal (starts the action server too)
-	$(BIN)/rasa run actions --port 5055 >/dev/null 2>&1 & trap "kill $$!" EXIT; $(BIN)/rasa shell --model $(MODEL)
+shell: $(MODEL) redis ## talk to the bot in the terminal (starts the action server and Redis too)
+	redis-server --port 6380 --bind 127.0.0.1 --save "" --appendonly no >/dev/null & R=$$!; \
+	$(BIN)/rasa run actions --port 5055 >/dev/null 2>&1 & A=$$!; trap "kill $$R $$A" EXIT; \
+	$(BIN)/rasa shell --model $(MODEL)
 
 # Browser tests drive Debian's chromium (never a downloaded browser build).
 browser: ## install Debian's chromium for the browser tests when missing
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+# The lock store that lets two Rasa workers share conversations: Debian's redis-server.
+redis: ## install Debian's redis-server when missing
+	@command -v redis-server >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; }
 
 lint: $(BIN)/.installed ## ruff (lint and format check) and mypy
 	$(BIN)/ruff check actions nlp channels runtime tests bench
@@ -76,11 +82,11 @@ test-core: $(MODEL) ## rasa test core on the German test stories
 test-e2e: $(MODEL) ## end-to-end tests against the running servers
 	$(BIN)/pytest -m e2e tests
 
-test: lint validate $(MODEL) $(VENDOR_JS) browser ## set up, train if needed and run every test
+test: lint validate $(MODEL) $(VENDOR_JS) browser redis ## set up, train if needed and run every test
 	$(BIN)/pytest tests
 	$(MAKE) --no-print-directory test-core
 
-bench: $(SPACY_MODEL)/meta.json ## benchmarks (trains its own model, times it) vs. a TF-IDF baseline
+bench: $(SPACY_MODEL)/meta.json redis ## benchmarks (trains its own model, times it) vs. a TF-IDF baseline
 	$(BIN)/python -m bench.run
 
 purge: $(BIN)/.installed ## delete conversations idle longer than RETENTION_DAYS (default 30)

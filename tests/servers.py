@@ -8,14 +8,16 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+PRODUCTION_ENDPOINTS = ROOT / "endpoints.yml"
 
 
 def free_port() -> int:
@@ -82,6 +84,21 @@ def start_actions(workdir: Path, port: int, log: Path) -> Iterator[subprocess.Po
         stop(proc)
 
 
+def endpoints_for(workdir: Path, actions_port: int, redis_port: int | None) -> dict:
+    """The production endpoints.yml with this run's ports and database; no lock store without Redis
+    (one worker). ``TRACKER_STORE_TYPE`` replaces the tracker store type, only to measure that lever."""
+    endpoints = yaml.safe_load(PRODUCTION_ENDPOINTS.read_text(encoding="utf-8"))
+    endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{actions_port}/webhook"
+    endpoints["tracker_store"]["db"] = str(workdir / "tracker.db")
+    if os.environ.get("TRACKER_STORE_TYPE"):
+        endpoints["tracker_store"] = {**endpoints["tracker_store"], "type": os.environ["TRACKER_STORE_TYPE"]}
+    if redis_port is None:
+        del endpoints["lock_store"]
+    else:
+        endpoints["lock_store"]["port"] = redis_port
+    return endpoints
+
+
 @contextmanager
 def start_rasa(
     workdir: Path,
@@ -91,17 +108,19 @@ def start_rasa(
     extra: list[str] | None = None,
     extra_env: dict[str, str] | None = None,
     model: Path = ROOT / "models" / "current.tar.gz",
+    workers: int = 1,
+    redis_port: int | None = None,
 ) -> Iterator[subprocess.Popen]:
+    """Rasa as in production; ``workers`` > 1 needs the Redis lock store on ``redis_port``."""
+    if workers > 1 and redis_port is None:
+        raise ValueError("more than one Sanic worker needs the Redis lock store")
+    extra_env = {**(extra_env or {}), "SANIC_WORKERS": str(workers)}
     credentials = workdir / "credentials.yml"
     subprocess.run(
         [sys.executable, "-m", "channels.config", "--out", str(credentials)], cwd=ROOT, env=env(extra_env), check=True
     )
     endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
-        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n",
-        encoding="utf-8",
-    )
+    endpoints.write_text(yaml.safe_dump(endpoints_for(workdir, actions_port, redis_port)), encoding="utf-8")
     with log.open("ab") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "runtime", "run", "--model", str(model),
@@ -116,6 +135,43 @@ def start_rasa(
         stop(proc)
 
 
+@contextmanager
+def start_redis(port: int) -> Iterator[subprocess.Popen]:
+    """A Redis server on loopback for the lock store (nothing written to disk)."""
+    proc = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as c:
+                    c.sendall(b"PING\r\n")
+                    if c.recv(16).startswith(b"+PONG"):
+                        break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"redis-server on port {port} did not start") from None
+                time.sleep(0.1)
+        yield proc
+    finally:
+        stop(proc)
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants (Sanic workers are children of Rasa's main process)."""
+    found = [pid]
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for child in children:
+            found += process_tree(int(child))
+    return found
+
+
 def stop(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         proc.terminate()
@@ -128,13 +184,18 @@ def stop(proc: subprocess.Popen) -> None:
 
 @contextmanager
 def running_servers(
-    workdir: Path, extra: list[str] | None = None, extra_env: dict[str, str] | None = None
+    workdir: Path, extra: list[str] | None = None, extra_env: dict[str, str] | None = None, workers: int = 1
 ) -> Iterator[Servers]:
+    """Action server and Rasa; with ``workers`` > 1 also Redis for the lock store, as in the Procfile."""
     workdir.mkdir(parents=True, exist_ok=True)
     log = workdir / "servers.log"
     actions_port, rasa_port = free_port(), free_port()
+    redis_port = free_port() if workers > 1 else None
     with (
+        start_redis(redis_port) if redis_port else nullcontext(),
         start_actions(workdir, actions_port, log) as actions,
-        start_rasa(workdir, rasa_port, actions_port, log, extra, extra_env) as rasa,
+        start_rasa(
+            workdir, rasa_port, actions_port, log, extra, extra_env, workers=workers, redis_port=redis_port
+        ) as rasa,
     ):
         yield Servers(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}", workdir, log, rasa, actions)

@@ -1,6 +1,8 @@
-"""Load: 32 concurrent conversations x 25 messages (16 over REST, 16 over socket.io), two
-identical rounds. Every reply arrives, each in its own conversation (checked by content: every
-conversation asks about its own Jobcenter), no error, Rasa's memory flat in the second round."""
+"""Load, with the production settings of the Procfile (two Rasa workers, Redis lock store, SQLite):
+32 concurrent conversations x 25 messages (16 over REST, 16 over socket.io), two identical rounds.
+Every reply arrives, each in its own conversation (checked by content: every conversation asks
+about its own Jobcenter), no error, Rasa's memory flat in the second round. Follow-up questions
+still find their context when consecutive messages reach different workers."""
 
 from __future__ import annotations
 
@@ -15,19 +17,23 @@ import socketio
 
 from actions.knowledge import DIRECTORY
 from tests.conftest import MODEL
-from tests.servers import Servers, running_servers
+from tests.servers import Servers, process_tree, running_servers
 
 pytestmark = pytest.mark.e2e
 CONVERSATIONS = 32
 MESSAGES = 25
 TIMEOUT = 60
+WORKERS = 2  # as in the Procfile
 
 
 def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS")
+    """Resident memory of Rasa's main process and its workers."""
+    total = 0.0
+    for p in process_tree(pid):
+        for line in Path(f"/proc/{p}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) / 1024
+    return total
 
 
 def names() -> list[str]:
@@ -40,7 +46,7 @@ def names() -> list[str]:
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     if not MODEL.is_file():
         pytest.fail(f"{MODEL} missing: run `make train`")
-    with running_servers(tmp_path_factory.mktemp("load")) as s:
+    with running_servers(tmp_path_factory.mktemp("load"), workers=WORKERS) as s:
         yield s
 
 
@@ -107,3 +113,15 @@ def test_32_conversations_two_rounds(servers: Servers) -> None:
     assert problems == []
     assert first == second == CONVERSATIONS * MESSAGES
     assert after_second <= after_first * 1.05
+
+
+def test_follow_ups_across_workers(servers: Servers) -> None:
+    """Each request on a new connection, so the two workers take turns at random; the context of the
+    first question (slot ``topic``) must reach the worker that answers the follow-up."""
+    assert len(process_tree(servers.rasa.pid)) == 1 + WORKERS
+    for i in range(12):
+        sender = f"follow-{uuid.uuid4()}"
+        assert "104" in " ".join(
+            m.get("text", "") for m in servers.say("Wie viele kommunale Jobcenter gibt es?", sender)
+        )
+        assert "303" in " ".join(m.get("text", "") for m in servers.say("Und gemeinsame Einrichtungen?", sender)), i

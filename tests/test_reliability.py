@@ -76,12 +76,13 @@ def test_conversation_continues_after_a_rasa_restart(tmp_path: Path) -> None:
             assert "303" in say(rasa_port, "Und gemeinsame Einrichtungen?", "restart")
 
 
-def test_unwritable_tracker_store_stops_start_up(tmp_path: Path) -> None:
+@pytest.mark.parametrize("store", ["runtime.tracker_store.SQLiteTrackerStore", "SQL"])
+def test_unwritable_tracker_store_stops_start_up(tmp_path: Path, store: str) -> None:
     db_dir = tmp_path / "readonly"
     db_dir.mkdir()
     (db_dir / "tracker.db").write_bytes(b"this is not a sqlite database" * 100)
     endpoints = tmp_path / "endpoints.yml"
-    endpoints.write_text(f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {db_dir / 'tracker.db'}\n")
+    endpoints.write_text(f"tracker_store:\n  type: {store}\n  dialect: sqlite\n  db: {db_dir / 'tracker.db'}\n")
     proc = subprocess.run(
         [sys.executable, "-m", "runtime", "run", "--model", str(MODEL), "--port", str(free_port()),
          "--interface", "127.0.0.1", "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")],
