@@ -31,7 +31,7 @@ $(BIN)/.installed: requirements.txt constraints.txt
 
 setup: $(BIN)/.installed ## create .venv with the pinned dependencies
 
-$(SPACY_MODEL)/meta.json: $(BIN)/.installed nlp/build_pipeline.py actions/data/jobcenter_2026.csv actions/data/zugelassene_kommunale_traeger.csv actions/jobcenters.py actions/data/jobcenter_names.yml
+$(SPACY_MODEL)/meta.json: $(BIN)/.installed nlp/build_pipeline.py $(wildcard data/nlu/*.yml) actions/data/jobcenter_2026.csv actions/data/zugelassene_kommunale_traeger.csv actions/jobcenters.py actions/data/jobcenter_names.yml
 	$(BIN)/python -m nlp.build_pipeline --out $(SPACY_MODEL)
 
 pipeline: $(SPACY_MODEL)/meta.json ## build the German spaCy pipeline

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import requests
 import yaml
@@ -18,6 +19,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PRODUCTION_ENDPOINTS = ROOT / "endpoints.yml"
+MODEL = ROOT / "models" / "current.tar.gz"
 
 
 def free_port() -> int:
@@ -107,7 +109,7 @@ def start_rasa(
     log: Path,
     extra: list[str] | None = None,
     extra_env: dict[str, str] | None = None,
-    model: Path = ROOT / "models" / "current.tar.gz",
+    model: Path = MODEL,
     workers: int = 1,
     redis_port: int | None = None,
 ) -> Iterator[subprocess.Popen]:
@@ -180,6 +182,20 @@ def stop(proc: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def module_servers(name: str, **options: Any) -> Any:
+    """A module-scoped pytest fixture ``servers`` with the servers of ``running_servers(**options)``."""
+    import pytest
+
+    @pytest.fixture(scope="module")
+    def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+        if not MODEL.is_file():
+            pytest.fail(f"{MODEL} missing: run `make train`")
+        with running_servers(tmp_path_factory.mktemp(name), **options) as s:
+            yield s
+
+    return servers
 
 
 @contextmanager

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import MODEL
-from tests.servers import Servers, running_servers
+from tests.servers import Servers, module_servers
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
-    if not MODEL.is_file():
-        pytest.fail(f"{MODEL} missing: run `make train`")
-    with running_servers(tmp_path_factory.mktemp("e2e")) as s:
-        yield s
+servers = module_servers("e2e")
 
 
 def text_of(replies: list[dict]) -> str:

@@ -3,25 +3,18 @@ site's origin, request bodies limited."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.conftest import MODEL
-from tests.servers import Servers, running_servers
+from tests.servers import Servers, module_servers
 
 pytestmark = pytest.mark.e2e
 SITE = "http://localhost:8080"
 
 
-@pytest.fixture(scope="module")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
-    if not MODEL.is_file():
-        pytest.fail(f"{MODEL} missing: run `make train`")
-    with running_servers(tmp_path_factory.mktemp("exposure"), extra=["--cors", SITE]) as s:
-        yield s
+servers = module_servers("exposure", extra=["--cors", SITE])
 
 
 @pytest.mark.parametrize(

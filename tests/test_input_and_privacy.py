@@ -4,7 +4,6 @@ a 5xx; personal data never reaches the tracker store or the logs."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 
 import pytest
 import requests
@@ -13,8 +12,7 @@ from hypothesis import strategies as st
 
 from runtime import clean_input
 from runtime.pii import redact
-from tests.conftest import MODEL
-from tests.servers import Servers, running_servers
+from tests.servers import Servers, module_servers
 
 PII = {
     "IBAN": "DE89 3704 0044 0532 0130 00",
@@ -49,12 +47,7 @@ def test_long_empty_and_control_characters() -> None:
 
 
 # ---- end to end ---------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
-    if not MODEL.is_file():
-        pytest.fail(f"{MODEL} missing: run `make train`")
-    with running_servers(tmp_path_factory.mktemp("input")) as s:
-        yield s
+servers = module_servers("input")
 
 
 def post(servers: Servers, body: object, raw: bytes | None = None) -> requests.Response:

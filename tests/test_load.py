@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
@@ -16,8 +15,7 @@ import pytest
 import socketio
 
 from actions.knowledge import DIRECTORY
-from tests.conftest import MODEL
-from tests.servers import Servers, process_tree, running_servers
+from tests.servers import Servers, module_servers, process_tree
 
 pytestmark = pytest.mark.e2e
 CONVERSATIONS = 32
@@ -42,12 +40,7 @@ def names() -> list[str]:
     return unique[:: max(1, len(unique) // CONVERSATIONS)][:CONVERSATIONS]
 
 
-@pytest.fixture(scope="module")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
-    if not MODEL.is_file():
-        pytest.fail(f"{MODEL} missing: run `make train`")
-    with running_servers(tmp_path_factory.mktemp("load"), workers=WORKERS) as s:
-        yield s
+servers = module_servers("load", workers=WORKERS)
 
 
 async def rest_conversation(session: aiohttp.ClientSession, url: str, name: str, problems: list[str]) -> int:
