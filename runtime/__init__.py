@@ -14,14 +14,22 @@ docs/reliability.md). Start it like `rasa`: `python -m runtime run --model ...`.
 4. Input: before Rasa parses, logs or stores a message, personal data is replaced (runtime/pii.py)
    and the citizen is told so; control characters are dropped; an empty message gets a short
    request to type a question; a message over ``MAX_INPUT_CHARS`` is cut with a polite note.
+5. Start-up: TensorFlow (which Rasa imports whether or not the model uses it) imports JAX, when
+   installed, only for converting JAX functions to TensorFlow Lite, inside ``try/except ImportError``
+   (tensorflow/lite/python/util.py). ``skip_unused_imports`` makes that import fail at once
+   (~0.9 s of start-up per py-spy, docs/performance.md). Nothing in Rasa or the model uses JAX.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib.abc
 import logging
 import os
 import re
+import sys
+from collections.abc import Sequence
+from types import ModuleType
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -29,6 +37,21 @@ ACTION_TIMEOUT_S = float(os.environ.get("ACTION_TIMEOUT_S", "3"))
 UNAVAILABLE_RESPONSE = "utter_action_unavailable"
 MAX_INPUT_CHARS = int(os.environ.get("MAX_INPUT_CHARS", "1000"))
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
+
+
+UNUSED_PACKAGES = ("jax", "jaxlib")
+
+
+class _SkipUnused(importlib.abc.MetaPathFinder):
+    def find_spec(self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None) -> None:
+        if fullname.partition(".")[0] in UNUSED_PACKAGES:
+            raise ImportError(f"{fullname} is not loaded by runtime/ (unused by Rasa and the model)")
+        return None
+
+
+def skip_unused_imports() -> None:
+    if not any(isinstance(finder, _SkipUnused) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _SkipUnused())
 
 
 def clean_input(text: str) -> tuple[str, list[str]]:

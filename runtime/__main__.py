@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import sys
 
-from runtime import patch_rasa
+from runtime import patch_rasa, skip_unused_imports
 
 
 def main() -> None:
     # Sanic reads SANIC_* settings from the environment: refuse request bodies over 64 KiB.
     os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(64 * 1024))
+    skip_unused_imports()
     patch_rasa()
     from rasa.__main__ import main as rasa_main
 
