@@ -81,16 +81,6 @@ class RetrievalIntentClassifier(LogisticRegressionClassifier):
             solver=self.config["solver"],
         )
 
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> RetrievalIntentClassifier:
-        return cls(config, execution_context.node_name, model_storage, resource)
-
     def persist(self) -> None:
         with self._model_storage.write_to(self._resource) as model_dir:
             np.save(model_dir / "coef.npy", self.clf.coef_, allow_pickle=False)

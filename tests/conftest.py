@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,19 @@ from rasa_sdk.executor import CollectingDispatcher
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "current.tar.gz"
+
+
+@pytest.fixture(scope="module")
+def parse() -> Iterator[Any]:
+    """The trained model's NLU: text -> parse data (module-scoped: loading takes seconds)."""
+    if not MODEL.is_file():
+        pytest.fail(f"{MODEL} missing: run `make train`")
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(MODEL))
+    loop = asyncio.new_event_loop()
+    yield lambda text: loop.run_until_complete(agent.parse_message(text))
+    loop.close()
 
 
 @pytest.fixture

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import tarfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,18 +13,6 @@ import pytest
 from tests.conftest import MODEL
 
 pytestmark = pytest.mark.model
-
-
-@pytest.fixture(scope="module")
-def parse() -> Iterator[Any]:
-    if not MODEL.is_file():
-        pytest.fail(f"{MODEL} missing: run `make train`")
-    from rasa.core.agent import Agent
-
-    agent = Agent.load(str(MODEL))
-    loop = asyncio.new_event_loop()
-    yield lambda text: loop.run_until_complete(agent.parse_message(text))
-    loop.close()
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,7 @@ wrong answer is an error. Fails below 95 %.
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +14,6 @@ import pytest
 import yaml
 
 from actions.faq import KNOWLEDGE
-from tests.conftest import MODEL
 
 pytestmark = pytest.mark.model
 HOLDOUT = Path(__file__).parent / "data" / "nlu_holdout.yml"
@@ -38,18 +35,6 @@ def predicted_label(parse: dict[str, Any]) -> str:
     if intent == "faq":
         return str(parse["response_selector"]["faq"]["response"]["intent_response_key"])
     return str(intent)
-
-
-@pytest.fixture(scope="module")
-def parse() -> Iterator[Any]:
-    if not MODEL.is_file():
-        pytest.fail(f"{MODEL} missing: run `make train`")
-    from rasa.core.agent import Agent
-
-    agent = Agent.load(str(MODEL))
-    loop = asyncio.new_event_loop()
-    yield lambda text: loop.run_until_complete(agent.parse_message(text))
-    loop.close()
 
 
 def test_training_and_holdout_do_not_overlap() -> None:
