@@ -10,9 +10,10 @@ looks like DIETClassifier + ResponseSelector:
 - ``response_selector``: for each retrieval intent the best answer key with its probability
   given that intent (as ResponseSelector reports it) and a ranking of the keys.
 
-Why (docs/performance.md): on the held-out questions it answers as well as DIET + ResponseSelector,
-trains in seconds instead of minutes and, with no TensorFlow model in the pipeline, the server
-runs no TensorFlow model (start-up, memory, time per message).
+Why (docs/performance.md): on the held-out questions it is right more often than DIET +
+ResponseSelector were (99.4 % against 97.8 %), trains in seconds instead of minutes, and with no
+TensorFlow model in the pipeline the server starts faster, needs less memory and less time per
+message (TensorFlow is still imported: Rasa's own modules import it).
 
 The weights are stored as plain arrays (.npy without pickle, labels as JSON), not with skops
 like Rasa's LogisticRegressionClassifier: importing skops scans every loaded module and took
