@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import re
 import shutil
 import statistics
@@ -177,6 +178,15 @@ def proc_mb(pid: int, path: str, field: str) -> float:
     return float("nan")
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far (/proc/<pid>/stat fields 14 and 15)."""
+    total = 0.0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def memory(pid: int) -> dict[str, float]:
     """Peak RSS of the largest process and proportional set size (shared pages split) of the whole tree:
     with Sanic workers, Rasa is a main process and one child per worker."""
@@ -206,7 +216,7 @@ def run(quick: bool, no_train: bool = False, workers: int = PRODUCTION_WORKERS) 
     texts = [q for q, _ in questions]
     log = work / "servers.log"
     actions_port, rasa_port, redis_port = free_port(), free_port(), free_port()
-    with start_redis(redis_port), start_actions(work, actions_port, log) as actions:
+    with start_redis(redis_port) as redis, start_actions(work, actions_port, log) as actions:
         start = time.perf_counter()
         with start_rasa(
             work, rasa_port, actions_port, log, model=model, workers=workers, redis_port=redis_port
@@ -217,7 +227,12 @@ def run(quick: bool, no_train: bool = False, workers: int = PRODUCTION_WORKERS) 
             n = 20 if quick else len(texts)
             results["sequential"] = asyncio.run(load(url, texts, 1, n, "seq"))
             for c, per in ((8, 5 if quick else 40), (32, 2 if quick else 15)):
+                processes = {"rasa": process_tree(rasa.pid), "actions": [actions.pid], "redis": [redis.pid]}
+                before = {name: cpu_seconds(pids) for name, pids in processes.items()} | {"load": time.process_time()}
                 results[f"concurrent_{c}"] = asyncio.run(load(url, texts, c, per, f"c{c}"))
+                after = {name: cpu_seconds(pids) for name, pids in processes.items()} | {"load": time.process_time()}
+                n = results[f"concurrent_{c}"]["n"]
+                results[f"concurrent_{c}"]["cpu_ms_per_msg"] = {k: (after[k] - before[k]) * 1000 / n for k in after}
             scores, misses = asyncio.run(quality(url, questions[:: 8 if quick else 1]))
             results["topic_accuracy"], results["oos_accuracy"] = scores["topic"], scores["oos"]
             results["misses"] = misses
@@ -246,6 +261,10 @@ def table(r: dict[str, Any]) -> str:
         s = r[level]
         rows.append((f"{level}: p50/p95/p99 ms", f"{s['p50_ms']:.0f}/{s['p95_ms']:.0f}/{s['p99_ms']:.0f}", "", ""))
         rows.append((f"{level}: msg/s (errors)", f"{s['msg_per_s']:.0f} ({s['errors']})", "", ""))
+        if "cpu_ms_per_msg" in s:
+            cpu = s["cpu_ms_per_msg"]
+            shares = "/".join(f"{cpu[k]:.1f}" for k in ("rasa", "actions", "redis", "load"))
+            rows.append((f"{level}: CPU ms/msg Rasa/actions/Redis/load", shares, "", ""))
     rows += [
         ("Jobcenter name search p50/p95 ms", f"{r['lookup']['p50_ms']:.2f}/{r['lookup']['p95_ms']:.2f}", "", ""),
         ("start to first answer (s)", f"{r['start_to_first_answer_s']:.1f}", "", ""),
