@@ -32,6 +32,9 @@ def purge(db: Path, days: float, now: float | None = None) -> int:
         con.executemany("DELETE FROM events WHERE sender_id = ?", [(s,) for s in old])
     with sqlite3.connect(db) as con:
         con.execute("VACUUM")  # the deleted text must not stay in free pages of the file
+        # WAL journal (runtime/tracker_store.py): copy the journal into the file and empty it, so
+        # no old page with deleted text stays in rasa_tracker.db-wal either.
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return len(old)
 
 

@@ -144,3 +144,6 @@ def test_retention_on_the_real_store(servers: Servers) -> None:
     assert purge(db, days=0) >= 1
     with sqlite3.connect(db) as con:
         assert con.execute("SELECT COUNT(*) FROM events WHERE sender_id = 'to-be-deleted'").fetchone()[0] == 0
+    for path in (db, db.with_name(db.name + "-wal")):  # neither the file nor its WAL journal
+        if path.exists():
+            assert b"to-be-deleted" not in path.read_bytes(), path.name
