@@ -11,8 +11,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.knowledge import DIRECTORY, KNOWLEDGE, PLACEHOLDERS
 from actions.lookup import answer_jobcenter, answer_land
 
-# The ResponseSelector has no threshold of its own (RasaHQ/rasa#9751): below this confidence
-# for the chosen answer the citizen gets suggestions instead of a possibly wrong answer.
+# Rasa applies no threshold to the chosen answer key (RasaHQ/rasa#9751; here its probability
+# given "faq" from nlp/classifier.py): below this confidence the citizen gets suggestions
+# instead of a possibly wrong answer.
 ANSWER_THRESHOLD = 0.4
 # "Wie viele kommunale Jobcenter gibt es in Hessen?" is a question about one Land.
 PER_LAND_KEYS = {"count_municipal_jobcenters", "municipal_share"}

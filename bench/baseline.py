@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
-import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.neighbors import NearestNeighbors
 
 FALLBACK = "nlu_fallback"
 # Below this cosine similarity the baseline answers with a fallback, like our FallbackClassifier.
 THRESHOLD = 0.3
-
-
-def training_examples(nlu_dir: Path) -> list[tuple[str, str]]:
-    pairs = []
-    for path in sorted(nlu_dir.glob("*.yml")):
-        for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
-            if "intent" in block:
-                pairs += [
-                    (line.strip()[2:], block["intent"]) for line in block["examples"].splitlines() if line.strip()
-                ]
-    return pairs
 
 
 @dataclass

@@ -26,8 +26,9 @@ from typing import Any
 import aiohttp
 import yaml
 
-from bench.baseline import FALLBACK, TfidfRetriever, training_examples
-from tests.servers import free_port, process_tree, start_actions, start_rasa, start_redis
+from bench.baseline import FALLBACK, TfidfRetriever
+from nlp.training_data import training_examples
+from tests.servers import free_port, proc_mb, process_tree, start_actions, start_rasa, start_redis
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -142,7 +143,7 @@ async def quality(url: str, questions: list[tuple[str, str]]) -> tuple[dict[str,
 
 
 def baseline_scores(questions: list[tuple[str, str]]) -> dict[str, Any]:
-    retriever = TfidfRetriever.train(training_examples(ROOT / "data" / "nlu"))
+    retriever = TfidfRetriever.train(training_examples())
     right = {"topic": 0, "oos": 0}
     total = {"topic": 0, "oos": 0}
     latencies = []
@@ -174,13 +175,6 @@ def lookup_latency() -> dict[str, float]:
     return {**summary(latencies, sum(latencies)), "found_share": found / len(questions)}
 
 
-def proc_mb(pid: int, path: str, field: str) -> float:
-    for line in Path(f"/proc/{pid}/{path}").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def median_round(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     """Each figure as the median over the rounds; the rounds' throughputs kept to show the spread."""
     out: dict[str, Any] = {
@@ -202,6 +196,11 @@ def cpu_seconds(pids: list[int]) -> float:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return total
+
+
+def cpu_now(processes: dict[str, list[int]]) -> dict[str, float]:
+    """CPU seconds so far of each group of server processes and of this load generator ("load")."""
+    return {name: cpu_seconds(pids) for name, pids in processes.items()} | {"load": time.process_time()}
 
 
 def memory(pid: int) -> dict[str, float]:
@@ -247,13 +246,9 @@ def run(quick: bool, no_train: bool = False, workers: int = PRODUCTION_WORKERS) 
             for c, per in ((8, 5 if quick else 40), (32, 2 if quick else 15)):
                 rounds = []
                 for i in range(1 if quick else ROUNDS):
-                    before = {name: cpu_seconds(pids) for name, pids in processes.items()} | {
-                        "load": time.process_time()
-                    }
+                    before = cpu_now(processes)
                     rounds.append(asyncio.run(load(url, texts, c, per, f"c{c}r{i}")))
-                    after = {name: cpu_seconds(pids) for name, pids in processes.items()} | {
-                        "load": time.process_time()
-                    }
+                    after = cpu_now(processes)
                     rounds[-1]["cpu_ms_per_msg"] = {k: (after[k] - before[k]) * 1000 / rounds[-1]["n"] for k in after}
                 results[f"concurrent_{c}"] = median_round(rounds)
             scores, misses = asyncio.run(quality(url, questions[:: 8 if quick else 1]))

@@ -10,39 +10,25 @@ its patterns generated from the Jobcenter data files. Rasa's SpacyNLP loads the 
 from __future__ import annotations
 
 import argparse
-import re
 import shutil
 from pathlib import Path
 
 import spacy
-import yaml
 from spacy.language import Language
 from spacy.lookups import Table
 
 from actions.jobcenters import load_default_directory
+from nlp.training_data import plain_text, training_examples
 
 PIPELINE_NAME = "de_jobcenter_faq"
 PIPELINE_VERSION = "1.1.0"
-TRAINING_DATA = Path(__file__).resolve().parent.parent / "data" / "nlu"
-# "[Bautzen](jobcenter)" / "[Sachsen]{...}" in training examples: the text without the markup.
-ENTITY_MARKUP = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
-
-
-def training_texts(nlu_dir: Path = TRAINING_DATA) -> list[str]:
-    texts = []
-    for path in sorted(nlu_dir.glob("*.yml")):
-        for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
-            if "intent" in block:
-                lines = block["examples"].splitlines()
-                texts += [ENTITY_MARKUP.sub(r"\1", line.strip()[2:]) for line in lines if line.strip()]
-    return texts
 
 
 def prune_lemmas(nlp: Language, texts: list[str]) -> tuple[int, int]:
     """Keep only lemma entries whose lemma occurs in the training examples.
 
     A lemma the classifier never saw in training adds no word feature, so those entries change
-    little, but the full German table (~360,000 entries) took seconds of every server start-up
+    little, but the full German table (355,354 entries) took seconds of every server start-up
     and tens of MB of memory (docs/performance.md). Returns (entries before, after)."""
     lookups = nlp.get_pipe("lemmatizer").lookups  # type: ignore[attr-defined]
     table = lookups.get_table("lemma_lookup")
@@ -61,7 +47,7 @@ def build() -> Language:
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
     nlp.initialize()  # loads the lemma tables; also clears the ruler (W036), so patterns come after
     ruler.add_patterns(load_default_directory().entity_patterns())  # type: ignore[attr-defined]
-    before, after = prune_lemmas(nlp, training_texts())
+    before, after = prune_lemmas(nlp, [plain_text(text) for text, _ in training_examples()])
     print(f"lemma table: {before} -> {after} entries (lemmas seen in the training data)")
     nlp.meta["name"] = PIPELINE_NAME
     nlp.meta["version"] = PIPELINE_VERSION

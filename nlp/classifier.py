@@ -117,7 +117,7 @@ class RetrievalIntentClassifier(LogisticRegressionClassifier):
 
     def _create_X(self, messages: list[Message]) -> csr_matrix:
         """Sentence features of each message, one row each (Rasa's version stacks an empty dense
-        matrix onto every row, a third of this step's time here)."""
+        matrix onto every row)."""
         rows = []
         for message in messages:
             sparse = message.get_sparse_features(attribute=TEXT)[1]

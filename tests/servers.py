@@ -174,6 +174,14 @@ def process_tree(pid: int) -> list[int]:
     return found
 
 
+def proc_mb(pid: int, path: str, field: str) -> float:
+    """A memory field of /proc/<pid>/<path> ("status" VmRSS/VmHWM, "smaps_rollup" Pss) in MB."""
+    for line in Path(f"/proc/{pid}/{path}").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def stop(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         proc.terminate()

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from pathlib import Path
 
 import aiohttp
 import pytest
 import socketio
 
 from actions.knowledge import DIRECTORY
-from tests.servers import Servers, module_servers, process_tree
+from tests.servers import Servers, module_servers, proc_mb, process_tree
 
 pytestmark = pytest.mark.e2e
 CONVERSATIONS = 32
@@ -26,12 +25,7 @@ WORKERS = 2  # as in the Procfile
 
 def rss_mb(pid: int) -> float:
     """Resident memory of Rasa's main process and its workers."""
-    total = 0.0
-    for p in process_tree(pid):
-        for line in Path(f"/proc/{p}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                total += int(line.split()[1]) / 1024
-    return total
+    return sum(proc_mb(p, "status", "VmRSS") for p in process_tree(pid))
 
 
 def names() -> list[str]:

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from actions.faq import KNOWLEDGE
+from nlp.training_data import training_examples
 
 pytestmark = pytest.mark.model
 HOLDOUT = Path(__file__).parent / "data" / "nlu_holdout.yml"
@@ -38,13 +39,7 @@ def predicted_label(parse: dict[str, Any]) -> str:
 
 
 def test_training_and_holdout_do_not_overlap() -> None:
-    root = HOLDOUT.parent.parent.parent
-    training = set()
-    for path in (root / "data" / "nlu").glob("*.yml"):
-        for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
-            if "intent" not in block:
-                continue
-            training |= {line.strip()[2:].lower() for line in block["examples"].splitlines() if line.strip()}
+    training = {text.lower() for text, _ in training_examples()}
     overlap = [q for q, _ in holdout_examples() if q.lower() in training]
     assert not overlap
     assert len(holdout_examples()) >= 150

@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
-import yaml
+from nlp.training_data import training_examples
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "nlu"
 MIN_EXAMPLES = 15
 
 
 def examples_per_intent() -> Counter[str]:
-    counts: Counter[str] = Counter()
-    for path in DATA.glob("*.yml"):
-        for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
-            if "intent" not in block:
-                continue
-            counts[block["intent"]] += sum(1 for line in block["examples"].splitlines() if line.strip())
-    return counts
+    return Counter(intent for _, intent in training_examples())
 
 
 def test_every_intent_has_enough_examples() -> None:
@@ -31,12 +23,7 @@ def test_lookup_intent_has_at_least_30_examples() -> None:
 
 
 def test_examples_are_unique() -> None:
-    seen: Counter[str] = Counter()
-    for path in DATA.glob("*.yml"):
-        for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
-            if "intent" not in block:
-                continue
-            seen.update(line.strip().lower() for line in block["examples"].splitlines() if line.strip())
+    seen = Counter(text.lower() for text, _ in training_examples())
     assert [text for text, n in seen.items() if n > 1] == []
 
 
