@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 SPACY_MODEL := build/spacy_de
 MODEL := models/current.tar.gz
 VENDOR_JS := web/public/static/vendor/socket.io.min.js
-DATA := $(shell find data -name '*.yml') config.yml domain.yml nlp/classifier.py
+DATA := $(shell find data domain -name '*.yml') config.yml nlp/classifier.py nlp/names.py $(wildcard knowledge/*.py knowledge/data/*)
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
@@ -31,7 +31,7 @@ $(BIN)/.installed: requirements.txt constraints.txt
 
 setup: $(BIN)/.installed ## create .venv with the pinned dependencies
 
-$(SPACY_MODEL)/meta.json: $(BIN)/.installed nlp/build_pipeline.py $(wildcard data/nlu/*.yml) actions/data/jobcenter_2026.csv actions/data/zugelassene_kommunale_traeger.csv actions/jobcenters.py actions/data/jobcenter_names.yml
+$(SPACY_MODEL)/meta.json: $(BIN)/.installed nlp/build_pipeline.py $(wildcard data/nlu/*.yml)
 	$(BIN)/python -m nlp.build_pipeline --out $(SPACY_MODEL)
 
 pipeline: $(SPACY_MODEL)/meta.json ## build the German spaCy pipeline
@@ -45,7 +45,7 @@ widget: $(VENDOR_JS) ## vendor the widget's socket.io-client
 
 # Rasa fingerprints the spaCy pipeline by its path only, so force a retrain whenever make sees a change.
 $(MODEL): $(SPACY_MODEL)/meta.json $(DATA)
-	$(BIN)/rasa train --force --fixed-model-name current --out models --quiet
+	$(BIN)/rasa train --domain domain --force --fixed-model-name current --out models --quiet
 
 train: $(MODEL) ## train the Rasa model if data, config or pipeline changed
 
@@ -53,9 +53,7 @@ run: $(MODEL) $(VENDOR_JS) redis ## start action server (5055), Rasa (5005, 2 wo
 	$(BIN)/honcho start
 
 shell: $(MODEL) redis ## talk to the bot in the terminal (starts the action server and Redis too)
-	redis-server --port 6380 --bind 127.0.0.1 --save "" --appendonly no >/dev/null & R=$$!; \
-	$(BIN)/rasa run actions --port 5055 >/dev/null 2>&1 & A=$$!; trap "kill $$R $$A" EXIT; \
-	$(BIN)/rasa shell --model $(MODEL)
+	$(BIN)/python -m runtime.services shell
 
 # Browser tests drive Debian's chromium (never a downloaded browser build).
 browser: ## install Debian's chromium for the browser tests when missing
@@ -66,21 +64,21 @@ redis: ## install Debian's redis-server when missing
 	@command -v redis-server >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; }
 
 lint: $(BIN)/.installed ## ruff (lint and format check) and mypy
-	$(BIN)/ruff check actions nlp channels runtime tests bench
-	$(BIN)/ruff format --check actions nlp channels runtime tests bench
-	$(BIN)/mypy actions nlp channels runtime bench
+	$(BIN)/ruff check actions knowledge nlp channels runtime tests bench
+	$(BIN)/ruff format --check actions knowledge nlp channels runtime tests bench
+	$(BIN)/mypy actions knowledge nlp channels runtime bench tests
 
 validate: $(BIN)/.installed ## rasa data validate, warnings count as failures
 	$(BIN)/python -m tests.validate_data
 
-test-unit: $(SPACY_MODEL)/meta.json ## fast pytest: actions, facts, data (no model, no servers)
-	$(BIN)/pytest -m "not e2e and not model" tests
+test-unit: $(SPACY_MODEL)/meta.json ## fast pytest: routing, actions, knowledge, data (no model, no servers)
+	$(BIN)/pytest -m "not model" tests --ignore=tests/e2e
 
 test-core: $(MODEL) ## rasa test core on the German test stories
 	$(BIN)/rasa test core --stories tests/stories --fail-on-prediction-errors --out results --model $(MODEL)
 
-test-e2e: $(MODEL) ## end-to-end tests against the running servers
-	$(BIN)/pytest -m e2e tests
+test-e2e: $(MODEL) $(VENDOR_JS) browser redis ## end-to-end tests: real servers on loopback (tests/e2e/)
+	$(BIN)/pytest tests/e2e
 
 test: lint validate $(MODEL) $(VENDOR_JS) browser redis ## set up, train if needed and run every test
 	$(BIN)/pytest tests

@@ -5,6 +5,10 @@ bench/results/latest.json.
 
     python -m bench.run            # full run (trains its own model, times it)
     python -m bench.run --quick    # smoke run for `make test`: small counts, existing model
+
+Levers that production code does not offer, to measure them against the production settings:
+``--tracker-store SQL`` (Rasa's own SQL tracker store) and ``--uncached-validation`` (Rasa's
+action-answer validation without runtime/rasa_changes.py's cached validator).
 """
 
 from __future__ import annotations
@@ -26,18 +30,18 @@ from typing import Any
 import aiohttp
 import yaml
 
+import knowledge
 from bench.baseline import FALLBACK, TfidfRetriever
+from bench.measure import proc_mb, process_tree
 from nlp.training_data import training_examples
-from tests.servers import free_port, proc_mb, process_tree, start_actions, start_rasa, start_redis
+from runtime.paths import DOMAIN, MODEL, ROOT
+from runtime.services import PRODUCTION_WORKERS, free_port, start_actions, start_rasa, start_redis
 
-ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 HOLDOUT = ROOT / "tests" / "data" / "nlu_holdout.yml"
 OUT_OF_SCOPE = {"out_of_scope", "personal_case"}
 # A citizen's conversation is short: after this many messages the load generator starts a new one.
 MESSAGES_PER_CONVERSATION = 6
-# As in the Procfile: one Rasa worker per core, coordinated by the Redis lock store.
-PRODUCTION_WORKERS = 2
 # Each concurrency level is run this many times; the table shows the medians (runs on this
 # machine spread widely, docs/performance.md).
 ROUNDS = 3
@@ -57,9 +61,11 @@ def holdout() -> list[tuple[str, str]]:
 
 def response_matchers() -> list[tuple[str, re.Pattern[str]]]:
     """Each domain response as a regular expression ({placeholders} match anything)."""
-    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    responses: dict[str, Any] = {}
+    for path in sorted(DOMAIN.glob("*.yml")):
+        responses |= yaml.safe_load(path.read_text(encoding="utf-8")).get("responses") or {}
     out = []
-    for name, variants in domain["responses"].items():
+    for name, variants in responses.items():
         for variant in variants:
             parts = re.split(r"\{\w+\}", " ".join(variant["text"].split()))
             literal = [re.escape(p).replace(r"\ ", r"\s*") for p in parts]
@@ -162,15 +168,14 @@ def baseline_scores(questions: list[tuple[str, str]]) -> dict[str, Any]:
 def lookup_latency() -> dict[str, float]:
     """In-process time of the Jobcenter name search for a question about each of the 404 names,
     exact and with one typo (the fuzzy path)."""
-    from actions.knowledge import DIRECTORY
-
-    questions = [f"Ist das Jobcenter {j.display} kommunal?" for j in DIRECTORY.jobcenters]
-    questions += [f"Ist {j.base[:-2] + j.base[-1]} kommunal?" for j in DIRECTORY.jobcenters]  # one letter dropped
+    directory = knowledge.load().directory
+    questions = [f"Ist das Jobcenter {j.display} kommunal?" for j in directory.jobcenters]
+    questions += [f"Ist {j.base[:-2] + j.base[-1]} kommunal?" for j in directory.jobcenters]  # one letter dropped
     latencies = []
     found = 0
     for q in questions:
         start = time.perf_counter()
-        found += bool(DIRECTORY.find(q).jobcenters)
+        found += bool(directory.find(q).jobcenters)
         latencies.append(time.perf_counter() - start)
     return {**summary(latencies, sum(latencies)), "found_share": found / len(questions)}
 
@@ -214,17 +219,24 @@ def memory(pid: int) -> dict[str, float]:
 def train(model_dir: Path) -> float:
     start = time.perf_counter()
     subprocess.run(
-        [str(Path(sys.executable).parent / "rasa"), "train", "--force", "--quiet", "--out", str(model_dir),
-         "--fixed-model-name", "current"],
+        [str(Path(sys.executable).parent / "rasa"), "train", "--domain", str(DOMAIN), "--force", "--quiet",
+         "--out", str(model_dir), "--fixed-model-name", "current"],
         cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     return time.perf_counter() - start
 
 
-def run(quick: bool, no_train: bool = False, workers: int = PRODUCTION_WORKERS) -> dict[str, Any]:
+def run(
+    quick: bool,
+    no_train: bool = False,
+    workers: int = PRODUCTION_WORKERS,
+    tracker_store: str | None = None,
+    uncached_validation: bool = False,
+) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="bench-"))
-    results: dict[str, Any] = {"quick": quick, "workers": workers}
-    model = ROOT / "models" / "current.tar.gz"
+    results: dict[str, Any] = {"quick": quick, "workers": workers, "tracker_store": tracker_store or "production",
+                               "uncached_validation": uncached_validation}  # fmt: skip
+    model = MODEL
     if not quick and not no_train:
         results["train_s"] = train(work / "model")
         model = work / "model" / "current.tar.gz"
@@ -232,11 +244,13 @@ def run(quick: bool, no_train: bool = False, workers: int = PRODUCTION_WORKERS) 
     texts = [q for q, _ in questions]
     log = work / "servers.log"
     actions_port, rasa_port, redis_port = free_port(), free_port(), free_port()
-    with start_redis(redis_port) as redis, start_actions(work, actions_port, log) as actions:
+    with start_redis(redis_port) as redis, start_actions(actions_port, log) as actions:
         start = time.perf_counter()
         with start_rasa(
-            work, rasa_port, actions_port, log, model=model, workers=workers, redis_port=redis_port
-        ) as rasa:
+            work, rasa_port, actions_port, log, model=model, workers=workers, redis_port=redis_port,
+            tracker_store={"type": tracker_store} if tracker_store else None,
+            module="bench.uncached_validation" if uncached_validation else "runtime",
+        ) as rasa:  # fmt: skip
             url = f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
             asyncio.run(load(url, texts[:1], 1, 1, "first"))
             results["start_to_first_answer_s"] = time.perf_counter() - start
@@ -308,9 +322,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smoke run with small counts and the existing model")
     parser.add_argument("--no-train", action="store_true", help="full counts, existing model (to compare levers)")
     parser.add_argument("--workers", type=int, default=PRODUCTION_WORKERS, help="Sanic workers (1 to compare)")
+    parser.add_argument("--tracker-store", default=None, help="tracker store type instead of production's (e.g. SQL)")
+    parser.add_argument("--uncached-validation", action="store_true", help="Rasa's own action-answer validation")
     parser.add_argument("--out", default="", help="results file name (default latest.json / smoke.json)")
     args = parser.parse_args()
-    results = run(args.quick, args.no_train, args.workers)
+    results = run(args.quick, args.no_train, args.workers, args.tracker_store, args.uncached_validation)
     RESULTS.mkdir(parents=True, exist_ok=True)
     name = args.out or ("smoke.json" if args.quick else "latest.json")
     (RESULTS / name).write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")

@@ -14,53 +14,44 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+import yaml
+
+from runtime.paths import BUILD, ROOT
+
 VAR = re.compile(r"^\$\{(\w+)\}$")
-
-
-def parse_sections(text: str) -> dict[str, list[str]]:
-    """Top-level sections of the credentials file, each with its lines (comments dropped)."""
-    sections: dict[str, list[str]] = {}
-    current = None
-    for line in text.splitlines():
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        if not line.startswith(" "):
-            current = line.split(":", 1)[0].strip()
-            sections[current] = []
-        elif current is not None:
-            sections[current].append(line)
-    return sections
+# Keys a channel works without (the platform's public API address is the default).
+OPTIONAL_KEYS = {"api_url", "graph_url"}
 
 
 def effective(text: str, env: Mapping[str, str]) -> tuple[str, list[str]]:
-    out: list[str] = []
+    """The credentials to start with, and the names of the channels configured from ``env``."""
+    channels: dict[str, Any] = yaml.safe_load(text) or {}
+    out: dict[str, Any] = {}
     enabled: list[str] = []
-    for name, lines in parse_sections(text).items():
-        kept: list[str] = []
+    for name, settings in channels.items():
+        kept: dict[str, Any] = {}
         complete = True
-        for line in lines:
-            optional = line.rstrip().endswith("# optional")
-            value = line.split("#", 1)[0].split(":", 1)[1].strip() if ":" in line else ""
-            match = VAR.match(value)
+        for key, value in (settings or {}).items():
+            match = VAR.match(str(value))
             if match and not env.get(match.group(1)):
-                if optional:
+                if key in OPTIONAL_KEYS:
                     continue
                 complete = False
-            kept.append(line.split("  #", 1)[0].rstrip())
-        if complete:
-            out.append(f"{name}:")
-            out.extend(kept)
-            if kept and any(VAR.search(line.split(":", 1)[1].strip()) for line in kept):
-                enabled.append(name.rsplit(".", 1)[-1])
-    return "\n".join(out) + "\n", enabled
+            kept[key] = value
+        if not complete:
+            continue
+        out[name] = kept or None
+        if any(VAR.match(str(v)) for v in kept.values()):
+            enabled.append(name.rsplit(".", 1)[-1])
+    return yaml.safe_dump(out, sort_keys=False, allow_unicode=True), enabled
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--template", type=Path, default=ROOT / "credentials.yml")
-    parser.add_argument("--out", type=Path, default=ROOT / "build" / "credentials.yml")
+    parser.add_argument("--out", type=Path, default=BUILD / "credentials.yml")
     args = parser.parse_args()
     text, enabled = effective(args.template.read_text(encoding="utf-8"), os.environ)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,8 +1,8 @@
 """Build the project's German spaCy pipeline (no download needed).
 
-spacy.blank("de") + lookup lemmatizer (tables from spacy-lookups-data, read only here)
-+ an EntityRuler that marks Jobcenter / Kreis / Stadt names (label ``jobcenter``),
-its patterns generated from the Jobcenter data files. Rasa's SpacyNLP loads the result by path.
+spacy.blank("de") + lookup lemmatizer (tables from spacy-lookups-data, read only here).
+Rasa's SpacyNLP loads the result by path. Jobcenter and Land names are not part of it: the NLU
+finds them with the knowledge package's directory (nlp/names.py).
 
     python -m nlp.build_pipeline --out build/spacy_de
 """
@@ -17,11 +17,11 @@ import spacy
 from spacy.language import Language
 from spacy.lookups import Table
 
-from actions.jobcenters import load_default_directory
 from nlp.training_data import plain_text, training_examples
+from runtime.paths import SPACY_PIPELINE
 
 PIPELINE_NAME = "de_jobcenter_faq"
-PIPELINE_VERSION = "1.1.0"
+PIPELINE_VERSION = "1.2.0"
 
 
 def prune_lemmas(nlp: Language, texts: list[str]) -> tuple[int, int]:
@@ -44,20 +44,18 @@ def prune_lemmas(nlp: Language, texts: list[str]) -> tuple[int, int]:
 def build() -> Language:
     nlp = spacy.blank("de")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
-    nlp.initialize()  # loads the lemma tables; also clears the ruler (W036), so patterns come after
-    ruler.add_patterns(load_default_directory().entity_patterns())  # type: ignore[attr-defined]
+    nlp.initialize()  # loads the lemma tables
     before, after = prune_lemmas(nlp, [plain_text(text) for text, _ in training_examples()])
     print(f"lemma table: {before} -> {after} entries (lemmas seen in the training data)")
     nlp.meta["name"] = PIPELINE_NAME
     nlp.meta["version"] = PIPELINE_VERSION
-    nlp.meta["description"] = "Blank German pipeline with lookup lemmas and Jobcenter name rules"
+    nlp.meta["description"] = "Blank German pipeline with lookup lemmas"
     return nlp
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--out", type=Path, default=Path("build/spacy_de"))
+    parser.add_argument("--out", type=Path, default=SPACY_PIPELINE)
     args = parser.parse_args()
     nlp = build()
     tmp = args.out.with_name(args.out.name + ".tmp")
@@ -66,7 +64,7 @@ def main() -> None:
     nlp.to_disk(tmp)
     shutil.rmtree(args.out, ignore_errors=True)
     tmp.rename(args.out)  # meta.json appears only when the whole pipeline is written
-    print(f"wrote {args.out} ({len(nlp.get_pipe('entity_ruler'))} entity patterns)")  # type: ignore[arg-type]
+    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import yaml
 
-NLU_DATA = Path(__file__).resolve().parent.parent / "data" / "nlu"
+from runtime.paths import NLU_DATA
+
 # "[Bautzen](jobcenter)" / "[Sachsen]{...}" in training examples: the text without the markup.
 ENTITY_MARKUP = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 

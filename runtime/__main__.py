@@ -1,18 +1,17 @@
-"""`python -m runtime <rasa arguments>`: Rasa's own command line with the patches of runtime/."""
+"""`python -m runtime <rasa arguments>`: Rasa's own command line with runtime/rasa_changes.py."""
 
 from __future__ import annotations
 
 import os
 import sys
 
-from runtime import patch_rasa, skip_unused_imports
+from runtime.rasa_changes import install
 
 
 def main() -> None:
     # Sanic reads SANIC_* settings from the environment: refuse request bodies over 64 KiB.
     os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(64 * 1024))
-    skip_unused_imports()
-    patch_rasa()
+    install()
     from rasa.__main__ import main as rasa_main
 
     sys.argv[0] = "rasa"

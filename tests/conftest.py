@@ -1,3 +1,5 @@
+"""Fixtures and builders of the unit tests (no servers; tests/e2e/ starts servers)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -9,8 +11,20 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-ROOT = Path(__file__).resolve().parent.parent
-MODEL = ROOT / "models" / "current.tar.gz"
+import knowledge
+from knowledge import Knowledge
+from knowledge.routing import Parse
+from runtime.paths import MODEL
+
+# Personal data of each kind the input gate removes (made-up values).
+PII = {
+    "IBAN": "DE89 3704 0044 0532 0130 00",
+    "E-Mail": "erika.musterfrau@example.org",
+    "Telefonnummer": "0371 1234567",
+    "Datum": "12.03.1985",
+    "BG-Nummer": "07146BG0012345",
+    "Kundennummer": "123D456789",
+}
 
 
 @pytest.fixture(scope="module")
@@ -26,30 +40,40 @@ def parse() -> Iterator[Any]:
     loop.close()
 
 
-@pytest.fixture
-def dispatcher() -> CollectingDispatcher:
-    return CollectingDispatcher()
-
-
-def parse_data(
+def understood(
     text: str,
     intent: str,
     answer_key: str | None = None,
     answer_confidence: float = 0.95,
-    entities: list[dict[str, Any]] | None = None,
     ranking: list[str] | None = None,
-) -> dict[str, Any]:
-    """A latest_message as Rasa's NLU would produce it."""
+    kn: Knowledge | None = None,
+) -> Parse:
+    """What the NLU would hand on for ``text`` (``intent`` sure, names found as nlp/names.py does)."""
+    directory = (kn or knowledge.load()).directory
+    match = directory.find(text)
+    answers = [(answer_key, answer_confidence)] if answer_key else []
+    answers += [(k, 0.1) for k in ranking or [] if k != answer_key]
+    return Parse(
+        text=text,
+        intent=intent,
+        confidence=0.9,
+        intent_ranking=[(intent, 0.9)],
+        answer_ranking=answers,
+        jobcenter=match.text or None,
+        jobcenter_exact=match.exact,
+        land=directory.find_land(text),
+    )
+
+
+def parse_data(text: str, intent: str, answer_key: str | None = None, entities: list[dict] | None = None) -> dict:
+    """A latest_message as Rasa's NLU produces it."""
     selector: dict[str, Any] = {}
-    if answer_key or ranking:
-        keys = ranking or [answer_key]
+    if answer_key:
+        key = f"faq/{answer_key}"
         selector = {
             "faq": {
-                "response": {
-                    "intent_response_key": f"faq/{answer_key}" if answer_key else None,
-                    "confidence": answer_confidence,
-                },
-                "ranking": [{"intent_response_key": f"faq/{k}", "confidence": 0.1} for k in keys],
+                "response": {"intent_response_key": key, "confidence": 0.95},
+                "ranking": [{"intent_response_key": key, "confidence": 0.95}],
             }
         }
     return {
@@ -59,6 +83,11 @@ def parse_data(
         "entities": entities or [],
         "response_selector": selector,
     }
+
+
+@pytest.fixture
+def dispatcher() -> CollectingDispatcher:
+    return CollectingDispatcher()
 
 
 @pytest.fixture
@@ -80,20 +109,32 @@ def make_tracker() -> Callable[..., Tracker]:
 
 @pytest.fixture
 def tiny_data(tmp_path: Path) -> Path:
-    """A minimal, valid data folder to test loading and failures."""
-    (tmp_path / "jobcenter_2026.csv").write_text(
+    """A minimal, valid knowledge folder (data/ and domain/) to test loading and failures."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "jobcenter_2026.csv").write_text(
         'traeger_nr,traeger_form,jobcenter,bundesland\n00001,gE,"Musterstadt, Stadt",\n00002,zkT,Musterkreis,Sachsen\n',
         encoding="utf-8",
     )
-    (tmp_path / "facts.yml").write_text(
+    (data / "zugelassene_kommunale_traeger.csv").write_text(
+        "name,art,bundesland,zugelassen_seit,quelle\nMusterkreis,Landkreis,Sachsen,2012-01-01,Testquelle\n",
+        encoding="utf-8",
+    )
+    (data / "jobcenter_names.yml").write_text("home: Musterkreis\n", encoding="utf-8")
+    (data / "facts.yml").write_text(
         "sources:\n  s: {title: Testquelle, url: null}\n"
         "figures:\n"
         "  a: {value: 1500000, unit: people, stand: '2018', source: s}\n"
         "  b: {computed: {form: zkT}, unit: count, stand: 2026-01-01, source: s}\n",
         encoding="utf-8",
     )
-    (tmp_path / "suggestions.yml").write_text("faq:\n  x: Frage X?\n  y: Frage Y?\ndefault: [x]\n", encoding="utf-8")
-    (tmp_path / "follow_ups.yml").write_text(
-        "groups:\n  g: [x]\nrules:\n  - {groups: [g], match: 'ypsilon', answer: y}\n", encoding="utf-8"
+    (data / "follow_ups.yml").write_text("rules:\n  - {after: [demo], match: 'ypsilon', answer: y}\n", encoding="utf-8")
+    domain = tmp_path / "domain"
+    domain.mkdir()
+    (domain / "faq_demo.yml").write_text(
+        "responses:\n"
+        "  utter_faq/x:\n    - text: X.\n      metadata: {question: 'Frage X?', suggest_first: 1}\n"
+        "  utter_faq/y:\n    - text: Y.\n      metadata: {question: 'Frage Y?'}\n",
+        encoding="utf-8",
     )
     return tmp_path

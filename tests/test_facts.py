@@ -8,26 +8,32 @@ from pathlib import Path
 import pytest
 import yaml
 
-from actions.answers import load_knowledge
-from actions.facts import Facts
-from actions.jobcenters import JobcenterDirectory
-from actions.lookup import RESPONSE_FIELDS
+import knowledge
+from knowledge import DATA_DIR
+from knowledge.directory import load_directory
+from knowledge.facts import Facts
+from knowledge.routing import LOOKUP_FIELDS
+from runtime.paths import DOMAIN, ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
-KNOWLEDGE = load_knowledge()
-PLACEHOLDERS = KNOWLEDGE.facts.placeholders()
-DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+KNOWLEDGE = knowledge.load()
+PLACEHOLDERS = KNOWLEDGE.placeholders
+RESPONSES = {
+    name: variants
+    for path in sorted(DOMAIN.glob("*.yml"))
+    for name, variants in (yaml.safe_load(path.read_text(encoding="utf-8")).get("responses") or {}).items()
+}
+SLOTS = yaml.safe_load((DOMAIN / "domain.yml").read_text(encoding="utf-8"))["slots"]
 
 
 def response_texts() -> list[tuple[str, str]]:
-    return [(name, v["text"]) for name, variants in DOMAIN["responses"].items() for v in variants]
+    return [(name, v["text"]) for name, variants in RESPONSES.items() for v in variants]
 
 
 @pytest.mark.parametrize(("name", "text"), response_texts())
 def test_every_placeholder_has_data(name: str, text: str) -> None:
-    available = set(PLACEHOLDERS) | set(DOMAIN["slots"])
+    available = set(PLACEHOLDERS) | set(SLOTS)
     if name.startswith(("utter_lookup_", "utter_land_")):
-        available |= RESPONSE_FIELDS
+        available |= LOOKUP_FIELDS
     missing = set(re.findall(r"\{(\w+)\}", text)) - available
     assert not missing, f"{name} uses {missing}"
 
@@ -72,15 +78,21 @@ def test_knowledge_copies_match_shared_ground_truth() -> None:
     if not shared.is_dir():
         pytest.skip("../shared/knowledge not present")
     for name in ("jobcenter_2026.csv", "zugelassene_kommunale_traeger.csv"):
-        assert (ROOT / "actions" / "data" / name).read_bytes() == (shared / name).read_bytes(), name
+        assert (DATA_DIR / name).read_bytes() == (shared / name).read_bytes(), name
+
+
+def load_tiny(root: Path) -> knowledge.Knowledge:
+    return knowledge.load.__wrapped__(root / "data", root / "domain")
 
 
 def test_tiny_data_loads(tiny_data: Path) -> None:
-    knowledge = load_knowledge(tiny_data)
-    assert knowledge.facts.placeholders()["a"] == "1,5\xa0Mio."
-    assert knowledge.facts.placeholders()["b"] == "1"
-    assert knowledge.follow_ups.resolve("x", "und ypsilon?") == "y"
-    assert knowledge.follow_ups.resolve(None, "und ypsilon?") is None
+    kn = load_tiny(tiny_data)
+    assert kn.placeholders["a"] == "1,5\xa0Mio."
+    assert kn.placeholders["b"] == "1"
+    assert kn.follow_ups.resolve("x", "und ypsilon?") == "y"
+    assert kn.follow_ups.resolve(None, "und ypsilon?") is None
+    assert kn.answers.questions == {"x": "Frage X?", "y": "Frage Y?"} and kn.answers.default == ["x"]
+    assert kn.directory.home == "Musterkreis" and kn.directory.find("Musterkreis").jobcenters
 
 
 @pytest.mark.parametrize(
@@ -93,18 +105,30 @@ def test_tiny_data_loads(tiny_data: Path) -> None:
     ],
 )
 def test_bad_facts_fail_loudly(tiny_data: Path, bad: str, message: str) -> None:
-    (tiny_data / "facts.yml").write_text(bad, encoding="utf-8")
-    directory = JobcenterDirectory.load(tiny_data / "jobcenter_2026.csv")
+    (tiny_data / "data" / "facts.yml").write_text(bad, encoding="utf-8")
+    directory = load_directory(tiny_data / "data")
     with pytest.raises(ValueError, match=message):
-        Facts.load(tiny_data / "facts.yml", directory)
+        Facts.load(tiny_data / "data" / "facts.yml", directory)
 
 
 def test_missing_file_fails_loudly(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="does not exist"):
-        load_knowledge(tmp_path)
+        load_tiny(tmp_path)
 
 
 def test_bad_follow_up_rule_fails_loudly(tiny_data: Path) -> None:
-    (tiny_data / "follow_ups.yml").write_text("rules:\n  - {match: 'a', answer: nope}\n", encoding="utf-8")
+    (tiny_data / "data" / "follow_ups.yml").write_text("rules:\n  - {match: 'a', answer: nope}\n", encoding="utf-8")
     with pytest.raises(ValueError, match="unknown"):
-        load_knowledge(tiny_data)
+        load_tiny(tiny_data)
+
+
+def test_answer_without_its_button_question_fails_loudly(tiny_data: Path) -> None:
+    (tiny_data / "domain" / "faq_demo.yml").write_text("responses:\n  utter_faq/x:\n    - text: X.\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="metadata.question"):
+        load_tiny(tiny_data)
+
+
+def test_answer_keys_come_from_the_domain() -> None:
+    faq_responses = {name.partition("/")[2] for name in RESPONSES if name.startswith("utter_faq/")}
+    assert faq_responses == set(KNOWLEDGE.answers.questions)
+    assert set(KNOWLEDGE.answers.topics.values()) == {"municipal", "erzgebirgskreis", "figures", "campaign"}

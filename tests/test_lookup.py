@@ -1,30 +1,25 @@
-"""'Ist mein Jobcenter kommunal?': data checks, name variants, ask-back, Länder, follow-ups."""
+"""The Jobcenter directory (knowledge/directory.py) and the lookup replies of the routing."""
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
-from rasa_sdk.executor import CollectingDispatcher
 
-from actions.follow_up import ActionFollowUp
-from actions.jobcenters import DATA_DIR, normalise
-from actions.knowledge import DIRECTORY
-from actions.lookup import TOPIC, ActionLookupJobcenter
-from tests.conftest import parse_data
+import knowledge
+from knowledge import DATA_DIR
+from knowledge.routing import LOOKUP_TOPIC, route
+from tests.conftest import understood
 
-TrackerFactory = Callable[..., Tracker]
+KN = knowledge.load()
+DIRECTORY = KN.directory
 
 
-async def ask(make_tracker: TrackerFactory, text: str, intent: str = "ask_jobcenter_form", **slots: Any) -> dict:
-    dispatcher = CollectingDispatcher()
-    await ActionLookupJobcenter().run(dispatcher, make_tracker(parse_data(text, intent), slots=slots), {})
-    [message] = dispatcher.messages
-    return message
+def ask(text: str, intent: str = "ask_jobcenter_form", last_key: str | None = None) -> dict[str, Any]:
+    """The reply as the dispatcher would send it: response, values, buttons."""
+    reply = route(understood(text, intent), last_key, KN)
+    return {"response": reply.response, **reply.values, "buttons": reply.buttons, "slots": reply.slots}
 
 
 # ---- the data ----------------------------------------------------------------------------
@@ -40,12 +35,6 @@ def test_every_zkt_matches_exactly_one_admission_row() -> None:
     matched = [j.admission_name for j in DIRECTORY.jobcenters if j.municipal]
     assert sorted(matched) == sorted(admissions)
     assert all(j.admission_name == "" for j in DIRECTORY.jobcenters if not j.municipal)
-
-
-def test_every_name_is_in_the_entity_patterns() -> None:
-    patterns = {normalise(p["pattern"]) for p in DIRECTORY.entity_patterns() if p["label"] == "jobcenter"}
-    for jc in DIRECTORY.jobcenters:
-        assert normalise(jc.display) in patterns, jc.name
 
 
 def generated_questions() -> list[tuple[str, str]]:
@@ -102,32 +91,32 @@ def test_a_question_for_each_of_the_404_names_finds_it(question: str, traeger_nr
         ("ist wuppertal optionskommune", "utter_lookup_municipal", "Stadt Wuppertal"),
     ],
 )  # fmt: skip
-async def test_lookup_answer(make_tracker: TrackerFactory, question: str, response: str, name: str) -> None:
-    message = await ask(make_tracker, question)
+def test_lookup_answer(question: str, response: str, name: str) -> None:
+    message = ask(question)
     assert message["response"] == response
     assert message["name"] == name
     assert "EinglMV 2026" in message["source"] or "Eingliederungsmittel" in message["source"]
     assert message["stand"] == "1. Januar 2026"
 
 
-async def test_municipal_answer_gives_land_and_sourced_year(make_tracker: TrackerFactory) -> None:
-    message = await ask(make_tracker, "Ist der Erzgebirgskreis kommunal?")
+def test_municipal_answer_gives_land_and_sourced_year() -> None:
+    message = ask("Ist der Erzgebirgskreis kommunal?")
     assert (message["land"], message["year"]) == ("Sachsen", "2012")
-    message = await ask(make_tracker, "Ist der Landkreis Görlitz kommunal?")
+    message = ask("Ist der Landkreis Görlitz kommunal?")
     assert message["land"] == "Sachsen" and "year" not in message  # no source gives the year: none is said
 
 
-async def test_joint_facility_names_its_partners(make_tracker: TrackerFactory) -> None:
-    assert (await ask(make_tracker, "Ist Dresden kommunal?"))["partner"] == "der Stadt"
-    assert (await ask(make_tracker, "Ist Mittelsachsen kommunal?"))["partner"] == "dem Landkreis"
+def test_joint_facility_names_its_partners() -> None:
+    assert (ask("Ist Dresden kommunal?"))["partner"] == "der Stadt"
+    assert (ask("Ist Mittelsachsen kommunal?"))["partner"] == "dem Landkreis"
 
 
-async def test_hanau_gets_its_2026_note(make_tracker: TrackerFactory) -> None:
-    assert "Main-Kinzig-Kreis" in (await ask(make_tracker, "Ist Hanau kommunal?"))["note"]
+def test_hanau_gets_its_2026_note() -> None:
+    assert "Main-Kinzig-Kreis" in (ask("Ist Hanau kommunal?"))["note"]
 
 
-async def test_berlin_has_twelve_joint_facilities(make_tracker: TrackerFactory) -> None:
-    message = await ask(make_tracker, "Ist das Jobcenter Berlin kommunal?")
+def test_berlin_has_twelve_joint_facilities() -> None:
+    message = ask("Ist das Jobcenter Berlin kommunal?")
     assert message["response"] == "utter_lookup_berlin"
     assert message["count"] == "12"
 
@@ -149,14 +138,12 @@ async def test_berlin_has_twelve_joint_facilities(make_tracker: TrackerFactory) 
         ("Frankfurt", {"Stadt Frankfurt (Oder)", "Stadt Frankfurt am Main"}),
     ],
 )
-async def test_ambiguous_name_asks_back_and_the_button_completes_it(
-    make_tracker: TrackerFactory, name: str, expected: set[str]
-) -> None:
-    message = await ask(make_tracker, f"Ist {name} kommunal?")
+def test_ambiguous_name_asks_back_and_the_button_completes_it(name: str, expected: set[str]) -> None:
+    message = ask(f"Ist {name} kommunal?")
     assert message["response"] == "utter_lookup_ambiguous"
     assert {b["title"] for b in message["buttons"]} == expected
     for button in message["buttons"]:
-        answer = await ask(make_tracker, button["payload"])
+        answer = ask(button["payload"])
         assert answer["name"] == button["title"]
 
 
@@ -165,8 +152,8 @@ async def test_ambiguous_name_asks_back_and_the_button_completes_it(
     ["Ist das Jobcenter Annaberg-Buchholz kommunal?", "Ist Bielefeld-Mitte kommunal?", "Ist mein Jobcenter kommunal?",
      "Ist das Jobcenter Musterhausen kommunal?", "Ist Aue kommunal?"],
 )  # fmt: skip
-async def test_unknown_names_are_not_guessed(make_tracker: TrackerFactory, question: str) -> None:
-    assert (await ask(make_tracker, question))["response"] == "utter_lookup_unknown"
+def test_unknown_names_are_not_guessed(question: str) -> None:
+    assert (ask(question))["response"] == "utter_lookup_unknown"
 
 
 @pytest.mark.parametrize(
@@ -178,27 +165,25 @@ async def test_unknown_names_are_not_guessed(make_tracker: TrackerFactory, quest
         ("Welche Optionskommunen gibt es in Baden-Wuerttemberg?", "Baden-Württemberg", "11"),
     ],
 )
-async def test_municipal_jobcenters_per_land(
-    make_tracker: TrackerFactory, question: str, land: str, count: str
-) -> None:
-    message = await ask(make_tracker, question, intent="ask_municipal_by_land")
+def test_municipal_jobcenters_per_land(question: str, land: str, count: str) -> None:
+    message = ask(question, intent="ask_municipal_by_land")
     assert (message["response"], message["land"], message["count"]) == ("utter_land_municipal", land, count)
     expected = [j.display for j in DIRECTORY.jobcenters if j.municipal and j.bundesland == land]
     assert sorted(message["names"].split(", ")) == sorted(expected)
 
 
-async def test_saxony_lists_its_five(make_tracker: TrackerFactory) -> None:
-    message = await ask(make_tracker, "Welche kommunalen Jobcenter gibt es in Sachsen?", intent="ask_municipal_by_land")
+def test_saxony_lists_its_five() -> None:
+    message = ask("Welche kommunalen Jobcenter gibt es in Sachsen?", intent="ask_municipal_by_land")
     for name in ("Erzgebirgskreis", "Landkreis Bautzen", "Landkreis Görlitz", "Landkreis Leipzig", "Landkreis Meißen"):
         assert name in message["names"]
 
 
-async def test_land_without_municipal_jobcenter(make_tracker: TrackerFactory) -> None:
-    message = await ask(make_tracker, "Gibt es in Berlin kommunale Jobcenter?", intent="ask_municipal_by_land")
+def test_land_without_municipal_jobcenter() -> None:
+    message = ask("Gibt es in Berlin kommunale Jobcenter?", intent="ask_municipal_by_land")
     assert message["response"] == "utter_land_none"
 
 
-async def test_per_land_counts_add_up_to_104() -> None:
+def test_per_land_counts_add_up_to_104() -> None:
     laender = {j.bundesland for j in DIRECTORY.jobcenters if j.municipal}
     assert sum(len(DIRECTORY.municipal_in(land)) for land in laender) == 104
 
@@ -206,23 +191,17 @@ async def test_per_land_counts_add_up_to_104() -> None:
 @pytest.mark.parametrize(
     ("topic", "text", "response", "name"),
     [
-        (TOPIC, "Und Bautzen?", "utter_lookup_municipal", "Landkreis Bautzen"),
-        (TOPIC, "und die Stadt Dresden?", "utter_lookup_joint", "Stadt Dresden"),
+        (LOOKUP_TOPIC, "Und Bautzen?", "utter_lookup_municipal", "Landkreis Bautzen"),
+        (LOOKUP_TOPIC, "und die Stadt Dresden?", "utter_lookup_joint", "Stadt Dresden"),
         ("municipal_by_land", "Und Meißen?", "utter_lookup_municipal", "Landkreis Meißen"),
     ],
 )
-async def test_follow_up_looks_up_the_next_name(
-    make_tracker: TrackerFactory, topic: str, text: str, response: str, name: str
-) -> None:
-    dispatcher = CollectingDispatcher()
-    tracker = make_tracker(parse_data(text, "follow_up"), slots={"topic": topic})
-    events = await ActionFollowUp().run(dispatcher, tracker, {})
-    assert (dispatcher.messages[0]["response"], dispatcher.messages[0]["name"]) == (response, name)
-    assert events == [SlotSet("topic", TOPIC)]
+def test_follow_up_looks_up_the_next_name(topic: str, text: str, response: str, name: str) -> None:
+    message = ask(text, "follow_up", last_key=topic)
+    assert (message["response"], message["name"]) == (response, name)
+    assert message["slots"] == {"topic": LOOKUP_TOPIC}
 
 
-async def test_follow_up_with_a_land_after_a_count(make_tracker: TrackerFactory) -> None:
-    dispatcher = CollectingDispatcher()
-    tracker = make_tracker(parse_data("Und in Sachsen?", "follow_up"), slots={"topic": "count_municipal_jobcenters"})
-    await ActionFollowUp().run(dispatcher, tracker, {})
-    assert (dispatcher.messages[0]["response"], dispatcher.messages[0]["count"]) == ("utter_land_municipal", "5")
+def test_follow_up_with_a_land_after_a_count() -> None:
+    message = ask("Und in Sachsen?", "follow_up", last_key="count_municipal_jobcenters")
+    assert (message["response"], message["count"]) == ("utter_land_municipal", "5")

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.conftest import MODEL
+from runtime.paths import MODEL
 
 pytestmark = pytest.mark.model
 

@@ -10,13 +10,12 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from runtime.paths import DOMAIN
 from runtime.tracker_store import SQLiteTrackerStore
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_store_keeps_conversations_in_wal_mode(tmp_path: Path) -> None:
-    domain = Domain.load(str(ROOT / "domain.yml"))
+    domain = Domain.load(str(DOMAIN))
     db = tmp_path / "tracker.db"
     store = SQLiteTrackerStore(domain, db=str(db))
     tracker = DialogueStateTracker.from_events(

@@ -25,9 +25,3 @@ def test_lookup_intent_has_at_least_30_examples() -> None:
 def test_examples_are_unique() -> None:
     seen = Counter(text.lower() for text, _ in training_examples())
     assert [text for text, n in seen.items() if n > 1] == []
-
-
-def test_lookup_tables_are_up_to_date() -> None:
-    from nlp.build_lookups import OUT, render
-
-    assert OUT.read_text(encoding="utf-8") == render(), "run `python -m nlp.build_lookups`"

@@ -2,9 +2,9 @@
 
 1. "duplicated intents ... faq": Rasa's ResponsesSyncImporter merges each retrieval intent into
    the domain a second time; every bot with a retrieval intent shows it.
-2. "The utterance 'X' is not used in any story or rule": allowed only when a custom action
-   sends X (found in actions/*.py); `utter_faq` answers go through action_answer_faq, which
-   guards the ResponseSelector's confidence and fills the figures.
+2. "The utterance 'X' is not used in any story or rule": allowed only when the routing
+   (knowledge/routing.py, sent by action_reply) or runtime/ sends X; every reply goes through
+   action_reply.
 
 Run: python -m tests.validate_data
 """
@@ -16,7 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from runtime.paths import DOMAIN, ROOT
+
 WARNING = re.compile(r"UserWarning: (.*)")
 UNUSED = re.compile(r"The utterance '([a-z_]+)' is not used in any story or rule\.")
 DUPLICATE_RETRIEVAL = "The following duplicated intents have been found across multiple domain files: faq"
@@ -24,7 +25,7 @@ DUPLICATE_RETRIEVAL = "The following duplicated intents have been found across m
 
 def responses_sent_by_actions() -> set[str]:
     names: set[str] = set()
-    for path in [*(ROOT / "actions").glob("*.py"), *(ROOT / "runtime").glob("*.py")]:
+    for path in [*(ROOT / "knowledge").glob("*.py"), *(ROOT / "runtime").glob("*.py")]:
         text = path.read_text(encoding="utf-8")
         names.update(re.findall(r'"(utter_[a-z_]+)"', text))  # also runtime's utter_action_unavailable
         if 'f"utter_faq/' in text:
@@ -51,7 +52,7 @@ def unexpected_warnings(output: str, allowed_responses: set[str]) -> list[str]:
 
 def main() -> int:
     proc = subprocess.run(
-        [str(Path(sys.executable).parent / "rasa"), "data", "validate", "--fail-on-warnings"],
+        [str(Path(sys.executable).parent / "rasa"), "data", "validate", "--domain", str(DOMAIN), "--fail-on-warnings"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -1,0 +1,57 @@
+"""The FAQ answer keys, read from the domain: each ``utter_faq/<key>`` response is one key.
+
+Next to each answer's text the domain keeps, in the response's ``metadata``, the question offered
+as a button for it (``question``) and, for a few, the rank among the questions offered when
+nothing better is known (``suggest_first``). The file an answer lives in
+(``domain/faq_<topic>.yml``) is its topic, which the follow-up rules name. So adding an answer
+touches its NLU examples, its response and its held-out question, nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from knowledge.files import read_yaml
+
+PREFIX = "utter_faq/"
+FILE_PREFIX = "faq_"
+
+
+@dataclass(frozen=True)
+class Answers:
+    questions: dict[str, str]  # answer key -> question for its button
+    topics: dict[str, str]  # answer key -> topic (domain file faq_<topic>.yml)
+    default: list[str]  # offered when nothing better is known
+
+    @classmethod
+    def load(cls, domain_dir: Path) -> Answers:
+        questions: dict[str, str] = {}
+        topics: dict[str, str] = {}
+        ranked: list[tuple[int, str]] = []
+        for path in sorted(domain_dir.glob("*.yml")):
+            responses = read_yaml(path).get("responses") or {}
+            for name, variants in responses.items():
+                if not name.startswith(PREFIX):
+                    continue
+                key = name[len(PREFIX) :]
+                if not path.stem.startswith(FILE_PREFIX):
+                    raise ValueError(f"{path}: {name} belongs in a file {FILE_PREFIX}<topic>.yml")
+                metadata = (variants[0] or {}).get("metadata") or {}
+                if not isinstance(metadata.get("question"), str):
+                    raise ValueError(f"{path}: {name} has no metadata.question (the question of its button)")
+                questions[key] = metadata["question"]
+                topics[key] = path.stem[len(FILE_PREFIX) :]
+                if "suggest_first" in metadata:
+                    ranked.append((int(metadata["suggest_first"]), key))
+        if not questions or not ranked:
+            raise ValueError(f"{domain_dir}: no {PREFIX}* responses, or none with metadata.suggest_first")
+        return cls(questions, topics, [key for _, key in sorted(ranked)])
+
+    def in_topic(self, topic: str) -> set[str]:
+        return {key for key, t in self.topics.items() if t == topic}
+
+    def buttons(self, keys: list[str], limit: int = 3) -> list[dict[str, str]]:
+        """Quick-reply buttons; each sends its question as an ordinary message."""
+        chosen = [k for k in dict.fromkeys(keys) if k in self.questions][:limit]
+        return [{"title": self.questions[k], "payload": self.questions[k]} for k in chosen]

@@ -1,0 +1,233 @@
+"""The one function that decides each reply: ``route(parse, last_key, knowledge) -> Reply``.
+
+Input: what the NLU understood (``Parse``: intent and its ranking, answer-key ranking, the
+Jobcenter and Land names found by nlp/names.py) and the conversation context (``last_key``: the
+slot "topic", the key of the last answer). Output: the response of the domain to send, the values
+that fill its {placeholders}, its buttons and the slot updates. actions/reply.py only turns this
+into Rasa events. The order of the steps:
+
+1. not understood (intent unsure or ambiguous)   -> "Meinten Sie ...?" with suggested questions
+2. FAQ answer key                                -> the answer with its figures, unless
+                                                    a per-Land / per-Jobcenter question or an unsure key
+3. follow-up ("Und Bautzen?", "Seit wann?")      -> resolved from the last answer
+4. "Ist <Jobcenter> kommunal?" / a Land's list   -> the lookup answer
+5. greeting, thanks, out of scope, ...           -> the fixed response of the intent
+
+Every threshold used here is in knowledge/thresholds.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from knowledge import Knowledge
+from knowledge.directory import BEZIRK, LANDKREIS, REGION, STADT, Jobcenter
+from knowledge.thresholds import AMBIGUITY_THRESHOLD, ANSWER_THRESHOLD, INTENT_THRESHOLD
+
+FAQ = "faq"
+FOLLOW_UP = "follow_up"
+ASK_JOBCENTER = "ask_jobcenter_form"
+ASK_LAND = "ask_municipal_by_land"
+JOBCENTER_ENTITY = "jobcenter"
+LAND_ENTITY = "bundesland"
+# Intents answered by one fixed response.
+FIXED = {
+    "greet": "utter_greet",
+    "goodbye": "utter_goodbye",
+    "thank": "utter_thank",
+    "bot_challenge": "utter_bot_challenge",
+    "capabilities": "utter_capabilities",
+    "out_of_scope": "utter_out_of_scope",
+    "personal_case": "utter_personal_case",
+}
+# Values of the slot "topic" after a lookup answer (FAQ answers set their answer key).
+LOOKUP_TOPIC = "jobcenter_lookup"
+LAND_TOPIC = "municipal_by_land"
+# "Wie viele kommunale Jobcenter gibt es in Hessen?" is a question about one Land.
+PER_LAND_KEYS = {"count_municipal_jobcenters", "municipal_share"}
+# "Seit wann ist der Landkreis Görlitz kommunal?" is a question about that Jobcenter.
+PER_JOBCENTER_KEYS = {"erzgebirgskreis_since", "what_is_municipal_jobcenter", "what_is_joint_facility"}
+# After an answer on these topics (domain/faq_figures.yml) "Und in Sachsen?" asks for that Land.
+LAND_FOLLOW_UP_TOPICS = {"figures"}
+# The partner of the Agentur für Arbeit in a gemeinsame Einrichtung, by kind of Jobcenter.
+PARTNER = {LANDKREIS: "dem Landkreis", STADT: "der Stadt", REGION: "dem kommunalen Träger", BEZIRK: "dem Land Berlin"}
+# The values the lookup responses of domain/lookup.yml may use.
+LOOKUP_FIELDS = {"name", "land", "year", "note", "source", "stand", "partner", "count", "names"}
+# The facts of the 2026 list, named in every lookup answer.
+LIST_FIGURE = "municipal_jobcenters_2026"
+
+
+@dataclass(frozen=True)
+class Parse:
+    """What the NLU understood of one message (from Rasa's parse data: ``Parse.from_nlu``)."""
+
+    text: str
+    intent: str
+    confidence: float = 1.0
+    intent_ranking: list[tuple[str, float]] = field(default_factory=list)
+    answer_ranking: list[tuple[str, float]] = field(default_factory=list)  # FAQ keys, P(key | faq)
+    jobcenter: str | None = None  # key of the directory's name index (nlp/names.py)
+    jobcenter_exact: bool = True  # False for a name found with a typo
+    land: str | None = None
+
+    @classmethod
+    def from_nlu(cls, data: dict[str, Any]) -> Parse:
+        intent = data.get("intent") or {}
+        selector = (data.get("response_selector") or {}).get(FAQ) or {}
+        answers = [
+            (str(r.get("intent_response_key") or "").partition("/")[2], float(r.get("confidence") or 0.0))
+            for r in selector.get("ranking") or []
+        ]
+        best = selector.get("response") or {}
+        best_key = str(best.get("intent_response_key") or "").partition("/")[2]
+        if best_key:  # the chosen key first, with its own confidence
+            answers = [(best_key, float(best.get("confidence") or 0.0))] + [a for a in answers if a[0] != best_key]
+        entities = {e.get("entity"): e for e in reversed(data.get("entities") or [])}  # the first of each
+        jobcenter = entities.get(JOBCENTER_ENTITY) or {}
+        land = entities.get(LAND_ENTITY) or {}
+        ranking = [(str(i.get("name")), float(i.get("confidence") or 0.0)) for i in data.get("intent_ranking") or []]
+        return cls(
+            text=str(data.get("text") or ""),
+            intent=str(intent.get("name") or ""),
+            confidence=float(intent.get("confidence") or 0.0),
+            intent_ranking=ranking,
+            answer_ranking=[(k, c) for k, c in answers if k],
+            jobcenter=str(jobcenter["value"]) if jobcenter.get("value") else None,
+            jobcenter_exact=float(jobcenter.get("confidence_entity", 1.0)) >= 1.0,
+            land=str(land["value"]) if land.get("value") else None,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message: a response of the domain, the values of its {placeholders}, its buttons, and
+    the slots to set afterwards (none: the slots stay as they are)."""
+
+    response: str
+    values: dict[str, str] = field(default_factory=dict)
+    buttons: list[dict[str, str]] = field(default_factory=list)
+    slots: dict[str, str] = field(default_factory=dict)
+
+
+def route(parse: Parse, last_key: str | None, kn: Knowledge) -> Reply:
+    """The reply to one message (the order of the steps: module docstring)."""
+    if not understood(parse):
+        return suggestions(parse, kn)
+    if parse.intent == FAQ:
+        return faq(parse, kn)
+    if parse.intent == FOLLOW_UP:
+        return follow_up(parse, last_key, kn)
+    if parse.intent == ASK_LAND:
+        return land_list(parse.land, kn) if parse.land else Reply("utter_land_unknown")
+    if parse.intent == ASK_JOBCENTER:
+        return lookup(parse, kn)
+    if parse.intent in FIXED:
+        return Reply(FIXED[parse.intent])
+    return suggestions(parse, kn)
+
+
+def understood(parse: Parse) -> bool:
+    """The intent is sure enough and clearly ahead of the second one."""
+    if parse.confidence < INTENT_THRESHOLD:
+        return False
+    if len(parse.intent_ranking) >= 2:
+        return parse.intent_ranking[0][1] - parse.intent_ranking[1][1] >= AMBIGUITY_THRESHOLD
+    return True
+
+
+def answer(key: str, kn: Knowledge) -> Reply:
+    """The FAQ answer ``utter_faq/<key>`` with its figures; remembers the key for follow-ups."""
+    return Reply(f"utter_faq/{key}", kn.placeholders, slots={"topic": key})
+
+
+def offer(keys: list[str], response: str, kn: Knowledge) -> Reply:
+    """``response`` with up to three questions as buttons (the default questions when none fit)."""
+    return Reply(response, buttons=kn.answers.buttons(keys or kn.answers.default))
+
+
+def ranked_keys(parse: Parse, kn: Knowledge) -> list[str]:
+    return [key for key, _ in parse.answer_ranking if key in kn.answers.questions]
+
+
+def suggestions(parse: Parse, kn: Knowledge) -> Reply:
+    """Not understood: the FAQ questions the NLU thought possible, if "faq" was among its best two
+    intents; else the default questions."""
+    best_two = [name for name, _ in parse.intent_ranking[:2]]
+    keys = ranked_keys(parse, kn) if FAQ in best_two else []
+    return offer(keys, "utter_suggest", kn) if keys else offer([], "utter_suggest_topics", kn)
+
+
+def faq(parse: Parse, kn: Knowledge) -> Reply:
+    key, confidence = parse.answer_ranking[0] if parse.answer_ranking else ("", 0.0)
+    if key in PER_LAND_KEYS and parse.land:
+        return land_list(parse.land, kn)  # "Wie viele kommunale Jobcenter gibt es in Hessen?"
+    confident = key in kn.answers.questions and confidence >= ANSWER_THRESHOLD
+    if (key in PER_JOBCENTER_KEYS or not confident) and names_other_jobcenter(parse, kn):
+        return lookup(parse, kn)  # "Seit wann ist der Landkreis Görlitz kommunal?"
+    if confident:
+        return answer(key, kn)
+    return offer(ranked_keys(parse, kn), "utter_suggest", kn)
+
+
+def names_other_jobcenter(parse: Parse, kn: Knowledge) -> bool:
+    """The message names (without a typo) a Jobcenter other than the assistant's own."""
+    if not parse.jobcenter or not parse.jobcenter_exact:
+        return False
+    return any(j.name != kn.directory.home for j in kn.directory.resolve(parse.jobcenter))
+
+
+def follow_up(parse: Parse, last_key: str | None, kn: Knowledge) -> Reply:
+    land_context = {LOOKUP_TOPIC, LAND_TOPIC}.union(*(kn.answers.in_topic(t) for t in LAND_FOLLOW_UP_TOPICS))
+    if parse.land and last_key in land_context:
+        return land_list(parse.land, kn)  # "Und in Sachsen?"
+    if parse.jobcenter and last_key in (LOOKUP_TOPIC, LAND_TOPIC):
+        return lookup(parse, kn)  # "Und Bautzen?"
+    key = kn.follow_ups.resolve(last_key, parse.text)
+    if key:
+        return answer(key, kn)
+    if parse.jobcenter:
+        return lookup(parse, kn)
+    return offer([], "utter_follow_up_unclear", kn)
+
+
+def question_for(jobcenter: Jobcenter) -> str:
+    """The question a button sends; it names the Jobcenter unambiguously."""
+    return f"Ist das Jobcenter {jobcenter.display} kommunal?"
+
+
+def lookup(parse: Parse, kn: Knowledge) -> Reply:
+    """ "Ist <Jobcenter> kommunal?"; a question back when the name fits several Jobcenter."""
+    found = kn.directory.resolve(parse.jobcenter) if parse.jobcenter else []
+    slots = {"topic": LOOKUP_TOPIC}
+    sourced = {"source": kn.placeholders[f"{LIST_FIGURE}_source"], "stand": kn.placeholders[f"{LIST_FIGURE}_stand"]}
+    if not found:
+        return Reply("utter_lookup_unknown", slots=slots)
+    if len(found) > 1 and all(j.kind == BEZIRK for j in found):
+        return Reply("utter_lookup_berlin", {"count": str(len(found)), **sourced}, slots=slots)
+    if len(found) > 1:
+        buttons = [{"title": j.display, "payload": question_for(j)} for j in found]
+        return Reply("utter_lookup_ambiguous", buttons=buttons, slots=slots)
+    jc = found[0]
+    values = {"name": jc.display, "note": jc.note, **sourced}
+    if not jc.municipal:
+        return Reply("utter_lookup_joint", {**values, "partner": PARTNER[jc.kind]}, slots=slots)
+    if jc.admission_year:
+        values |= {"land": jc.bundesland, "year": jc.admission_year}
+        return Reply("utter_lookup_municipal_since", values, slots=slots)
+    return Reply("utter_lookup_municipal", {**values, "land": jc.bundesland}, slots=slots)
+
+
+def land_list(land: str, kn: Knowledge) -> Reply:
+    """The kommunale Jobcenter of one Land."""
+    municipal = kn.directory.municipal_in(land)
+    values = {
+        "land": land,
+        "source": kn.placeholders[f"{LIST_FIGURE}_source"],
+        "stand": kn.placeholders[f"{LIST_FIGURE}_stand"],
+    }
+    slots = {"topic": LAND_TOPIC}
+    if not municipal:
+        return Reply("utter_land_none", values, slots=slots)
+    names = ", ".join(j.display for j in municipal)
+    return Reply("utter_land_municipal", {**values, "count": str(len(municipal)), "names": names}, slots=slots)

@@ -1,0 +1,31 @@
+"""The input gate: every message of every channel passes here before Rasa parses, logs or stores it.
+
+Personal data is replaced (runtime/pii.py) and the citizen is told so; control characters are
+dropped; an empty message gets a short request to type a question; a message over
+``MAX_INPUT_CHARS`` is cut with a polite note. Installed into Rasa by runtime/rasa_changes.py.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from runtime.pii import redact
+
+MAX_INPUT_CHARS = int(os.environ.get("MAX_INPUT_CHARS", "1000"))
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
+
+
+def clean_input(text: str) -> tuple[str, list[str]]:
+    """The text Rasa may see, and the notes (response names) the citizen gets about it."""
+    notes = []
+    text = CONTROL.sub("", text).strip()
+    if len(text) > MAX_INPUT_CHARS:
+        text = text[:MAX_INPUT_CHARS]
+        notes.append("utter_message_too_long")
+    text, found = redact(text)
+    if found:
+        notes.append("utter_personal_data_removed")
+    if not text:
+        notes.append("utter_empty_message")
+    return text, notes

@@ -1,0 +1,165 @@
+"""Every change this project makes to Rasa's internals, in one place, checked at start-up.
+
+Written for Rasa Open Source ``RASA_VERSION``; ``install()`` refuses to start (``RasaChangeError``)
+with another version or when an attribute it replaces is missing, so an upgrade cannot silently
+turn a change off. Each change has a unit test (tests/test_rasa_changes.py) and a decision record
+(docs/adr/0002-rasa-changes.md). The REST input checks are a channel class (channels/rest.py).
+
+1. Input gate (``MessageProcessor.handle_message``): before Rasa parses, logs or stores a message,
+   runtime/input_gate.py cleans it (personal data, control characters, length) and the citizen
+   gets its notes. Messages starting with "/" (button intents, /restart) pass unchanged.
+2. Faults (``RemoteAction.run`` and the module's ``DEFAULT_REQUEST_TIMEOUT``): a call to the action
+   server gives up after ``ACTION_TIMEOUT_S`` seconds; when the action server is down, slow or
+   fails, the citizen still gets an answer: the fixed response of the intent where it needs no
+   knowledge (greeting, thanks, ...: knowledge/routing.py ``FIXED``), else
+   ``utter_action_unavailable``. Nothing is cached: the next message tries the action server
+   again, so the bot recovers by itself. Rasa's own rejection of an action still propagates.
+3. Speed (``RemoteAction._validate_action_result``): Rasa validates every action-server answer
+   with ``jsonschema.validate``, which checks the schema itself against the meta-schema on each
+   call (46 % of Rasa's CPU per message in a py-spy profile, docs/performance.md). The schema never
+   changes, so one validator is built once and reused; a bad answer still raises
+   ``ValidationError``.
+4. Start-up (not Rasa's code but TensorFlow's, which Rasa imports whether or not the model uses
+   it): TensorFlow imports JAX, when installed, only for converting JAX functions to TensorFlow
+   Lite, inside ``try/except ImportError`` (tensorflow/lite/python/util.py). The import is made to
+   fail at once (~0.9 s of start-up). Nothing in Rasa or the model uses JAX.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.abc
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from types import ModuleType
+from typing import Any
+
+logger = logging.getLogger(__name__)
+RASA_VERSION = "3.6.21"
+ACTION_TIMEOUT_S = float(os.environ.get("ACTION_TIMEOUT_S", "3"))
+UNAVAILABLE_RESPONSE = "utter_action_unavailable"
+UNUSED_PACKAGES = ("jax", "jaxlib")
+MARK = "_jobcenter_change"
+
+
+class RasaChangeError(RuntimeError):
+    """Rasa is not the version these changes were written for, or lacks what they replace."""
+
+
+class _SkipUnused(importlib.abc.MetaPathFinder):
+    def find_spec(self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None) -> None:
+        if fullname.partition(".")[0] in UNUSED_PACKAGES:
+            raise ImportError(f"{fullname} is not loaded by runtime/ (unused by Rasa and the model)")
+        return None
+
+
+def skip_unused_imports() -> None:
+    """Change 4."""
+    if not any(isinstance(finder, _SkipUnused) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _SkipUnused())
+
+
+def check(version: str, targets: list[tuple[Any, str]]) -> None:
+    """Refuse to go on unless ``version`` is RASA_VERSION and every (object, attribute) exists."""
+    if version != RASA_VERSION:
+        raise RasaChangeError(f"runtime/rasa_changes.py is written for Rasa {RASA_VERSION}, not {version}")
+    missing = [f"{getattr(obj, '__name__', obj)}.{name}" for obj, name in targets if not hasattr(obj, name)]
+    if missing:
+        raise RasaChangeError(f"Rasa {version} lacks what runtime/rasa_changes.py replaces: {missing}")
+
+
+def marked(function: Callable) -> Callable:
+    setattr(function, MARK, True)
+    return function
+
+
+def gated(original: Callable) -> Callable:
+    """Change 1: ``MessageProcessor.handle_message`` behind the input gate."""
+    from runtime.input_gate import clean_input
+
+    @functools.wraps(original)
+    async def handle_message(self: Any, message: Any) -> Any:
+        if message.text is None or message.text.startswith("/"):  # button intents, /restart
+            return await original(self, message)
+        message.text, notes = clean_input(message.text)
+        if message.output_channel is not None:
+            for note in notes:
+                for variant in self.domain.responses.get(note, [])[:1]:
+                    await message.output_channel.send_response(message.sender_id, {"text": variant["text"]})
+        if not message.text:
+            return None
+        return await original(self, message)
+
+    return marked(handle_message)
+
+
+def answering_when_down(original: Callable) -> Callable:
+    """Change 2: ``RemoteAction.run`` that answers when the action server cannot."""
+    from rasa.core.actions.action import ActionExecutionRejection, create_bot_utterance
+
+    from knowledge.routing import FIXED
+
+    @functools.wraps(original)
+    async def run(self: Any, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> list:
+        try:
+            return await original(self, output_channel, nlg, tracker, domain)
+        except ActionExecutionRejection:
+            raise
+        except Exception as error:  # down, slow (timeout) or failing action server
+            logger.error(f"Action server did not answer for '{self.name()}': {type(error).__name__}")
+            intent = str((tracker.latest_message.intent or {}).get("name"))
+            response = FIXED.get(intent, UNAVAILABLE_RESPONSE)
+            message = await nlg.generate(response, tracker, output_channel.name())
+            return [create_bot_utterance(message)] if message else []
+
+    return marked(run)
+
+
+def cached_validation(remote_action: Any) -> Callable:
+    """Change 3: ``RemoteAction._validate_action_result`` with one validator built once."""
+    import jsonschema
+
+    @functools.lru_cache(maxsize=1)
+    def validator() -> Any:
+        schema = remote_action.action_response_format_spec()
+        cls = jsonschema.validators.validator_for(schema)
+        cls.check_schema(schema)
+        return cls(schema)
+
+    def validate_action_result(self: Any, result: dict[str, Any]) -> bool:
+        try:
+            validator().validate(result)
+            return True
+        except jsonschema.ValidationError as e:
+            e.message += ". Failed to validate Action server response from API."
+            raise
+
+    return marked(validate_action_result)
+
+
+def install() -> None:
+    """Install changes 1-4 once; raises RasaChangeError instead of starting a changed Rasa blindly."""
+    skip_unused_imports()
+    import rasa
+    import rasa.core.actions.action as action_module
+    from rasa.core.actions.action import RemoteAction
+    from rasa.core.processor import MessageProcessor
+
+    check(
+        rasa.__version__,
+        [
+            (MessageProcessor, "handle_message"),
+            (RemoteAction, "run"),
+            (RemoteAction, "_validate_action_result"),
+            (RemoteAction, "action_response_format_spec"),
+            (action_module, "DEFAULT_REQUEST_TIMEOUT"),
+        ],
+    )
+    if getattr(RemoteAction.run, MARK, False):
+        return
+    MessageProcessor.handle_message = gated(MessageProcessor.handle_message)
+    RemoteAction.run = answering_when_down(RemoteAction.run)
+    RemoteAction._validate_action_result = cached_validation(RemoteAction)
+    action_module.DEFAULT_REQUEST_TIMEOUT = ACTION_TIMEOUT_S

@@ -1,0 +1,236 @@
+"""How every process of the assistant is started: defined once, used by `make run` (the Procfile),
+`make shell`, the end-to-end tests and the benchmark.
+
+    python -m runtime.services actions|rasa|redis|web   # one process, production settings (Procfile)
+    python -m runtime.services shell                    # chat in the terminal (make shell)
+
+The ``*_command`` functions give each process's command line; the ``start_*`` context managers
+start one on loopback, wait until it answers, and stop it again (tests and benchmark).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from runtime.paths import BUILD, MODEL, ROOT
+
+BIN = Path(sys.executable).parent
+PRODUCTION_ENDPOINTS = ROOT / "endpoints.yml"
+ACTIONS_PORT, RASA_PORT, REDIS_PORT, WEB_PORT = 5055, 5005, 6380, 8080
+# One Rasa worker per core, coordinated by the Redis lock store (docs/performance.md).
+PRODUCTION_WORKERS = 2
+WEB_ORIGIN = f"http://localhost:{WEB_PORT}"
+
+
+def environment(extra: dict[str, str] | None = None, messengers: bool = False) -> dict[str, str]:
+    """The processes' environment: no telemetry, the project on the path; the messenger variables
+    of this environment only with ``messengers`` (`make run`), else only those given in ``extra``."""
+    base = {k: v for k, v in os.environ.items() if messengers or not k.startswith(("TELEGRAM_", "FACEBOOK_"))}
+    return {
+        **base,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "PYTHONUNBUFFERED": "1",
+        "PYTHONPATH": str(ROOT),
+        **(extra or {}),
+    }
+
+
+# ---- command lines ------------------------------------------------------------------------------
+def actions_command(port: int = ACTIONS_PORT) -> list[str]:
+    return [str(BIN / "rasa"), "run", "actions", "--port", str(port), "--actions", "actions"]
+
+
+def rasa_command(
+    port: int = RASA_PORT,
+    credentials: Path = BUILD / "credentials.yml",
+    endpoints: Path = PRODUCTION_ENDPOINTS,
+    model: Path = MODEL,
+    extra: list[str] | None = None,
+    module: str = "runtime",
+) -> list[str]:
+    """``module``: `python -m runtime` (Rasa with runtime/rasa_changes.py); the benchmark swaps it."""
+    return [sys.executable, "-m", module, "run", "--model", str(model), "--port", str(port),
+            "--interface", "127.0.0.1", "--credentials", str(credentials), "--endpoints", str(endpoints),
+            *(extra or [])]  # fmt: skip
+
+
+def redis_command(port: int = REDIS_PORT) -> list[str]:
+    """The lock store: loopback only, nothing written to disk."""
+    return ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+
+
+def web_command(port: int = WEB_PORT) -> list[str]:
+    return [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory",
+            str(ROOT / "web" / "public")]  # fmt: skip
+
+
+def write_credentials(out: Path, env: dict[str, str]) -> None:
+    """credentials.yml with just the channels whose variables are set (channels/config.py)."""
+    subprocess.run([sys.executable, "-m", "channels.config", "--out", str(out)], cwd=ROOT, env=env, check=True)
+
+
+def endpoints_for(
+    workdir: Path, actions_port: int, redis_port: int | None, tracker_store: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The production endpoints.yml with these ports and a database in ``workdir``; no lock store
+    without Redis (one worker); ``tracker_store`` replaces settings of the store (benchmark levers)."""
+    endpoints = yaml.safe_load(PRODUCTION_ENDPOINTS.read_text(encoding="utf-8"))
+    endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{actions_port}/webhook"
+    endpoints["tracker_store"] = {
+        **endpoints["tracker_store"],
+        "db": str(workdir / "tracker.db"),
+        **(tracker_store or {}),
+    }
+    if redis_port is None:
+        del endpoints["lock_store"]
+    else:
+        endpoints["lock_store"]["port"] = redis_port
+    return endpoints
+
+
+# ---- starting and stopping ----------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until(url: str, proc: subprocess.Popen, timeout: float) -> None:
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode}")
+        try:
+            if requests.get(url, timeout=1).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.25)
+    raise TimeoutError(f"{url} not ready after {timeout} s")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextmanager
+def start_actions(port: int, log: Path) -> Iterator[subprocess.Popen]:
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            actions_command(port), cwd=ROOT, env=environment({"SANIC_HOST": "127.0.0.1"}), stdout=out,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        wait_until(f"http://127.0.0.1:{port}/health", proc, 60)
+        yield proc
+    finally:
+        stop(proc)
+
+
+@contextmanager
+def start_rasa(
+    workdir: Path,
+    port: int,
+    actions_port: int,
+    log: Path,
+    extra: list[str] | None = None,
+    extra_env: dict[str, str] | None = None,
+    model: Path = MODEL,
+    workers: int = 1,
+    redis_port: int | None = None,
+    tracker_store: dict[str, Any] | None = None,
+    module: str = "runtime",
+) -> Iterator[subprocess.Popen]:
+    """Rasa as in production; ``workers`` > 1 needs the Redis lock store on ``redis_port``."""
+    if workers > 1 and redis_port is None:
+        raise ValueError("more than one Sanic worker needs the Redis lock store")
+    env = environment({**(extra_env or {}), "SANIC_WORKERS": str(workers)})
+    credentials = workdir / "credentials.yml"
+    write_credentials(credentials, env)
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(
+        yaml.safe_dump(endpoints_for(workdir, actions_port, redis_port, tracker_store)), encoding="utf-8"
+    )
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            rasa_command(port, credentials, endpoints, model, extra, module), cwd=ROOT, env=env, stdout=out,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        wait_until(f"http://127.0.0.1:{port}/webhooks/rest/", proc, 180)
+        yield proc
+    finally:
+        stop(proc)
+
+
+@contextmanager
+def start_redis(port: int) -> Iterator[subprocess.Popen]:
+    proc = subprocess.Popen(redis_command(port), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as c:
+                    c.sendall(b"PING\r\n")
+                    if c.recv(16).startswith(b"+PONG"):
+                        break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"redis-server on port {port} did not start") from None
+                time.sleep(0.1)
+        yield proc
+    finally:
+        stop(proc)
+
+
+# ---- the command line (Procfile, make shell) ----------------------------------------------------
+def exec_command(command: list[str], env: dict[str, str]) -> None:
+    os.chdir(ROOT)
+    os.execvpe(command[0], command, env)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("service", choices=["actions", "rasa", "redis", "web", "shell"])
+    name = parser.parse_args().service
+    if name == "actions":
+        exec_command(actions_command(), environment({"SANIC_HOST": "127.0.0.1"}))
+    elif name == "rasa":
+        env = environment({"SANIC_WORKERS": os.environ.get("SANIC_WORKERS", str(PRODUCTION_WORKERS))}, messengers=True)
+        write_credentials(BUILD / "credentials.yml", env)
+        exec_command(rasa_command(extra=["--cors", WEB_ORIGIN]), env)
+    elif name == "redis":
+        exec_command(redis_command(), environment())
+    elif name == "web":
+        exec_command(web_command(), environment())
+    else:  # shell: Redis and the action server in the background, Rasa's shell with our changes
+        log = BUILD / "shell.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with start_redis(REDIS_PORT), start_actions(ACTIONS_PORT, log):
+            shell = [sys.executable, "-m", "runtime", "shell", "--model", str(MODEL), "--endpoints",
+                     str(PRODUCTION_ENDPOINTS)]  # fmt: skip
+            subprocess.run(shell, cwd=ROOT, env=environment())
+
+
+if __name__ == "__main__":
+    main()

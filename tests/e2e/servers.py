@@ -1,0 +1,66 @@
+"""The servers of an end-to-end test: action server and Rasa (and Redis with several workers), as
+runtime/services.py starts them, in a work folder of the test."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from runtime.paths import MODEL
+from runtime.services import free_port, start_actions, start_rasa, start_redis
+
+
+@dataclass
+class Servers:
+    rasa_url: str
+    actions_url: str
+    workdir: Path
+    log: Path
+    rasa: subprocess.Popen
+    actions: subprocess.Popen
+
+    def say(self, text: str, sender: str = "e2e", timeout: float = 30) -> list[dict]:
+        r = requests.post(
+            f"{self.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=timeout
+        )
+        r.raise_for_status()
+        return list(r.json())
+
+
+def module_servers(name: str, **options: Any) -> Any:
+    """A module-scoped pytest fixture ``servers`` with the servers of ``running_servers(**options)``."""
+
+    @pytest.fixture(scope="module")
+    def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+        with running_servers(tmp_path_factory.mktemp(name), **options) as s:
+            yield s
+
+    return servers
+
+
+@contextmanager
+def running_servers(
+    workdir: Path, extra: list[str] | None = None, extra_env: dict[str, str] | None = None, workers: int = 1
+) -> Iterator[Servers]:
+    """Action server and Rasa; with ``workers`` > 1 also Redis for the lock store, as in the Procfile."""
+    if not MODEL.is_file():
+        pytest.fail(f"{MODEL} missing: run `make train`")
+    workdir.mkdir(parents=True, exist_ok=True)
+    log = workdir / "servers.log"
+    actions_port, rasa_port = free_port(), free_port()
+    redis_port = free_port() if workers > 1 else None
+    with (
+        start_redis(redis_port) if redis_port else nullcontext(),
+        start_actions(actions_port, log) as actions,
+        start_rasa(
+            workdir, rasa_port, actions_port, log, extra, extra_env, workers=workers, redis_port=redis_port
+        ) as rasa,
+    ):
+        yield Servers(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}", workdir, log, rasa, actions)

@@ -1,0 +1,35 @@
+"""A short smoke run of `make bench` (small counts, existing model)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from bench.run import RESULTS, expected_responses, response_matchers, which_response
+from runtime.paths import MODEL, ROOT
+
+
+def test_answers_are_recognised_by_their_response() -> None:
+    matchers = response_matchers()
+    text = "Das Jobcenter Erzgebirgskreis arbeitet seit dem 1. Januar 2012 als kommunales Jobcenter, also allein in der Verantwortung des Landkreises. Quelle: X."  # noqa: E501
+    assert which_response(text, matchers) == "utter_faq/erzgebirgskreis_since"
+    assert which_response("Etwas ganz anderes.", matchers) == "unknown"
+    assert expected_responses("faq/campaign") == {"utter_faq/campaign"}
+
+
+@pytest.mark.e2e
+def test_bench_smoke_run() -> None:
+    if not MODEL.is_file():
+        pytest.fail(f"{MODEL} missing: run `make train`")
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--quick"], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "TF-IDF baseline" in proc.stdout
+    results = json.loads((RESULTS / "smoke.json").read_text(encoding="utf-8"))
+    for level in ("sequential", "concurrent_8", "concurrent_32"):
+        assert results[level]["errors"] == 0 and results[level]["p50_ms"] > 0
+    assert results["baseline"]["topic_accuracy"] > 0

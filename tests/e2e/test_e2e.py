@@ -1,0 +1,118 @@
+"""End to end over the REST channel: the real action server and Rasa on loopback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.servers import Servers, module_servers
+
+pytestmark = pytest.mark.e2e
+
+
+servers = module_servers("e2e")
+
+
+def text_of(replies: list[dict]) -> str:
+    return "\n".join(r.get("text", "") for r in replies)
+
+
+# One question per topic of the source text, with the content the answer must carry.
+TOPICS = [
+    ("Was ist ein kommunales Jobcenter?", ["Landkreis", "Optionskommune", "zugelassenen kommunalen Träger"]),
+    ("Was ist eine gemeinsame Einrichtung?", ["Bundesagentur für Arbeit", "§ 44b"]),
+    ("Was ist der Unterschied zwischen kommunalem Jobcenter und gemeinsamer Einrichtung?", ["Trägerschaft"]),
+    ("Seit wann ist das Jobcenter Erzgebirgskreis kommunal?", ["1. Januar 2012"]),
+    ("Aus welchen Jobcentern ist das Jobcenter Erzgebirgskreis entstanden?",
+     ["Annaberg", "Aue-Schwarzenberg", "Mittleres Erzgebirge", "Stollberg"]),
+    ("Wie viele kommunale Jobcenter gibt es?", ["104", "Stand 2018", "1. Januar 2026", "Quellen:"]),
+    ("Wie viele Jobcenter gibt es insgesamt?", ["407", "404"]),
+    ("Wie viele gemeinsame Einrichtungen gibt es?", ["303", "300"]),
+    ("Welcher Anteil der Jobcenter ist kommunal?", ["ein Viertel", "25,7"]),
+    ("Wie viele Menschen betreuen die kommunalen Jobcenter?", ["1,5\xa0Mio.", "2018"]),
+    ("Wie viele Menschen bringen kommunale Jobcenter pro Jahr in Arbeit?", ["mehr als 250.000"]),
+    ("Für wie viele Einwohner sind die kommunalen Jobcenter zuständig?", ["mehr als 22\xa0Mio."]),
+    ("Worum geht es bei der Kampagne Stark Sozial Vor Ort?", ["Stark. Sozial. Vor Ort.", "Landkreistag"]),
+    ("Wer hat die Kampagne gestartet?", ["Deutsche Landkreistag", "Deutsche Städtetag"]),
+    ("Wann war der Tag der kommunalen Jobcenter?", ["26. und 27. November 2018", "Berlin", "Digitalisierung"]),
+    ("Wer hat die Aktionswoche initiiert?", ["Landkreistag", "Eingliederungsteams Förderprogramme", "August 2019"]),
+    ("Was bedeutet ganzheitliche Betreuung?", ["Familienmanagement"]),
+    ("Mit wem arbeitet das Jobcenter zusammen?",
+     ["Jugendämtern", "Schulen", "Ausländerbehörden", "Wirtschaftsförderung"]),
+    ("Welche Vorteile hat ein kommunales Jobcenter?", ["aus einer Hand", "kurze Wege"]),
+    ("Was ist die Philosophie des Erzgebirgskreises?", ["Qualität als Masse"]),
+    ("Wo finde ich mehr Informationen?", ["www.kommunale-jobcenter.de"]),
+    ("Hallo", ["automatisiertes Programm"]),
+    ("Bist du ein Bot?", ["automatisierter Assistent"]),
+    ("Was kannst du?", ["allgemeine Fragen"]),
+    ("Danke", ["Gern geschehen"]),
+    ("Tschüss", ["Auf Wiedersehen"]),
+    ("Wie wird das Wetter morgen?", ["keine Auskunft", "erzgebirgskreis.de"]),
+    ("Wie hoch ist das Bürgergeld?", ["keine Auskunft"]),
+    ("Wann wird mein Antrag bearbeitet?", ["keine persönlichen Daten"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("question", "expected"), TOPICS)
+def test_topic_answer(servers: Servers, question: str, expected: list[str]) -> None:
+    answer = text_of(servers.say(question, sender=f"topic-{abs(hash(question))}"))
+    for fragment in expected:
+        assert fragment in answer, f"{question!r} -> {answer!r}"
+
+
+@pytest.mark.parametrize(
+    ("first", "follow_up", "expected"),
+    [
+        ("Wie viele kommunale Jobcenter gibt es?", "Und gemeinsame Einrichtungen?", "303"),
+        ("Was ist die Kampagne Stark. Sozial. Vor Ort.?", "Wer hat sie gestartet?", "Städtetag"),
+        ("Aus welchen Jobcentern ist das Jobcenter Erzgebirgskreis entstanden?", "Seit wann?", "1. Januar 2012"),
+    ],
+)
+def test_follow_up_uses_context(servers: Servers, first: str, follow_up: str, expected: str) -> None:
+    sender = f"follow-{abs(hash(first))}"
+    servers.say(first, sender=sender)
+    assert expected in text_of(servers.say(follow_up, sender=sender))
+
+
+def test_unclear_message_gets_suggestions_as_buttons(servers: Servers) -> None:
+    replies = servers.say("blubb kwx", sender="fallback")
+    assert "Frage" in text_of(replies)
+    buttons = [b for r in replies for b in r.get("buttons", [])]
+    assert 1 <= len(buttons) <= 3
+    # a button sends its question; the question gets its answer
+    answer = text_of(servers.say(buttons[0]["payload"], sender="fallback"))
+    assert "verstanden" not in answer
+
+
+def test_conversation_is_stored_in_sqlite(servers: Servers) -> None:
+    servers.say("Hallo", sender="stored")
+    assert Path(servers.workdir / "tracker.db").stat().st_size > 0
+
+
+# ---- "Ist mein Jobcenter kommunal?" over REST (issue 3) ---------------------------------------
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Ist der Landkreis Görlitz ein kommunales Jobcenter?", ["Ja.", "Landkreis Görlitz", "Sachsen", "2026"]),
+        ("Ist das Jobcenter Dresden kommunal?", ["Nein.", "Stadt Dresden", "gemeinsame Einrichtung"]),
+        ("Ist das Jobcenter Hanau kommunal?", ["Nein.", "Main-Kinzig-Kreis"]),
+        ("Ist das Jobcenter Berlin kommunal?", ["12 Jobcenter"]),
+        ("Ist das Jobcenter Annaberg-Buchholz kommunal?", ["kein Jobcenter gefunden"]),
+        ("Welche kommunalen Jobcenter gibt es in Sachsen?", ["5 kommunale Jobcenter", "Erzgebirgskreis"]),
+        ("Wie viele kommunale Jobcenter gibt es in Hessen?", ["16 kommunale Jobcenter"]),
+    ],
+)
+def test_lookup_over_rest(servers: Servers, question: str, expected: list[str]) -> None:
+    answer = text_of(servers.say(question, sender=f"lookup-{abs(hash(question))}"))
+    for fragment in expected:
+        assert fragment in answer, f"{question!r} -> {answer!r}"
+
+
+def test_lookup_ask_back_and_follow_up(servers: Servers) -> None:
+    replies = servers.say("Ist das Jobcenter Leipzig kommunal?", sender="ask-back")
+    buttons = [b for r in replies for b in r.get("buttons", [])]
+    assert {b["title"] for b in buttons} == {"Landkreis Leipzig", "Stadt Leipzig"}
+    stadt = next(b for b in buttons if b["title"] == "Stadt Leipzig")
+    assert "Nein." in text_of(servers.say(stadt["payload"], sender="ask-back"))
+    assert "Landkreis Bautzen" in text_of(servers.say("Und Bautzen?", sender="ask-back"))

@@ -1,0 +1,99 @@
+"""Bad input and personal data over the REST channel: always a well-formed reply or a 4xx, never
+a 5xx; personal data never reaches the tracker store or the logs."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import PII
+from tests.e2e.servers import Servers, module_servers
+
+# ---- end to end ---------------------------------------------------------------------------------
+servers = module_servers("input")
+
+
+def post(servers: Servers, body: object, raw: bytes | None = None) -> requests.Response:
+    url = f"{servers.rasa_url}/webhooks/rest/webhook"
+    if raw is not None:
+        return requests.post(url, data=raw, headers={"Content-Type": "application/json"}, timeout=60)
+    return requests.post(url, json=body, timeout=60)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("", "leer"),
+        ("   \n  ", "leer"),
+        ("x" * 10_000, "sehr lang"),
+        ("😀😀😀", ""),
+        ("<script>alert(1)</script>", ""),
+        ("<img src=x onerror=alert(1)>", ""),
+        ("What is a municipal job center?", "keine Auskunft"),
+        ("Bonjour, qu'est-ce qu'un jobcenter?", ""),
+        ("\x00\x01\x02", "leer"),
+    ],
+    ids=["empty", "whitespace", "10000-chars", "emoji", "script", "img-onerror", "english", "french", "control"],
+)
+def test_bad_input_gets_a_clear_answer(servers: Servers, message: str, expected: str) -> None:
+    r = post(servers, {"sender": "bad-input", "message": message})
+    assert r.status_code == 200
+    replies = r.json()
+    assert replies and all(isinstance(m.get("text"), str) and m["text"] for m in replies)
+    assert expected in " ".join(m["text"] for m in replies)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    "raw",
+    [b"not json", b"[1, 2, 3]", b'{"sender": "x"}', b'{"message": 42}', b'{"sender": {"a": 1}, "message": "hi"}',
+     b"\xff\xfe\x00invalid utf-8", b'"just a string"', b"null"],
+)  # fmt: skip
+def test_wrong_json_shape_is_a_4xx_or_an_answer(servers: Servers, raw: bytes) -> None:
+    r = post(servers, None, raw=raw)
+    assert r.status_code < 500, (raw, r.status_code, r.text[:200])
+
+
+@pytest.mark.e2e
+@settings(max_examples=500, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(st.text(max_size=300))
+def test_generated_messages_never_break_the_message_path(servers: Servers, text: str) -> None:
+    r = post(servers, {"sender": "hypothesis", "message": text})
+    assert r.status_code == 200
+    assert isinstance(r.json(), list)
+
+
+@pytest.mark.e2e
+def test_personal_data_is_not_stored_or_logged(servers: Servers) -> None:
+    sender = "privacy"
+    for kind, value in PII.items():
+        replies = servers.say(f"Meine {kind} ist {value}, wann kommt mein Geld?", sender=sender)
+        assert "persönliche Daten" in " ".join(m.get("text", "") for m in replies)
+    db = servers.workdir / "tracker.db"
+    with sqlite3.connect(db) as con:
+        rows = [str(r) for r in con.execute("SELECT * FROM events")]
+    stored = "\n".join(rows)
+    assert sender in stored  # the conversation is there ...
+    log = servers.log.read_text(encoding="utf-8", errors="replace")
+    for value in PII.values():
+        assert value not in stored  # ... without the personal data
+        assert value not in log
+
+
+@pytest.mark.e2e
+def test_retention_on_the_real_store(servers: Servers) -> None:
+    from runtime.retention import purge
+
+    servers.say("Hallo", sender="to-be-deleted")
+    db = servers.workdir / "tracker.db"
+    assert purge(db, days=0) >= 1
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT COUNT(*) FROM events WHERE sender_id = 'to-be-deleted'").fetchone()[0] == 0
+    for path in (db, db.with_name(db.name + "-wal")):  # neither the file nor its WAL journal
+        if path.exists():
+            assert b"to-be-deleted" not in path.read_bytes(), path.name

@@ -1,0 +1,185 @@
+"""Telegram and Facebook Messenger through Rasa's connectors against a fake platform on loopback."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from runtime.paths import MODEL
+from tests.e2e.fake_platforms import FakePlatforms, wait_for
+from tests.e2e.servers import Servers, running_servers
+
+BOT = "jobcenter_test_bot"
+TG_TOKEN = "123456:TEST-telegram-token"
+TG_SECRET = "tg-secret-token-for-tests"
+FB_SECRET = "fb-app-secret-for-tests"
+FB_TOKEN = "fb-page-token-for-tests"
+FB_VERIFY = "fb-verify-for-tests"
+QUESTION = "Was ist ein kommunales Jobcenter?"
+
+
+# ---- end to end against the fake platforms ------------------------------------------------------
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Servers, FakePlatforms]]:
+    if not MODEL.is_file():
+        pytest.fail(f"{MODEL} missing: run `make train`")
+    fake = FakePlatforms(BOT)
+    env = {
+        "TELEGRAM_ACCESS_TOKEN": TG_TOKEN,
+        "TELEGRAM_BOT_NAME": BOT,
+        "TELEGRAM_WEBHOOK_URL": "https://bot.example.invalid/webhooks/telegram/webhook",
+        "TELEGRAM_SECRET_TOKEN": TG_SECRET,
+        "TELEGRAM_API_URL": fake.url,
+        "FACEBOOK_VERIFY_TOKEN": FB_VERIFY,
+        "FACEBOOK_APP_SECRET": FB_SECRET,
+        "FACEBOOK_PAGE_ACCESS_TOKEN": FB_TOKEN,
+        "FACEBOOK_GRAPH_URL": fake.url + "/graph",
+    }
+    try:
+        with running_servers(tmp_path_factory.mktemp("messengers"), extra_env=env) as servers:
+            yield servers, fake
+    finally:
+        fake.close()
+
+
+def telegram_update(update_id: int, chat_id: int, text: str) -> dict[str, Any]:
+    user = {"id": chat_id, "is_bot": False, "first_name": "Test"}
+    message = {"message_id": update_id, "date": int(time.time()), "chat": {"id": chat_id, "type": "private"},
+               "from": user, "text": text}  # fmt: skip
+    return {"update_id": update_id, "message": message}
+
+
+def post_telegram(servers: Servers, update: dict[str, Any], secret: str | None = TG_SECRET) -> requests.Response:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+    return requests.post(f"{servers.rasa_url}/webhooks/telegram/webhook", json=update, headers=headers, timeout=30)
+
+
+def texts(sent: list[dict[str, Any]]) -> str:
+    return "\n".join(str(m.get("text", "")) for m in sent)
+
+
+@pytest.mark.e2e
+def test_telegram_webhook_is_registered_with_the_secret(stack: tuple[Servers, FakePlatforms]) -> None:
+    _, fake = stack
+    calls = wait_for(lambda: [c for c in fake.telegram if c["method"] == "setWebhook"])
+    assert calls and calls[0]["params"]["secret_token"] == TG_SECRET
+    assert calls[0]["token"] == TG_TOKEN
+
+
+@pytest.mark.e2e
+def test_telegram_answer_reaches_the_right_chat(stack: tuple[Servers, FakePlatforms]) -> None:
+    servers, fake = stack
+    assert post_telegram(servers, telegram_update(1, 4711, QUESTION)).status_code == 200
+    sent = wait_for(lambda: fake.telegram_sent(4711))
+    assert "Optionskommune" in texts(sent)
+    assert fake.telegram_sent(4712) == []
+
+
+@pytest.mark.e2e
+def test_telegram_start_gets_the_greeting(stack: tuple[Servers, FakePlatforms]) -> None:
+    servers, fake = stack
+    post_telegram(servers, telegram_update(2, 5001, "/start"))
+    sent = wait_for(lambda: fake.telegram_sent(5001))
+    assert "automatisiertes Programm" in texts(sent)
+    keyboard = json.loads(sent[-1]["reply_markup"])["inline_keyboard"]
+    assert [row[0]["text"] for row in keyboard][0] == "Was ist ein kommunales Jobcenter?"
+
+
+@pytest.mark.e2e
+def test_telegram_button_press_continues(stack: tuple[Servers, FakePlatforms]) -> None:
+    servers, fake = stack
+    post_telegram(servers, telegram_update(3, 5002, "Ist das Jobcenter Leipzig kommunal?"))
+    sent = wait_for(lambda: fake.telegram_sent(5002))
+    keyboard = json.loads(sent[-1]["reply_markup"])["inline_keyboard"]
+    buttons = [b for row in keyboard for b in row]
+    assert {b["text"] for b in buttons} == {"Landkreis Leipzig", "Stadt Leipzig"}
+    stadt = next(b for b in buttons if b["text"] == "Stadt Leipzig")
+    user = {"id": 5002, "is_bot": False, "first_name": "Test"}
+    query = {"id": "cb-1", "from": user, "chat_instance": "ci", "data": stadt["callback_data"],
+             "message": {"message_id": 9, "date": int(time.time()), "chat": {"id": 5002, "type": "private"},
+                         "text": sent[-1]["text"], "reply_markup": {"inline_keyboard": keyboard}}}  # fmt: skip
+    assert post_telegram(servers, {"update_id": 4, "callback_query": query}).status_code == 200
+    assert wait_for(lambda: "Stadt Leipzig" in texts(fake.telegram_sent(5002)[len(sent) :]))
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("secret", [None, "wrong-secret"])
+def test_telegram_update_without_the_secret_is_rejected(
+    stack: tuple[Servers, FakePlatforms], secret: str | None
+) -> None:
+    servers, fake = stack
+    chat = 6000 + (0 if secret is None else 1)
+    assert post_telegram(servers, telegram_update(5, chat, QUESTION), secret=secret).status_code == 403
+    time.sleep(2)
+    assert fake.telegram_sent(chat) == []
+
+
+# ---- Facebook -----------------------------------------------------------------------------------
+def fb_body(user: str, message: dict[str, Any]) -> bytes:
+    entry = {"id": "PAGE", "time": int(time.time() * 1000),
+             "messaging": [{"sender": {"id": user}, "recipient": {"id": "PAGE"},
+                            "timestamp": int(time.time() * 1000), "message": {"mid": f"m-{user}-{time.time()}",
+                                                                              **message}}]}  # fmt: skip
+    return json.dumps({"object": "page", "entry": [entry]}).encode()
+
+
+def post_facebook(servers: Servers, body: bytes, secret: str = FB_SECRET) -> requests.Response:
+    signature = "sha1=" + hmac.new(secret.encode(), body, hashlib.sha1).hexdigest()
+    return requests.post(
+        f"{servers.rasa_url}/webhooks/facebook/webhook",
+        data=body,
+        headers={"Content-Type": "application/json", "X-Hub-Signature": signature},
+        timeout=30,
+    )
+
+
+@pytest.mark.e2e
+def test_facebook_verification(stack: tuple[Servers, FakePlatforms]) -> None:
+    servers, _ = stack
+    url = f"{servers.rasa_url}/webhooks/facebook/webhook"
+    ok = requests.get(url, params={"hub.verify_token": FB_VERIFY, "hub.challenge": "42", "hub.mode": "subscribe"})
+    assert ok.text == "42"
+    assert requests.get(url, params={"hub.verify_token": "nope", "hub.challenge": "42"}).status_code == 403
+
+
+@pytest.mark.e2e
+def test_facebook_answer_and_quick_reply(stack: tuple[Servers, FakePlatforms]) -> None:
+    servers, fake = stack
+    assert post_facebook(servers, fb_body("U1", {"text": QUESTION})).status_code == 200
+    sent = wait_for(lambda: fake.facebook_sent("U1"))
+    assert "Optionskommune" in texts(sent)
+    assert all(c["access_token"] == FB_TOKEN for c in fake.facebook)
+
+    post_facebook(servers, fb_body("U2", {"text": "Ist das Jobcenter Leipzig kommunal?"}))
+    with_replies = wait_for(lambda: [m for m in fake.facebook_sent("U2") if m.get("quick_replies")])
+    replies = with_replies[-1]["quick_replies"]
+    assert {r["title"] for r in replies} == {"Landkreis Leipzig", "Stadt Leipzig"}
+    assert all(len(r["title"]) <= 20 and r["content_type"] == "text" for r in replies)
+    stadt = next(r for r in replies if r["title"] == "Stadt Leipzig")
+    before = len(fake.facebook_sent("U2"))
+    post_facebook(servers, fb_body("U2", {"text": stadt["title"], "quick_reply": {"payload": stadt["payload"]}}))
+    assert wait_for(lambda: "Nein." in texts(fake.facebook_sent("U2")[before:]))
+
+
+@pytest.mark.e2e
+def test_facebook_wrong_signature_is_rejected(stack: tuple[Servers, FakePlatforms]) -> None:
+    servers, fake = stack
+    assert post_facebook(servers, fb_body("U3", {"text": QUESTION}), secret="wrong").status_code == 403
+    time.sleep(2)
+    assert fake.facebook_sent("U3") == []
+
+
+@pytest.mark.e2e
+def test_rest_still_answers_and_no_secret_in_logs(stack: tuple[Servers, FakePlatforms]) -> None:
+    servers, _ = stack
+    assert "Optionskommune" in texts(servers.say(QUESTION, sender="rest-with-messengers"))
+    log = servers.log.read_text(encoding="utf-8", errors="replace")
+    for secret in (TG_TOKEN, TG_SECRET, FB_SECRET, FB_TOKEN):
+        assert secret not in log

@@ -1,0 +1,50 @@
+"""The input gate and the retention period, without servers: personal data is redacted, long,
+empty and control-character input handled, old conversations deleted whole."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from runtime.input_gate import clean_input
+from runtime.pii import redact
+from tests.conftest import PII
+
+
+# ---- unit ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("kind", "value"), sorted(PII.items()))
+def test_each_kind_of_personal_data_is_redacted(kind: str, value: str) -> None:
+    text, found = redact(f"Hallo, hier ist {value}, bitte helfen")
+    assert value not in text and kind in found and f"[{kind}]" in text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Wie viele kommunale Jobcenter gibt es?", "Seit 2012 ist es kommunal", "Stand 1. Januar 2026", "§ 6a SGB II"],
+)
+def test_questions_without_personal_data_stay_as_they_are(text: str) -> None:
+    assert redact(text) == (text, [])
+
+
+def test_long_empty_and_control_characters() -> None:
+    text, notes = clean_input("a" * 10_000)
+    assert len(text) == 1000 and notes == ["utter_message_too_long"]
+    assert clean_input(" \n\t ") == ("", ["utter_empty_message"])
+    assert clean_input("Hal\x00lo\u200b") == ("Hallo", [])
+
+
+# ---- retention ----------------------------------------------------------------------------------
+def test_retention_deletes_old_conversations_whole(tmp_path: Path) -> None:
+    from runtime.retention import purge
+
+    db = tmp_path / "t.db"
+    with sqlite3.connect(db) as con:
+        con.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, timestamp REAL, data TEXT)")
+        day = 86400
+        rows = [("old", 50 * day), ("old", 60 * day), ("new", 60 * day), ("new", 95 * day)]
+        con.executemany("INSERT INTO events (sender_id, timestamp, data) VALUES (?, ?, '{}')", rows)
+    assert purge(db, days=30, now=100 * day) == 1  # "old" idle for 40 days; "new" active 5 days ago
+    with sqlite3.connect(db) as con:
+        assert [r[0] for r in con.execute("SELECT DISTINCT sender_id FROM events")] == ["new"]

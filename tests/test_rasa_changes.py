@@ -1,0 +1,142 @@
+"""runtime/rasa_changes.py: the start-up check refuses a Rasa it was not written for, and each change
+is installed and has its effect (without servers)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from types import SimpleNamespace
+from typing import Any
+
+import jsonschema
+import pytest
+
+from runtime import rasa_changes
+from runtime.paths import ROOT
+from runtime.rasa_changes import RASA_VERSION, RasaChangeError, check, install
+
+
+@pytest.fixture(scope="module", autouse=True)
+def installed() -> None:
+    install()
+
+
+def test_other_rasa_version_refuses_to_start() -> None:
+    with pytest.raises(RasaChangeError, match="3.7.0"):
+        check("3.7.0", [])
+
+
+def test_missing_attribute_refuses_to_start() -> None:
+    with pytest.raises(RasaChangeError, match="gone"):
+        check(RASA_VERSION, [(SimpleNamespace(), "gone")])
+
+
+def test_installed_rasa_passes_the_check() -> None:
+    import rasa
+
+    assert rasa.__version__ == RASA_VERSION
+    install()  # a second call changes nothing
+
+
+class FakeChannel:
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def name(self) -> str:
+        return "fake"
+
+    async def send_response(self, recipient: str, message: dict[str, Any]) -> None:
+        self.sent.append(message["text"])
+
+
+async def test_input_gate_is_installed_and_cleans_before_rasa() -> None:
+    from rasa.core.processor import MessageProcessor
+
+    assert getattr(MessageProcessor.handle_message, rasa_changes.MARK, False)
+    seen: list[str] = []
+
+    async def original(self: Any, message: Any) -> str:
+        seen.append(message.text)
+        return "handled"
+
+    handle = rasa_changes.gated(original)
+    processor = SimpleNamespace(
+        domain=SimpleNamespace(responses={"utter_personal_data_removed": [{"text": "entfernt"}]})
+    )
+    channel = FakeChannel()
+    message = SimpleNamespace(text="Meine IBAN ist DE89 3704 0044 0532 0130 00", output_channel=channel, sender_id="s")
+    assert await handle(processor, message) == "handled"
+    assert seen == ["Meine IBAN ist [IBAN]"] and channel.sent == ["entfernt"]
+    button = SimpleNamespace(text="/greet", output_channel=channel, sender_id="s")
+    await handle(processor, button)
+    assert seen[-1] == "/greet"  # intents sent by buttons pass unchanged
+    empty = SimpleNamespace(text="  ", output_channel=None, sender_id="s")
+    assert await handle(processor, empty) is None  # nothing reaches Rasa
+
+
+async def test_failing_action_server_call_gets_an_answer() -> None:
+    from rasa.core.actions.action import RemoteAction
+    from rasa.utils.endpoints import EndpointConfig
+
+    assert getattr(RemoteAction.run, rasa_changes.MARK, False)
+    generated: list[str] = []
+
+    class Nlg:
+        async def generate(self, name: str, tracker: Any, channel: str) -> dict[str, str]:
+            generated.append(name)
+            return {"text": name}
+
+    action = RemoteAction("action_reply", EndpointConfig("http://127.0.0.1:9/webhook"))
+    for intent, expected in (("faq", "utter_action_unavailable"), ("greet", "utter_greet")):
+        tracker = SimpleNamespace(latest_message=SimpleNamespace(intent={"name": intent}))
+        action_run: Any = rasa_changes.answering_when_down(failing)
+        events = await action_run(action, FakeChannel(), Nlg(), tracker, None)
+        assert generated[-1] == expected and events[0].text == expected
+
+
+async def failing(*args: Any) -> list:
+    raise ConnectionRefusedError
+
+
+def test_action_call_timeout() -> None:
+    import rasa.core.actions.action as action_module
+
+    assert action_module.DEFAULT_REQUEST_TIMEOUT == rasa_changes.ACTION_TIMEOUT_S == 3
+
+
+def test_action_answers_are_validated_with_one_validator() -> None:
+    from rasa.core.actions.action import RemoteAction
+
+    validate = RemoteAction._validate_action_result
+    assert getattr(validate, rasa_changes.MARK, False)
+    action = RemoteAction("action_reply", None)
+    assert validate(action, {"events": [], "responses": []})
+    with pytest.raises(jsonschema.ValidationError):
+        validate(action, {"events": "not a list"})
+
+
+CHECK = """
+import sys
+from runtime.rasa_changes import skip_unused_imports
+skip_unused_imports()
+import tensorflow
+import spacy, sklearn, rasa.core.agent
+assert sys.modules["tensorflow.lite.python.util"]._xla_computation is None, "JAX was imported"
+assert not [m for m in sys.modules if m.split('.')[0] in ('jax', 'jaxlib')]
+try:
+    import jax
+except ImportError as error:
+    assert "not loaded by runtime" in str(error)
+else:
+    raise AssertionError("jax imported")
+print("ok")
+"""
+
+
+def test_jax_is_skipped_and_tensorflow_still_loads() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", CHECK], cwd=ROOT, capture_output=True, text=True, timeout=300,
+        env={"PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().endswith("ok")
