@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -134,17 +134,22 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 @contextmanager
-def start_actions(port: int, log: Path) -> Iterator[subprocess.Popen]:
+def running(
+    command: list[str], env: dict[str, str], log: Path, ready_url: str, timeout: float
+) -> Iterator[subprocess.Popen]:
+    """``command`` started with its output in ``log``, once ``ready_url`` answers; stopped afterwards."""
     with log.open("ab") as out:
-        proc = subprocess.Popen(
-            actions_command(port), cwd=ROOT, env=environment({"SANIC_HOST": "127.0.0.1"}), stdout=out,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        wait_until(f"http://127.0.0.1:{port}/health", proc, 60)
+        wait_until(ready_url, proc, timeout)
         yield proc
     finally:
         stop(proc)
+
+
+def start_actions(port: int, log: Path) -> AbstractContextManager[subprocess.Popen]:
+    env = environment({"SANIC_HOST": "127.0.0.1"})
+    return running(actions_command(port), env, log, f"http://127.0.0.1:{port}/health", 60)
 
 
 @contextmanager
@@ -171,16 +176,9 @@ def start_rasa(
     endpoints.write_text(
         yaml.safe_dump(endpoints_for(workdir, actions_port, redis_port, tracker_store)), encoding="utf-8"
     )
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            rasa_command(port, credentials, endpoints, model, extra, module), cwd=ROOT, env=env, stdout=out,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        wait_until(f"http://127.0.0.1:{port}/webhooks/rest/", proc, 180)
+    command = rasa_command(port, credentials, endpoints, model, extra, module)
+    with running(command, env, log, f"http://127.0.0.1:{port}/webhooks/rest/", 180) as proc:
         yield proc
-    finally:
-        stop(proc)
 
 
 @contextmanager
