@@ -196,11 +196,16 @@ def question_for(jobcenter: Jobcenter) -> str:
     return f"Ist das Jobcenter {jobcenter.display} kommunal?"
 
 
+def list_source(kn: Knowledge) -> dict[str, str]:
+    """{source} and {stand} of the 2026 list, named in every lookup answer."""
+    return {"source": kn.placeholders[f"{LIST_FIGURE}_source"], "stand": kn.placeholders[f"{LIST_FIGURE}_stand"]}
+
+
 def lookup(parse: Parse, kn: Knowledge) -> Reply:
     """ "Ist <Jobcenter> kommunal?"; a question back when the name fits several Jobcenter."""
     found = kn.directory.resolve(parse.jobcenter) if parse.jobcenter else []
     slots = {"topic": LOOKUP_TOPIC}
-    sourced = {"source": kn.placeholders[f"{LIST_FIGURE}_source"], "stand": kn.placeholders[f"{LIST_FIGURE}_stand"]}
+    sourced = list_source(kn)
     if not found:
         return Reply("utter_lookup_unknown", slots=slots)
     if len(found) > 1 and all(j.kind == BEZIRK for j in found):
@@ -221,11 +226,7 @@ def lookup(parse: Parse, kn: Knowledge) -> Reply:
 def land_list(land: str, kn: Knowledge) -> Reply:
     """The kommunale Jobcenter of one Land."""
     municipal = kn.directory.municipal_in(land)
-    values = {
-        "land": land,
-        "source": kn.placeholders[f"{LIST_FIGURE}_source"],
-        "stand": kn.placeholders[f"{LIST_FIGURE}_stand"],
-    }
+    values = {"land": land, **list_source(kn)}
     slots = {"topic": LAND_TOPIC}
     if not municipal:
         return Reply("utter_land_none", values, slots=slots)

@@ -75,10 +75,9 @@ class JobcenterNames(SparseFeaturizer, EntityExtractorMixin, GraphComponent):
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         for example in training_data.training_examples:
-            if example.get(TEXT):
-                self._add_features(
-                    example, self.directory.find(example.get(TEXT)), self.directory.find_land(example.get(TEXT))
-                )
+            text = example.get(TEXT)
+            if text:
+                self._add_features(example, self.directory.find(text), self.directory.find_land(text))
         return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:

@@ -40,7 +40,7 @@ def parse() -> Iterator[Any]:
     loop.close()
 
 
-def understood(
+def nlu_result(
     text: str,
     intent: str,
     answer_key: str | None = None,

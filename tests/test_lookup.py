@@ -10,7 +10,7 @@ import pytest
 import knowledge
 from knowledge import DATA_DIR
 from knowledge.routing import LOOKUP_TOPIC, route
-from tests.conftest import understood
+from tests.conftest import nlu_result
 
 KN = knowledge.load()
 DIRECTORY = KN.directory
@@ -18,7 +18,7 @@ DIRECTORY = KN.directory
 
 def ask(text: str, intent: str = "ask_jobcenter_form", last_key: str | None = None) -> dict[str, Any]:
     """The reply as the dispatcher would send it: response, values, buttons."""
-    reply = route(understood(text, intent), last_key, KN)
+    reply = route(nlu_result(text, intent), last_key, KN)
     return {"response": reply.response, **reply.values, "buttons": reply.buttons, "slots": reply.slots}
 
 

@@ -1,5 +1,5 @@
 """The routing (knowledge/routing.py) as one table: what the NLU understood + the last answer ->
-the reply. No servers, no model: ``understood`` builds the NLU result, with the names found as
+the reply. No servers, no model: ``nlu_result`` builds the NLU result, with the names found as
 nlp/names.py finds them."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 import knowledge
 from knowledge.routing import LAND_TOPIC, LOOKUP_TOPIC, Parse, Reply, route
 from knowledge.thresholds import ANSWER_THRESHOLD, INTENT_THRESHOLD
-from tests.conftest import understood
+from tests.conftest import nlu_result
 
 KN = knowledge.load()
 QUESTIONS = KN.answers.questions
@@ -23,75 +23,75 @@ def reply(parse: Parse, last_key: str | None = None) -> Reply:
 # (what the NLU understood, last answer key) -> (response, slot "topic" afterwards or None)
 CASES = [
     # FAQ answers with their figures
-    (understood("Wie viele kommunale Jobcenter gibt es?", "faq", "count_municipal_jobcenters"), None,
+    (nlu_result("Wie viele kommunale Jobcenter gibt es?", "faq", "count_municipal_jobcenters"), None,
      "utter_faq/count_municipal_jobcenters", "count_municipal_jobcenters"),
-    (understood("Seit wann ist der Erzgebirgskreis kommunal?", "faq", "erzgebirgskreis_since"), None,
+    (nlu_result("Seit wann ist der Erzgebirgskreis kommunal?", "faq", "erzgebirgskreis_since"), None,
      "utter_faq/erzgebirgskreis_since", "erzgebirgskreis_since"),
-    (understood("Was ist ein kommunales Jobcenter?", "faq", "what_is_municipal_jobcenter"), None,
+    (nlu_result("Was ist ein kommunales Jobcenter?", "faq", "what_is_municipal_jobcenter"), None,
      "utter_faq/what_is_municipal_jobcenter", "what_is_municipal_jobcenter"),
     # a FAQ about one Land or one other Jobcenter becomes a lookup
-    (understood("Wie viele kommunale Jobcenter gibt es in Hessen?", "faq", "count_municipal_jobcenters"), None,
+    (nlu_result("Wie viele kommunale Jobcenter gibt es in Hessen?", "faq", "count_municipal_jobcenters"), None,
      "utter_land_municipal", LAND_TOPIC),
-    (understood("Seit wann ist der Landkreis Görlitz kommunal?", "faq", "erzgebirgskreis_since"), None,
+    (nlu_result("Seit wann ist der Landkreis Görlitz kommunal?", "faq", "erzgebirgskreis_since"), None,
      "utter_lookup_municipal", LOOKUP_TOPIC),
     # unsure answer key: a lookup if a Jobcenter is named, else suggestions
-    (understood("Görlitz?", "faq", "partners", ANSWER_THRESHOLD - 0.1), None, "utter_lookup_municipal", LOOKUP_TOPIC),
-    (understood("gemeinsam?", "faq", "count_joint_facilities", ANSWER_THRESHOLD - 0.1), None, "utter_suggest", None),
+    (nlu_result("Görlitz?", "faq", "partners", ANSWER_THRESHOLD - 0.1), None, "utter_lookup_municipal", LOOKUP_TOPIC),
+    (nlu_result("gemeinsam?", "faq", "count_joint_facilities", ANSWER_THRESHOLD - 0.1), None, "utter_suggest", None),
     # follow-ups from the last answer
-    (understood("Und gemeinsame Einrichtungen?", "follow_up"), "count_municipal_jobcenters",
+    (nlu_result("Und gemeinsame Einrichtungen?", "follow_up"), "count_municipal_jobcenters",
      "utter_faq/count_joint_facilities", "count_joint_facilities"),
-    (understood("Und insgesamt?", "follow_up"), "count_municipal_jobcenters",
+    (nlu_result("Und insgesamt?", "follow_up"), "count_municipal_jobcenters",
      "utter_faq/count_jobcenters_total", "count_jobcenters_total"),
-    (understood("und die kommunalen?", "follow_up"), "count_joint_facilities",
+    (nlu_result("und die kommunalen?", "follow_up"), "count_joint_facilities",
      "utter_faq/count_municipal_jobcenters", "count_municipal_jobcenters"),
-    (understood("Und wie viele Einwohner?", "follow_up"), "people_cared_for",
+    (nlu_result("Und wie viele Einwohner?", "follow_up"), "people_cared_for",
      "utter_faq/inhabitants_covered", "inhabitants_covered"),
-    (understood("Und pro Jahr?", "follow_up"), "inhabitants_covered",
+    (nlu_result("Und pro Jahr?", "follow_up"), "inhabitants_covered",
      "utter_faq/integrations_per_year", "integrations_per_year"),
-    (understood("Woher stammt die Zahl?", "follow_up"), "count_municipal_jobcenters",
+    (nlu_result("Woher stammt die Zahl?", "follow_up"), "count_municipal_jobcenters",
      "utter_faq/count_municipal_jobcenters", "count_municipal_jobcenters"),
-    (understood("Wer hat sie gestartet?", "follow_up"), "campaign",
+    (nlu_result("Wer hat sie gestartet?", "follow_up"), "campaign",
      "utter_faq/campaign_initiators", "campaign_initiators"),
-    (understood("Wann war das?", "follow_up"), "campaign",
+    (nlu_result("Wann war das?", "follow_up"), "campaign",
      "utter_faq/tag_der_kommunalen_jobcenter", "tag_der_kommunalen_jobcenter"),
-    (understood("Und wo?", "follow_up"), "campaign_initiators",
+    (nlu_result("Und wo?", "follow_up"), "campaign_initiators",
      "utter_faq/tag_der_kommunalen_jobcenter", "tag_der_kommunalen_jobcenter"),
-    (understood("Seit wann?", "follow_up"), "erzgebirgskreis_formed_from",
+    (nlu_result("Seit wann?", "follow_up"), "erzgebirgskreis_formed_from",
      "utter_faq/erzgebirgskreis_since", "erzgebirgskreis_since"),
-    (understood("Seit wann denn?", "follow_up"), "holistic_support",
+    (nlu_result("Seit wann denn?", "follow_up"), "holistic_support",
      "utter_faq/erzgebirgskreis_since", "erzgebirgskreis_since"),
-    (understood("Welche waren das?", "follow_up"), "erzgebirgskreis_since",
+    (nlu_result("Welche waren das?", "follow_up"), "erzgebirgskreis_since",
      "utter_faq/erzgebirgskreis_formed_from", "erzgebirgskreis_formed_from"),
-    (understood("Und die gemeinsame Einrichtung?", "follow_up"), "what_is_municipal_jobcenter",
+    (nlu_result("Und die gemeinsame Einrichtung?", "follow_up"), "what_is_municipal_jobcenter",
      "utter_faq/what_is_joint_facility", "what_is_joint_facility"),
-    (understood("Und was ist der Unterschied?", "follow_up"), "what_is_joint_facility",
+    (nlu_result("Und was ist der Unterschied?", "follow_up"), "what_is_joint_facility",
      "utter_faq/difference_joint_facility", "difference_joint_facility"),
-    (understood("Und die gemeinsamen Einrichtungen?", "follow_up"), None,
+    (nlu_result("Und die gemeinsamen Einrichtungen?", "follow_up"), None,
      "utter_faq/what_is_joint_facility", "what_is_joint_facility"),
-    (understood("Und Bautzen?", "follow_up"), LOOKUP_TOPIC, "utter_lookup_municipal", LOOKUP_TOPIC),
-    (understood("und die Stadt Dresden?", "follow_up"), LOOKUP_TOPIC, "utter_lookup_joint", LOOKUP_TOPIC),
-    (understood("Und Meißen?", "follow_up"), LAND_TOPIC, "utter_lookup_municipal", LOOKUP_TOPIC),
-    (understood("Und in Sachsen?", "follow_up"), "count_municipal_jobcenters", "utter_land_municipal", LAND_TOPIC),
-    (understood("Und in Bayern?", "follow_up"), LAND_TOPIC, "utter_land_municipal", LAND_TOPIC),
-    (understood("Und das Dings?", "follow_up"), None, "utter_follow_up_unclear", None),
-    (understood("Und das Dings?", "follow_up"), "campaign", "utter_follow_up_unclear", None),
+    (nlu_result("Und Bautzen?", "follow_up"), LOOKUP_TOPIC, "utter_lookup_municipal", LOOKUP_TOPIC),
+    (nlu_result("und die Stadt Dresden?", "follow_up"), LOOKUP_TOPIC, "utter_lookup_joint", LOOKUP_TOPIC),
+    (nlu_result("Und Meißen?", "follow_up"), LAND_TOPIC, "utter_lookup_municipal", LOOKUP_TOPIC),
+    (nlu_result("Und in Sachsen?", "follow_up"), "count_municipal_jobcenters", "utter_land_municipal", LAND_TOPIC),
+    (nlu_result("Und in Bayern?", "follow_up"), LAND_TOPIC, "utter_land_municipal", LAND_TOPIC),
+    (nlu_result("Und das Dings?", "follow_up"), None, "utter_follow_up_unclear", None),
+    (nlu_result("Und das Dings?", "follow_up"), "campaign", "utter_follow_up_unclear", None),
     # lookups
-    (understood("Ist Bautzen kommunal?", "ask_jobcenter_form"), None, "utter_lookup_municipal", LOOKUP_TOPIC),
-    (understood("Ist Leipzig kommunal?", "ask_jobcenter_form"), None, "utter_lookup_ambiguous", LOOKUP_TOPIC),
-    (understood("Ist mein Jobcenter kommunal?", "ask_jobcenter_form"), None, "utter_lookup_unknown", LOOKUP_TOPIC),
-    (understood("Welche kommunalen Jobcenter gibt es in Sachsen?", "ask_municipal_by_land"), None,
+    (nlu_result("Ist Bautzen kommunal?", "ask_jobcenter_form"), None, "utter_lookup_municipal", LOOKUP_TOPIC),
+    (nlu_result("Ist Leipzig kommunal?", "ask_jobcenter_form"), None, "utter_lookup_ambiguous", LOOKUP_TOPIC),
+    (nlu_result("Ist mein Jobcenter kommunal?", "ask_jobcenter_form"), None, "utter_lookup_unknown", LOOKUP_TOPIC),
+    (nlu_result("Welche kommunalen Jobcenter gibt es in Sachsen?", "ask_municipal_by_land"), None,
      "utter_land_municipal", LAND_TOPIC),
-    (understood("Gibt es in Berlin kommunale Jobcenter?", "ask_municipal_by_land"), None,
+    (nlu_result("Gibt es in Berlin kommunale Jobcenter?", "ask_municipal_by_land"), None,
      "utter_land_none", LAND_TOPIC),
-    (understood("Welche kommunalen Jobcenter gibt es?", "ask_municipal_by_land"), None, "utter_land_unknown", None),
+    (nlu_result("Welche kommunalen Jobcenter gibt es?", "ask_municipal_by_land"), None, "utter_land_unknown", None),
     # fixed responses; the slot stays as it is
-    (understood("Guten Tag", "greet"), None, "utter_greet", None),
-    (understood("Tschüss", "goodbye"), "campaign", "utter_goodbye", None),
-    (understood("Danke", "thank"), None, "utter_thank", None),
-    (understood("Bist du ein Bot?", "bot_challenge"), None, "utter_bot_challenge", None),
-    (understood("Was kannst du?", "capabilities"), None, "utter_capabilities", None),
-    (understood("Wie wird das Wetter?", "out_of_scope"), None, "utter_out_of_scope", None),
-    (understood("Wo ist mein Antrag?", "personal_case"), None, "utter_personal_case", None),
+    (nlu_result("Guten Tag", "greet"), None, "utter_greet", None),
+    (nlu_result("Tschüss", "goodbye"), "campaign", "utter_goodbye", None),
+    (nlu_result("Danke", "thank"), None, "utter_thank", None),
+    (nlu_result("Bist du ein Bot?", "bot_challenge"), None, "utter_bot_challenge", None),
+    (nlu_result("Was kannst du?", "capabilities"), None, "utter_capabilities", None),
+    (nlu_result("Wie wird das Wetter?", "out_of_scope"), None, "utter_out_of_scope", None),
+    (nlu_result("Wo ist mein Antrag?", "personal_case"), None, "utter_personal_case", None),
 ]  # fmt: skip
 
 
@@ -114,13 +114,13 @@ def test_route(parse: Parse, last_key: str | None, response: str, topic: str | N
     ],
 )
 def test_faq_answer_carries_its_figures(key: str, values: dict[str, str]) -> None:
-    got = reply(understood(QUESTIONS[key], "faq", key))
+    got = reply(nlu_result(QUESTIONS[key], "faq", key))
     assert {name: got.values[name] for name in values} == values
 
 
 def test_unsure_answer_key_offers_the_ranked_questions() -> None:
     ranking = ["count_joint_facilities", "what_is_joint_facility", "difference_joint_facility", "partners"]
-    got = reply(understood("gemeinsam?", "faq", ranking[0], ANSWER_THRESHOLD - 0.2, ranking=ranking))
+    got = reply(nlu_result("gemeinsam?", "faq", ranking[0], ANSWER_THRESHOLD - 0.2, ranking=ranking))
     assert [b["payload"] for b in got.buttons] == [QUESTIONS[k] for k in ranking[:3]]
 
 
@@ -146,11 +146,11 @@ def test_unsure_without_faq_offers_the_default_questions() -> None:
 
 
 def test_unclear_follow_up_offers_three_questions() -> None:
-    assert len(reply(understood("Und das Dings?", "follow_up")).buttons) == 3
+    assert len(reply(nlu_result("Und das Dings?", "follow_up")).buttons) == 3
 
 
 def test_a_typo_in_a_name_does_not_turn_a_faq_into_a_lookup() -> None:
-    parse = understood("Seit wann ist Görliz kommunal?", "faq", "erzgebirgskreis_since")
+    parse = nlu_result("Seit wann ist Görliz kommunal?", "faq", "erzgebirgskreis_since")
     assert not parse.jobcenter_exact
     assert reply(parse).response == "utter_faq/erzgebirgskreis_since"
 
