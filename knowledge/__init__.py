@@ -9,6 +9,7 @@
   ``data/jobcenter_names.yml``: the 404 Jobcenter and the names people use (directory.py);
 - ``domain/faq_*.yml`` (the responses): the answer keys and their button questions (answers.py);
 - ``data/follow_ups.yml``: short follow-up questions (follow_ups.py);
+- ``data/answer_terms.yml``: the words each FAQ answer is about (terms.py);
 - routing.py decides each reply from the NLU result with the thresholds of thresholds.py.
 
 Importing this package reads nothing; ``load`` does, and fails loudly on a bad file. Tests pass a
@@ -25,6 +26,7 @@ from knowledge.answers import Answers
 from knowledge.directory import JobcenterDirectory, load_directory
 from knowledge.facts import Facts
 from knowledge.follow_ups import FollowUps
+from knowledge.terms import Terms
 from runtime.paths import DOMAIN
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -36,6 +38,7 @@ class Knowledge:
     facts: Facts
     answers: Answers
     follow_ups: FollowUps
+    terms: Terms
     placeholders: dict[str, str]  # every {value} a response may use (facts.Facts.placeholders)
 
 
@@ -45,4 +48,5 @@ def load(data_dir: Path = DATA_DIR, domain_dir: Path = DOMAIN) -> Knowledge:
     facts = Facts.load(data_dir / "facts.yml", directory)
     answers = Answers.load(domain_dir)
     follow_ups = FollowUps.load(data_dir / "follow_ups.yml", answers)
-    return Knowledge(directory, facts, answers, follow_ups, facts.placeholders())
+    terms = Terms.load(data_dir / "answer_terms.yml", set(answers.questions))
+    return Knowledge(directory, facts, answers, follow_ups, terms, facts.placeholders())

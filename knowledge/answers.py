@@ -16,6 +16,7 @@ from knowledge.files import read_yaml
 
 PREFIX = "utter_faq/"
 FILE_PREFIX = "faq_"
+THEME_PREFIX = "utter_out_of_scope/"  # signposting answers (domain/signposting.yml)
 
 
 @dataclass(frozen=True)
@@ -23,15 +24,19 @@ class Answers:
     questions: dict[str, str]  # answer key -> question for its button
     topics: dict[str, str]  # answer key -> topic (domain file faq_<topic>.yml)
     default: list[str]  # offered when nothing better is known
+    themes: frozenset[str] = frozenset()  # signposting themes: utter_out_of_scope/<theme>
 
     @classmethod
     def load(cls, domain_dir: Path) -> Answers:
         questions: dict[str, str] = {}
         topics: dict[str, str] = {}
         ranked: list[tuple[int, str]] = []
+        themes: set[str] = set()
         for path in sorted(domain_dir.glob("*.yml")):
             responses = read_yaml(path).get("responses") or {}
             for name, variants in responses.items():
+                if name.startswith(THEME_PREFIX):
+                    themes.add(name[len(THEME_PREFIX) :])
                 if not name.startswith(PREFIX):
                     continue
                 key = name[len(PREFIX) :]
@@ -46,7 +51,7 @@ class Answers:
                     ranked.append((int(metadata["suggest_first"]), key))
         if not questions or not ranked:
             raise ValueError(f"{domain_dir}: no {PREFIX}* responses, or none with metadata.suggest_first")
-        return cls(questions, topics, [key for _, key in sorted(ranked)])
+        return cls(questions, topics, [key for _, key in sorted(ranked)], frozenset(themes))
 
     def in_topic(self, topic: str) -> set[str]:
         return {key for key, t in self.topics.items() if t == topic}

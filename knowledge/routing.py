@@ -8,10 +8,14 @@ into Rasa events. The order of the steps:
 
 1. not understood (intent unsure or ambiguous)   -> "Meinten Sie ...?" with suggested questions
 2. FAQ answer key                                -> the answer with its figures, unless
-                                                    a per-Land / per-Jobcenter question or an unsure key
+                                                    a per-Land / per-Jobcenter question, an unsure key
+                                                    or a question without the answer's words
+                                                    (data/answer_terms.yml): then "Meinten Sie ...?"
 3. follow-up ("Und Bautzen?", "Seit wann?")      -> resolved from the last answer
 4. "Ist <Jobcenter> kommunal?" / a Land's list   -> the lookup answer
-5. greeting, thanks, out of scope, ...           -> the fixed response of the intent
+5. out of scope                                  -> the signposting answer of its theme
+                                                    (utter_cannot_answer when the theme is unsure)
+6. greeting, thanks, ...                         -> the fixed response of the intent
 
 Every threshold used here is in knowledge/thresholds.py.
 """
@@ -23,23 +27,25 @@ from typing import Any
 
 from knowledge import Knowledge
 from knowledge.directory import BEZIRK, LANDKREIS, REGION, STADT, Jobcenter
-from knowledge.thresholds import AMBIGUITY_THRESHOLD, ANSWER_THRESHOLD, INTENT_THRESHOLD
+from knowledge.thresholds import AMBIGUITY_THRESHOLD, ANSWER_THRESHOLD, INTENT_THRESHOLD, THEME_THRESHOLD
 
 FAQ = "faq"
+OUT_OF_SCOPE = "out_of_scope"  # a retrieval intent too: out_of_scope/<theme>
+CANNOT_ANSWER = "utter_cannot_answer"
 FOLLOW_UP = "follow_up"
 ASK_JOBCENTER = "ask_jobcenter_form"
 ASK_LAND = "ask_municipal_by_land"
 JOBCENTER_ENTITY = "jobcenter"
 LAND_ENTITY = "bundesland"
-# Intents answered by one fixed response.
+# Intents answered by one fixed response (also when the action server is down:
+# runtime/rasa_changes.py; out_of_scope then gets the answer of an unsure theme).
 FIXED = {
     "greet": "utter_greet",
     "goodbye": "utter_goodbye",
     "thank": "utter_thank",
     "bot_challenge": "utter_bot_challenge",
     "capabilities": "utter_capabilities",
-    "out_of_scope": "utter_out_of_scope",
-    "personal_case": "utter_personal_case",
+    OUT_OF_SCOPE: CANNOT_ANSWER,
 }
 # Values of the slot "topic" after a lookup answer (FAQ answers set their answer key).
 LOOKUP_TOPIC = "jobcenter_lookup"
@@ -67,6 +73,7 @@ class Parse:
     confidence: float = 1.0
     intent_ranking: list[tuple[str, float]] = field(default_factory=list)
     answer_ranking: list[tuple[str, float]] = field(default_factory=list)  # FAQ keys, P(key | faq)
+    theme_ranking: list[tuple[str, float]] = field(default_factory=list)  # out_of_scope themes
     jobcenter: str | None = None  # key of the directory's name index (nlp/names.py)
     jobcenter_exact: bool = True  # False for a name found with a typo
     land: str | None = None
@@ -74,15 +81,7 @@ class Parse:
     @classmethod
     def from_nlu(cls, data: dict[str, Any]) -> Parse:
         intent = data.get("intent") or {}
-        selector = (data.get("response_selector") or {}).get(FAQ) or {}
-        answers = [
-            (str(r.get("intent_response_key") or "").partition("/")[2], float(r.get("confidence") or 0.0))
-            for r in selector.get("ranking") or []
-        ]
-        best = selector.get("response") or {}
-        best_key = str(best.get("intent_response_key") or "").partition("/")[2]
-        if best_key:  # the chosen key first, with its own confidence
-            answers = [(best_key, float(best.get("confidence") or 0.0))] + [a for a in answers if a[0] != best_key]
+        selectors = data.get("response_selector") or {}
         entities = {e.get("entity"): e for e in reversed(data.get("entities") or [])}  # the first of each
         jobcenter = entities.get(JOBCENTER_ENTITY) or {}
         land = entities.get(LAND_ENTITY) or {}
@@ -92,11 +91,26 @@ class Parse:
             intent=str(intent.get("name") or ""),
             confidence=float(intent.get("confidence") or 0.0),
             intent_ranking=ranking,
-            answer_ranking=[(k, c) for k, c in answers if k],
+            answer_ranking=_keys(selectors.get(FAQ)),
+            theme_ranking=_keys(selectors.get(OUT_OF_SCOPE)),
             jobcenter=str(jobcenter["value"]) if jobcenter.get("value") else None,
             jobcenter_exact=float(jobcenter.get("confidence_entity", 1.0)) >= 1.0,
             land=str(land["value"]) if land.get("value") else None,
         )  # fmt: skip
+
+
+def _keys(selector: dict[str, Any] | None) -> list[tuple[str, float]]:
+    """The keys a response selector ranked for one retrieval intent, the chosen one first."""
+    selector = selector or {}
+    keys = [
+        (str(r.get("intent_response_key") or "").partition("/")[2], float(r.get("confidence") or 0.0))
+        for r in selector.get("ranking") or []
+    ]
+    best = selector.get("response") or {}
+    best_key = str(best.get("intent_response_key") or "").partition("/")[2]
+    if best_key:  # the chosen key first, with its own confidence
+        keys = [(best_key, float(best.get("confidence") or 0.0))] + [k for k in keys if k[0] != best_key]
+    return [(k, c) for k, c in keys if k]
 
 
 @dataclass(frozen=True)
@@ -122,6 +136,8 @@ def route(parse: Parse, last_key: str | None, kn: Knowledge) -> Reply:
         return land_list(parse.land, kn) if parse.land else Reply("utter_land_unknown")
     if parse.intent == ASK_JOBCENTER:
         return lookup(parse, kn)
+    if parse.intent == OUT_OF_SCOPE:
+        return signpost(parse, kn)
     if parse.intent in FIXED:
         return Reply(FIXED[parse.intent])
     return suggestions(parse, kn)
@@ -160,14 +176,25 @@ def suggestions(parse: Parse, kn: Knowledge) -> Reply:
 
 def faq(parse: Parse, kn: Knowledge) -> Reply:
     key, confidence = parse.answer_ranking[0] if parse.answer_ranking else ("", 0.0)
+    sure = key in kn.answers.questions and confidence >= ANSWER_THRESHOLD
+    if sure and not kn.terms.allow(key, parse.text):
+        return offer(ranked_keys(parse, kn), "utter_suggest", kn)  # "Wie viele Einwohner hat Berlin?"
     if key in PER_LAND_KEYS and parse.land:
         return land_list(parse.land, kn)  # "Wie viele kommunale Jobcenter gibt es in Hessen?"
-    confident = key in kn.answers.questions and confidence >= ANSWER_THRESHOLD
-    if (key in PER_JOBCENTER_KEYS or not confident) and names_other_jobcenter(parse, kn):
+    if (key in PER_JOBCENTER_KEYS or not sure) and names_other_jobcenter(parse, kn):
         return lookup(parse, kn)  # "Seit wann ist der Landkreis Görlitz kommunal?"
-    if confident:
+    if sure:
         return answer(key, kn)
     return offer(ranked_keys(parse, kn), "utter_suggest", kn)
+
+
+def signpost(parse: Parse, kn: Knowledge) -> Reply:
+    """Out of scope: the signposting answer of the theme (where to go instead), if the theme is
+    sure; else the general "cannot answer" with the default questions."""
+    theme, confidence = parse.theme_ranking[0] if parse.theme_ranking else ("", 0.0)
+    if theme in kn.answers.themes and confidence >= THEME_THRESHOLD:
+        return Reply(f"utter_{OUT_OF_SCOPE}/{theme}", kn.placeholders)
+    return Reply(CANNOT_ANSWER, kn.placeholders)
 
 
 def names_other_jobcenter(parse: Parse, kn: Knowledge) -> bool:

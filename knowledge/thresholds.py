@@ -30,3 +30,9 @@ ANSWER_THRESHOLD = 0.4
 FUZZY_CUTOFF = 85
 # Shorter words are never matched fuzzily: too many common words are one letter from a short name.
 FUZZY_MIN_LENGTH = 5
+
+# Out of scope: the signposting answer of a theme (domain/signposting.yml) needs at least this
+# probability of the theme given out_of_scope; below it the general "cannot answer" is sent. A
+# wrong theme is no wrong fact (every signposting answer only names where to go), so the bar is
+# lower than ANSWER_THRESHOLD.
+THEME_THRESHOLD = 0.3

@@ -48,7 +48,8 @@ def nlu_result(
     ranking: list[str] | None = None,
     kn: Knowledge | None = None,
 ) -> Parse:
-    """What the NLU would hand on for ``text`` (``intent`` sure, names found as nlp/names.py does)."""
+    """What the NLU would hand on for ``text`` (``intent`` sure, names found as nlp/names.py does).
+    ``answer_key``: the FAQ answer key, or for out_of_scope the theme."""
     directory = (kn or knowledge.load()).directory
     match = directory.find(text)
     answers = [(answer_key, answer_confidence)] if answer_key else []
@@ -58,7 +59,8 @@ def nlu_result(
         intent=intent,
         confidence=0.9,
         intent_ranking=[(intent, 0.9)],
-        answer_ranking=answers,
+        answer_ranking=answers if intent != "out_of_scope" else [],
+        theme_ranking=answers if intent == "out_of_scope" else [],
         jobcenter=match.text or None,
         jobcenter_exact=match.exact,
         land=directory.find_land(text),
@@ -129,6 +131,7 @@ def tiny_data(tmp_path: Path) -> Path:
         encoding="utf-8",
     )
     (data / "follow_ups.yml").write_text("rules:\n  - {after: [demo], match: 'ypsilon', answer: y}\n", encoding="utf-8")
+    (data / "answer_terms.yml").write_text("answers:\n  x: {all: ['x']}\n  y: {all: ['y']}\n", encoding="utf-8")
     domain = tmp_path / "domain"
     domain.mkdir()
     (domain / "faq_demo.yml").write_text(

@@ -8,7 +8,7 @@ import pytest
 
 import knowledge
 from knowledge.routing import LAND_TOPIC, LOOKUP_TOPIC, Parse, Reply, route
-from knowledge.thresholds import ANSWER_THRESHOLD, INTENT_THRESHOLD
+from knowledge.thresholds import ANSWER_THRESHOLD, INTENT_THRESHOLD, THEME_THRESHOLD
 from tests.conftest import nlu_result
 
 KN = knowledge.load()
@@ -90,8 +90,19 @@ CASES = [
     (nlu_result("Danke", "thank"), None, "utter_thank", None),
     (nlu_result("Bist du ein Bot?", "bot_challenge"), None, "utter_bot_challenge", None),
     (nlu_result("Was kannst du?", "capabilities"), None, "utter_capabilities", None),
-    (nlu_result("Wie wird das Wetter?", "out_of_scope"), None, "utter_out_of_scope", None),
-    (nlu_result("Wo ist mein Antrag?", "personal_case"), None, "utter_personal_case", None),
+    # out of scope: the signposting answer of a sure theme, else "cannot answer"
+    (nlu_result("Wie wird das Wetter?", "out_of_scope", "general_knowledge"), None,
+     "utter_out_of_scope/general_knowledge", None),
+    (nlu_result("Wo ist mein Antrag?", "out_of_scope", "application_status"), None,
+     "utter_out_of_scope/application_status", None),
+    (nlu_result("Wie hoch ist die Miete, die das Jobcenter übernimmt?", "out_of_scope", "housing"), "campaign",
+     "utter_out_of_scope/housing", None),
+    (nlu_result("Wie viel Geld?", "out_of_scope", "benefits", THEME_THRESHOLD - 0.1), None,
+     "utter_cannot_answer", None),
+    (nlu_result("Wie viel Geld?", "out_of_scope"), None, "utter_cannot_answer", None),
+    # a FAQ answer only for a question with the answer's words (data/answer_terms.yml)
+    (nlu_result("Was ist ein Minijob?", "faq", "what_is_municipal_jobcenter"), None, "utter_suggest", None),
+    (nlu_result("Wie viele Einwohner hat Berlin?", "faq", "inhabitants_covered"), None, "utter_suggest", None),
 ]  # fmt: skip
 
 
@@ -150,9 +161,21 @@ def test_unclear_follow_up_offers_three_questions() -> None:
 
 
 def test_a_typo_in_a_name_does_not_turn_a_faq_into_a_lookup() -> None:
-    parse = nlu_result("Seit wann ist Görliz kommunal?", "faq", "erzgebirgskreis_since")
+    parse = nlu_result("Seit wann ist der Landkreis Görliz kommunal?", "faq", "erzgebirgskreis_since")
     assert not parse.jobcenter_exact
     assert reply(parse).response == "utter_faq/erzgebirgskreis_since"
+
+
+def test_a_question_without_the_answers_words_offers_that_answer_first() -> None:
+    got = reply(nlu_result("Seit wann ist Görliz kommunal?", "faq", "erzgebirgskreis_since"))
+    assert got.response == "utter_suggest"
+    assert got.buttons[0]["payload"] == QUESTIONS["erzgebirgskreis_since"]
+
+
+def test_signposting_answers_fill_their_addresses() -> None:
+    got = reply(nlu_result("Wann kommt mein Geld?", "out_of_scope", "payment"))
+    assert got.response == "utter_out_of_scope/payment"
+    assert got.values["buergergeld_information_url"].startswith("https://www.arbeitsagentur.de/")
 
 
 def test_parse_from_rasa() -> None:
