@@ -3,6 +3,11 @@ real servers on loopback (production settings: SQLite tracker store, action serv
 TF-IDF nearest-question baseline measured in the same run. Prints a table and writes
 bench/results/latest.json.
 
+Quality: every question of the held-out set and of the external set (questions written by others,
+tests/data/external_questions.yml) goes over HTTP; each reply is right, a fallback ("Meinten Sie
+...?", "cannot answer", a signposting answer) or wrong (a confident answer to another question),
+as knowledge/outcomes.py defines them. The baseline's predictions are counted the same way.
+
     python -m bench.run            # full run (trains its own model, times it)
     python -m bench.run --quick    # smoke run for `make test`: small counts, existing model
 
@@ -31,32 +36,29 @@ import aiohttp
 import yaml
 
 import knowledge
-from bench.baseline import FALLBACK, TfidfRetriever
+from bench.baseline import TfidfRetriever
 from bench.measure import proc_mb, process_tree
+from knowledge.outcomes import OUTCOMES, Question, Tally, external_questions, holdout_questions, label_of
 from nlp.training_data import training_examples
 from runtime.paths import DOMAIN, MODEL, ROOT
 from runtime.services import PRODUCTION_WORKERS, free_port, start_actions, start_rasa, start_redis
 
 RESULTS = ROOT / "bench" / "results"
 HOLDOUT = ROOT / "tests" / "data" / "nlu_holdout.yml"
-OUT_OF_SCOPE = {"out_of_scope", "personal_case"}
+EXTERNAL = ROOT / "tests" / "data" / "external_questions.yml"
 # A citizen's conversation is short: after this many messages the load generator starts a new one.
 MESSAGES_PER_CONVERSATION = 6
 # Each concurrency level is run this many times; the table shows the medians (runs on this
 # machine spread widely, docs/performance.md).
 ROUNDS = 3
-# Answers that say "I cannot answer that" (no fact): right for out-of-scope questions.
-NO_ANSWER = {"utter_out_of_scope", "utter_personal_case", "utter_suggest", "utter_suggest_topics"}
 
 
-def holdout() -> list[tuple[str, str]]:
-    data = yaml.safe_load(HOLDOUT.read_text(encoding="utf-8"))
-    return [
-        (line.strip()[2:], block["intent"])
-        for block in data["nlu"]
-        for line in block["examples"].splitlines()
-        if line.strip() and block["intent"] != "follow_up"  # follow-ups need a context
-    ]
+def question_sets() -> dict[str, list[Question]]:
+    """The held-out set (without follow-ups: they need a conversation) and the external set."""
+    return {
+        "held-out": [q for q in holdout_questions(HOLDOUT) if q.expected != "follow_up"],
+        "external": external_questions(EXTERNAL),
+    }
 
 
 def response_matchers() -> list[tuple[str, re.Pattern[str]]]:
@@ -71,19 +73,6 @@ def response_matchers() -> list[tuple[str, re.Pattern[str]]]:
             literal = [re.escape(p).replace(r"\ ", r"\s*") for p in parts]
             out.append((name, re.compile(r"\s*" + r".*?".join(literal) + r"\s*", re.S)))
     return out
-
-
-def expected_responses(label: str) -> set[str]:
-    if label.startswith("faq/"):
-        return {"utter_faq/" + label.partition("/")[2]}
-    if label == "ask_jobcenter_form":
-        return {"utter_lookup_municipal", "utter_lookup_municipal_since", "utter_lookup_joint", "utter_lookup_berlin",
-                "utter_lookup_ambiguous", "utter_lookup_unknown"}  # fmt: skip
-    if label == "ask_municipal_by_land":
-        return {"utter_land_municipal", "utter_land_none", "utter_land_unknown"}
-    if label in OUT_OF_SCOPE:
-        return NO_ANSWER
-    return {{"thank": "utter_thank", "bot_challenge": "utter_bot_challenge"}.get(label, f"utter_{label}")}
 
 
 def which_response(text: str, matchers: list[tuple[str, re.Pattern[str]]]) -> str:
@@ -129,40 +118,32 @@ async def load(url: str, questions: list[str], conversations: int, per_conversat
     return {**summary(latencies, wall), "errors": errors}
 
 
-async def quality(url: str, questions: list[tuple[str, str]]) -> tuple[dict[str, float], list[str]]:
+async def quality(url: str, questions: list[Question]) -> Tally:
+    """Each question as the first message of its own conversation; the reply's outcome."""
     matchers = response_matchers()
-    right = {"topic": 0, "oos": 0}
-    total = {"topic": 0, "oos": 0}
-    misses = []
+    results = []
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
-        for i, (text, label) in enumerate(questions):
-            async with session.post(url, json={"sender": f"quality-{i}", "message": text}) as r:
+        for i, question in enumerate(questions):
+            async with session.post(url, json={"sender": f"quality-{i}", "message": question.text}) as r:
                 replies = await r.json()
             got = which_response(replies[0].get("text", "") if replies else "", matchers)
-            kind = "oos" if label in OUT_OF_SCOPE else "topic"
-            total[kind] += 1
-            if got in expected_responses(label):
-                right[kind] += 1
-            else:
-                misses.append(f"{text!r}: {label} -> {got}")
-    return {k: right[k] / total[k] for k in total}, misses
+            results.append((question, label_of(got)))
+    return Tally.of(results)
 
 
-def baseline_scores(questions: list[tuple[str, str]]) -> dict[str, Any]:
+def baseline_scores(sets: dict[str, list[Question]]) -> dict[str, Any]:
     retriever = TfidfRetriever.train(training_examples())
-    right = {"topic": 0, "oos": 0}
-    total = {"topic": 0, "oos": 0}
     latencies = []
-    for text, label in questions:
-        start = time.perf_counter()
-        predicted = retriever.predict(text)
-        latencies.append(time.perf_counter() - start)
-        kind = "oos" if label in OUT_OF_SCOPE else "topic"
-        total[kind] += 1
-        ok = predicted in OUT_OF_SCOPE | {FALLBACK} if kind == "oos" else predicted == label
-        right[kind] += ok
-    return {"topic_accuracy": right["topic"] / total["topic"], "oos_accuracy": right["oos"] / total["oos"],
-            **summary(latencies, sum(latencies))}  # fmt: skip
+    out: dict[str, Any] = {}
+    for name, questions in sets.items():
+        results = []
+        for question in questions:
+            start = time.perf_counter()
+            predicted = retriever.predict(question.text)
+            latencies.append(time.perf_counter() - start)
+            results.append((question, label_of(predicted)))
+        out[name] = Tally.of(results).summary()
+    return {"outcomes": out, **summary(latencies, sum(latencies))}
 
 
 def lookup_latency() -> dict[str, float]:
@@ -240,8 +221,8 @@ def run(
     if not quick and not no_train:
         results["train_s"] = train(work / "model")
         model = work / "model" / "current.tar.gz"
-    questions = holdout()
-    texts = [q for q, _ in questions]
+    sets = {name: questions[:: 8 if quick else 1] for name, questions in question_sets().items()}
+    texts = [q.text for q in sets["held-out"]]
     log = work / "servers.log"
     actions_port, rasa_port, redis_port = free_port(), free_port(), free_port()
     with start_redis(redis_port) as redis, start_actions(actions_port, log) as actions:
@@ -265,25 +246,40 @@ def run(
                     after = cpu_now(processes)
                     rounds[-1]["cpu_ms_per_msg"] = {k: (after[k] - before[k]) * 1000 / rounds[-1]["n"] for k in after}
                 results[f"concurrent_{c}"] = median_round(rounds)
-            scores, misses = asyncio.run(quality(url, questions[:: 8 if quick else 1]))
-            results["topic_accuracy"], results["oos_accuracy"] = scores["topic"], scores["oos"]
-            results["misses"] = misses
+            results["outcomes"], results["misses"] = {}, {}
+            for name, questions in sets.items():
+                tally = asyncio.run(quality(url, questions))
+                results["outcomes"][name], results["misses"][name] = tally.summary(), tally.misses
             results["rasa_memory"] = memory(rasa.pid)
             results["actions_memory"] = memory(actions.pid)
-    results["baseline"] = baseline_scores(questions)
+    results["baseline"] = baseline_scores(sets)
     results["lookup"] = lookup_latency()
     shutil.rmtree(work, ignore_errors=True)
     return results
 
 
+def outcome_rows(ours: dict[str, Any], base: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """right / fallback / wrong per set and scope, "n (share)", ours and the baseline's."""
+    rows = []
+    for name in ours:
+        for scope, label in (("all", "all"), ("in", "in scope"), ("out", "out of scope")):
+            o, b = ours[name][scope], base[name][scope]
+            if not o["n"]:
+                continue
+            for outcome in OUTCOMES:
+                share_o = o[outcome] / o["n"]
+                share_b = b[outcome] / b["n"] if b["n"] else 0.0
+                ratio = f"{share_o / share_b:.2f}" if share_b else "-"
+                rows.append((f"{name} ({label}, n={o['n']}): {outcome}", f"{o[outcome]} ({share_o:.1%})",
+                             f"{b[outcome]} ({share_b:.1%})", ratio))  # fmt: skip
+    return rows
+
+
 def table(r: dict[str, Any]) -> str:
     b = r["baseline"]
     seq = r["sequential"]
-    rows = [
-        ("topic accuracy (end to end)", f"{r['topic_accuracy']:.1%}", f"{b['topic_accuracy']:.1%}",
-         f"{r['topic_accuracy'] / b['topic_accuracy']:.2f}"),
-        ("out-of-scope accuracy", f"{r['oos_accuracy']:.1%}", f"{b['oos_accuracy']:.1%}",
-         f"{r['oos_accuracy'] / b['oos_accuracy']:.2f}" if b["oos_accuracy"] else "-"),
+    rows = outcome_rows(r["outcomes"], b["outcomes"])
+    rows += [
         ("latency p50, sequential (ms)", f"{seq['p50_ms']:.1f}", f"{b['p50_ms']:.2f}",
          f"{seq['p50_ms'] / b['p50_ms']:.0f}"),
         ("latency p95, sequential (ms)", f"{seq['p95_ms']:.1f}", f"{b['p95_ms']:.2f}",
@@ -314,6 +310,7 @@ def table(r: dict[str, Any]) -> str:
     lines.append(f"Rasa with {r['workers']} Sanic worker(s) and the Redis lock store, SQLite tracker store.")
     lines.append(f"Concurrent levels: medians of {len(r['concurrent_8'].get('rounds_msg_per_s', [1]))} round(s).")
     lines.append("baseline latency is in-process (no HTTP); ours is over the REST channel.")
+    lines.append("outcomes: right / fallback (asks back, cannot answer, signposting) / wrong (knowledge/outcomes.py).")
     return "\n".join(lines)
 
 

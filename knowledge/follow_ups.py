@@ -15,7 +15,7 @@ SAME = "same"
 
 @dataclass(frozen=True)
 class FollowUpRule:
-    after: tuple[str, ...]  # topics (domain files) of the last answer; empty: any
+    after: tuple[str, ...]  # topics (domain files) or answer keys of the last answer; empty: any
     pattern: re.Pattern[str]
     answer: str
 
@@ -31,7 +31,7 @@ class FollowUps:
         rules = []
         for i, rule in enumerate(read_yaml(path).get("rules") or []):
             after = tuple(rule.get("after") or ())
-            unknown = [t for t in after if t not in topics]
+            unknown = [t for t in after if t not in topics and t not in answers.questions]
             answer = rule.get("answer")
             if unknown or (answer != SAME and answer not in answers.questions):
                 raise ValueError(f"{path}: rule {i} names unknown topics {unknown} or answer '{answer}'")
@@ -43,7 +43,7 @@ class FollowUps:
         lowered = text.lower()
         last_topic = self.answers.topics.get(last_key or "")
         for rule in self.rules:
-            in_context = not rule.after or last_topic in rule.after
+            in_context = not rule.after or last_topic in rule.after or last_key in rule.after
             if in_context and rule.pattern.search(lowered):
                 return last_key if rule.answer == SAME else rule.answer
         return None

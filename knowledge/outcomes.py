@@ -36,6 +36,10 @@ OUT_OF_SCOPE = "out_of_scope"
 NO_ANSWER = {"utter_cannot_answer", "utter_suggest", "utter_suggest_topics", "utter_follow_up_unclear",
              "utter_action_unavailable", "utter_empty_message", "nlu_fallback"}  # fmt: skip
 LOOKUP_PREFIXES = {"utter_lookup_": "ask_jobcenter_form", "utter_land_": "ask_municipal_by_land"}
+# Lookup replies that ask back ("Welches Land meinen Sie?"): right for a lookup question, a
+# fallback for any other (they state no fact).
+QUESTION_BACK = {"utter_lookup_unknown", "utter_lookup_ambiguous", "utter_land_unknown"}
+ASKS_BACK = "asks_back/"
 SMALL_TALK = {"utter_greet": "greet", "utter_goodbye": "goodbye", "utter_thank": "thank",
               "utter_bot_challenge": "bot_challenge", "utter_capabilities": "capabilities"}  # fmt: skip
 
@@ -49,7 +53,7 @@ def label_of(response: str) -> str:
         return response.removeprefix("utter_")
     for prefix, label in LOOKUP_PREFIXES.items():
         if response.startswith(prefix):
-            return label
+            return ASKS_BACK + label if response in QUESTION_BACK else label
     return SMALL_TALK.get(response, response)
 
 
@@ -60,9 +64,11 @@ def reply_label(nlu_data: dict[str, Any], kn: Knowledge) -> str:
 
 def outcome(expected: str, got: str) -> str:
     """right / fallback / wrong for a reply labelled ``got`` (see the module docstring)."""
-    if got == expected:
+    if got == expected or got == ASKS_BACK + expected:
         return RIGHT
-    if got == UNSURE or got.startswith(OUT_OF_SCOPE + "/") or got == OUT_OF_SCOPE:
+    if got.startswith(ASKS_BACK):
+        return FALLBACK
+    if got in (UNSURE, OUT_OF_SCOPE) or got.startswith(OUT_OF_SCOPE + "/"):
         return FALLBACK
     return WRONG
 

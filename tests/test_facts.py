@@ -131,4 +131,10 @@ def test_answer_without_its_button_question_fails_loudly(tiny_data: Path) -> Non
 def test_answer_keys_come_from_the_domain() -> None:
     faq_responses = {name.partition("/")[2] for name in RESPONSES if name.startswith("utter_faq/")}
     assert faq_responses == set(KNOWLEDGE.answers.questions)
-    assert set(KNOWLEDGE.answers.topics.values()) == {"municipal", "background", "erzgebirgskreis", "figures", "campaign"}
+    assert set(KNOWLEDGE.answers.topics.values()) == {
+        "municipal",
+        "background",
+        "erzgebirgskreis",
+        "figures",
+        "campaign",
+    }

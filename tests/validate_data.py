@@ -1,7 +1,7 @@
 """`rasa data validate`, failing on every warning but two that Rasa 3.6 raises by design.
 
-1. "duplicated intents ... faq": Rasa's ResponsesSyncImporter merges each retrieval intent into
-   the domain a second time; every bot with a retrieval intent shows it.
+1. "duplicated intents ... faq, out_of_scope": Rasa's ResponsesSyncImporter merges each retrieval
+   intent into the domain a second time; every bot with a retrieval intent shows it.
 2. "The utterance 'X' is not used in any story or rule": allowed only when the routing
    (knowledge/routing.py, sent by action_reply) or runtime/ sends X; every reply goes through
    action_reply.
@@ -20,7 +20,7 @@ from runtime.paths import DOMAIN, ROOT
 
 WARNING = re.compile(r"UserWarning: (.*)")
 UNUSED = re.compile(r"The utterance '([a-z_]+)' is not used in any story or rule\.")
-DUPLICATE_RETRIEVAL = "The following duplicated intents have been found across multiple domain files: faq"
+DUPLICATE_RETRIEVAL = "The following duplicated intents have been found across multiple domain files: faq, out_of_scope"
 
 
 def responses_sent_by_actions() -> set[str]:
@@ -30,6 +30,8 @@ def responses_sent_by_actions() -> set[str]:
         names.update(re.findall(r'"(utter_[a-z_]+)"', text))  # also runtime's utter_action_unavailable
         if 'f"utter_faq/' in text:
             names.add("utter_faq")
+        if 'f"utter_{OUT_OF_SCOPE}/' in text:  # the signposting answers of the routing
+            names.add("utter_out_of_scope")
     return names
 
 

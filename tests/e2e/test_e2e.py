@@ -48,9 +48,17 @@ TOPICS = [
     ("Was kannst du?", ["allgemeine Fragen"]),
     ("Danke", ["Gern geschehen"]),
     ("Tschüss", ["Auf Wiedersehen"]),
-    ("Wie wird das Wetter morgen?", ["keine Auskunft", "erzgebirgskreis.de"]),
-    ("Wie hoch ist das Bürgergeld?", ["keine Auskunft"]),
-    ("Wann wird mein Antrag bearbeitet?", ["keine persönlichen Daten"]),
+    ("Was ist der Unterschied zwischen Jobcenter und Arbeitsamt?", ["SGB III", "SGB II", "Bürgergeld"]),
+    ("Wer führt die Aufsicht über ein kommunales Jobcenter?", ["§ 48 SGB II", "Land"]),
+    ("Wie ist das Optionsmodell entstanden?", ["69", "41", "108", "20. Dezember 2007", "Quellen:"]),
+    ("Wer ist Träger der Grundsicherung für Arbeitsuchende?", ["§ 6 SGB II", "Bundesagentur"]),
+    # out of scope: the signposting answer of the theme; never an amount
+    ("Wie wird das Wetter morgen?", ["keine Auskunft", "Zu diesen Fragen"]),
+    ("Wie viel Bürgergeld bekomme ich?", ["keine Auskunft", "arbeitsagentur.de"]),
+    ("Wann wird mein Antrag bearbeitet?", ["Stand Ihres Antrags", "keine Kundennummer"]),
+    ("Wann kommt das Geld diesen Monat?", ["Auszahlung", "erzgebirgskreis.de"]),
+    ("Zahlt das Amt die Kaution?", ["Miete", "arbeitsagentur.de/arbeitslos-arbeit-finden/buergergeld/wohnen"]),
+    ("Ich möchte Widerspruch einlegen", ["Rechtsbehelfsbelehrung"]),
 ]  # fmt: skip
 
 
@@ -67,6 +75,10 @@ def test_topic_answer(servers: Servers, question: str, expected: list[str]) -> N
         ("Wie viele kommunale Jobcenter gibt es?", "Und gemeinsame Einrichtungen?", "303"),
         ("Was ist die Kampagne Stark. Sozial. Vor Ort.?", "Wer hat sie gestartet?", "Städtetag"),
         ("Aus welchen Jobcentern ist das Jobcenter Erzgebirgskreis entstanden?", "Seit wann?", "1. Januar 2012"),
+        ("Was ist ein kommunales Jobcenter?", "Und seit wann ist der Erzgebirgskreis eins?", "1. Januar 2012"),
+        ("Was ist ein kommunales Jobcenter?", "Und wie viele sind es heute?", "104"),
+        ("Wie ist das Optionsmodell entstanden?", "Und wie viele sind es heute?", "1. Januar 2026"),
+        ("Was ist ein kommunales Jobcenter?", "Und wer kontrolliert sie?", "§ 48 SGB II"),
     ],
 )
 def test_follow_up_uses_context(servers: Servers, first: str, follow_up: str, expected: str) -> None:
