@@ -177,12 +177,12 @@ def suggestions(parse: Parse, kn: Knowledge) -> Reply:
 def faq(parse: Parse, kn: Knowledge) -> Reply:
     key, confidence = parse.answer_ranking[0] if parse.answer_ranking else ("", 0.0)
     sure = key in kn.answers.questions and confidence >= ANSWER_THRESHOLD
+    if (key in PER_JOBCENTER_KEYS or not sure) and names_other_jobcenter(parse, kn):
+        return lookup(parse, kn)  # "Seit wann ist der Landkreis Görlitz kommunal?"
     if sure and not kn.terms.allow(key, parse.text):
         return offer(ranked_keys(parse, kn), "utter_suggest", kn)  # "Wie viele Einwohner hat Berlin?"
     if key in PER_LAND_KEYS and parse.land:
         return land_list(parse.land, kn)  # "Wie viele kommunale Jobcenter gibt es in Hessen?"
-    if (key in PER_JOBCENTER_KEYS or not sure) and names_other_jobcenter(parse, kn):
-        return lookup(parse, kn)  # "Seit wann ist der Landkreis Görlitz kommunal?"
     if sure:
         return answer(key, kn)
     return offer(ranked_keys(parse, kn), "utter_suggest", kn)

@@ -32,7 +32,7 @@ def test_output_looks_like_diet_and_response_selector(parse: Any, text: str, int
     assert all(a["confidence"] >= b["confidence"] for a, b in zip(ranking, ranking[1:], strict=False))
     assert sum(r["confidence"] for r in ranking) <= 1.0 + 1e-9  # "faq" is the sum over its answer keys
     selector = result["response_selector"]
-    assert selector["all_retrieval_intents"] == ["faq"]
+    assert selector["all_retrieval_intents"] == ["faq", "out_of_scope"]
     response = selector["faq"]["response"]
     assert 0.0 <= response["confidence"] <= 1.0
     assert response["utter_action"] == f"utter_{response['intent_response_key']}"
@@ -51,5 +51,5 @@ def test_weights_are_stored_without_pickle(tmp_path: Path) -> None:
     intercept = np.load(component.parent / "intercept.npy", allow_pickle=False)
     labels = json.loads((component.parent / "labels.json").read_text(encoding="utf-8"))
     assert coef.shape[0] == intercept.shape[0] == len(labels)
-    assert {"faq/legal_basis", "greet", "out_of_scope"} <= set(labels)
+    assert {"faq/legal_basis", "greet", "out_of_scope/general_knowledge"} <= set(labels)
     assert not list(tmp_path.rglob("*.skops"))

@@ -34,6 +34,10 @@ CASES = [
      "utter_land_municipal", LAND_TOPIC),
     (nlu_result("Seit wann ist der Landkreis Görlitz kommunal?", "faq", "erzgebirgskreis_since"), None,
      "utter_lookup_municipal", LOOKUP_TOPIC),
+    # a name in "Osterzgebirge" made the classifier think of the Erzgebirgskreis (load test)
+    (nlu_result("Ist das Jobcenter Landkreis Sächsische Schweiz-Osterzgebirge kommunal?", "faq",
+                "erzgebirgskreis_since"), None, "utter_lookup_joint", LOOKUP_TOPIC),
+    (nlu_result("Wie viele Einwohner hat Sachsen?", "faq", "count_municipal_jobcenters"), None, "utter_suggest", None),
     # unsure answer key: a lookup if a Jobcenter is named, else suggestions
     (nlu_result("Görlitz?", "faq", "partners", ANSWER_THRESHOLD - 0.1), None, "utter_lookup_municipal", LOOKUP_TOPIC),
     (nlu_result("gemeinsam?", "faq", "count_joint_facilities", ANSWER_THRESHOLD - 0.1), None, "utter_suggest", None),
