@@ -118,13 +118,14 @@ async def load(url: str, questions: list[str], conversations: int, per_conversat
     return {**summary(latencies, wall), "errors": errors}
 
 
-async def quality(url: str, questions: list[Question]) -> Tally:
-    """Each question as the first message of its own conversation; the reply's outcome."""
+async def quality(url: str, questions: list[Question], tag: str) -> Tally:
+    """Each question as the first message of its own conversation (sender ``quality-<tag>-<i>``:
+    unique per set, so no answer of another set is its context); the reply's outcome."""
     matchers = response_matchers()
     results = []
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
         for i, question in enumerate(questions):
-            async with session.post(url, json={"sender": f"quality-{i}", "message": question.text}) as r:
+            async with session.post(url, json={"sender": f"quality-{tag}-{i}", "message": question.text}) as r:
                 replies = await r.json()
             got = which_response(replies[0].get("text", "") if replies else "", matchers)
             results.append((question, label_of(got)))
@@ -248,7 +249,7 @@ def run(
                 results[f"concurrent_{c}"] = median_round(rounds)
             results["outcomes"], results["misses"] = {}, {}
             for name, questions in sets.items():
-                tally = asyncio.run(quality(url, questions))
+                tally = asyncio.run(quality(url, questions, name))
                 results["outcomes"][name], results["misses"][name] = tally.summary(), tally.misses
             results["rasa_memory"] = memory(rasa.pid)
             results["actions_memory"] = memory(actions.pid)
