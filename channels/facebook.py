@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -112,8 +114,8 @@ class SecureFacebookInput(FacebookInput):
 
         @fb_webhook.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> Any:
-            signature = request.headers.get("X-Hub-Signature") or ""
-            if not self.validate_hub_signature(self.fb_secret, request.body, signature):
+            signature = request.headers.get("X-Hub-Signature-256") or request.headers.get("X-Hub-Signature") or ""
+            if not signed(self.fb_secret, request.body, signature):
                 logger.warning("Facebook request with a wrong signature rejected")
                 return response.text("forbidden", status=403)
             messenger = ConfigurableMessenger(self.fb_access_token, on_new_message, self.graph_url)
@@ -121,3 +123,18 @@ class SecureFacebookInput(FacebookInput):
             return response.text("success")
 
         return fb_webhook
+
+
+# The hash algorithms Facebook signs with; the caller may not pick any other (hashlib has many).
+SIGNATURE_ALGORITHMS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256}
+
+
+def signed(secret: str, payload: bytes, header: str) -> bool:
+    """``header`` ("sha256=<hex>" or "sha1=<hex>") is the HMAC of ``payload`` with ``secret``;
+    compared in constant time. Any other algorithm or form is refused (403, never a 500)."""
+    algorithm, _, signature = header.partition("=")
+    digest = SIGNATURE_ALGORITHMS.get(algorithm.strip().lower())
+    if digest is None or not signature:
+        return False
+    expected = hmac.new(secret.encode(), payload, digest).hexdigest()
+    return hmac.compare_digest(expected.encode(), signature.strip().lower().encode())

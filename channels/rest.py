@@ -1,18 +1,36 @@
 """Rasa's REST channel with its input checked: a body of the wrong shape gets 400 (Bad Request)
 instead of an exception inside Rasa. Configured in credentials.yml as
 ``channels.rest.CheckedRestInput``; it keeps Rasa's address ``/webhooks/rest/webhook``.
+
+- The body must be ``application/json`` (415 otherwise: a cross-site form or ``text/plain`` POST
+  is not processed).
+- ``sender`` is required: 1 to 64 letters, digits, "-" or "_", with at least one letter. A missing
+  sender would put everyone into one shared conversation; a number could be the id of a Telegram
+  or Facebook user's conversation.
+- ``input_channel`` and ``metadata`` of the body are ignored: the channel is "rest", and nothing
+  the bot needs comes as metadata (it would be stored unredacted).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa.core.channels.rest import RestInput
-from sanic.exceptions import InvalidUsage
+from sanic.exceptions import InvalidUsage, SanicException
 from sanic.request import Request
+
+SENDER = re.compile(r"(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{1,64}")
+
+
+class UnsupportedMediaType(SanicException):
+    status_code = 415
+    quiet = True
 
 
 def body(request: Request) -> dict[str, Any]:
+    if (request.content_type or "").split(";")[0].strip().lower() != "application/json":
+        raise UnsupportedMediaType("The body must be application/json.")
     data = request.json  # Sanic answers 400 itself when the body is not JSON
     if not isinstance(data, dict):
         raise InvalidUsage("The body must be a JSON object with 'sender' and 'message'.")
@@ -26,9 +44,9 @@ class CheckedRestInput(RestInput):
 
     async def _extract_sender(self, request: Request) -> str | None:
         sender = body(request).get("sender")
-        if sender is not None and not isinstance(sender, (str, int)):
-            raise InvalidUsage("'sender' must be a string.")
-        return None if sender is None else str(sender)
+        if not isinstance(sender, str) or not SENDER.fullmatch(sender):
+            raise InvalidUsage("'sender' must be 1-64 letters, digits, '-' or '_', with a letter.")
+        return sender
 
     def _extract_message(self, request: Request) -> str:
         message = body(request).get("message")
@@ -37,11 +55,7 @@ class CheckedRestInput(RestInput):
         return message
 
     def _extract_input_channel(self, request: Request) -> str:
-        channel = body(request).get("input_channel")
-        return channel if isinstance(channel, str) and channel else self.name()
+        return self.name()
 
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
-        metadata = body(request).get("metadata")
-        if metadata is not None and not isinstance(metadata, dict):
-            raise InvalidUsage("'metadata' must be an object.")
-        return metadata
+        return None

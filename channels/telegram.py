@@ -5,6 +5,8 @@ Differences to ``rasa.core.channels.telegram.TelegramInput``:
   the webhook is registered after start-up, a failure is logged, and `rasa run` keeps serving;
 - updates are accepted only with the header ``X-Telegram-Bot-Api-Secret-Token`` set to the
   secret given to setWebhook; others get 403 and are not processed;
+- Rasa's unauthenticated route ``set_webhook`` (it re-registered the webhook without the secret,
+  so every real update got 403 afterwards) answers 404; a GET on the webhook gets 405;
 - the Bot API base URL is configurable (a fake Telegram on loopback in the tests);
 - ``/start`` becomes the greeting, long answers are split to Telegram's 4096 characters, and
   buttons become an inline keyboard whose callback data stays within Telegram's 64 bytes.
@@ -112,7 +114,13 @@ class SecureTelegramInput(TelegramInput):
 
         @bp.middleware("request")
         async def check_secret(request: Request) -> Any:
-            if request.method == "POST" and request.path.rstrip("/").endswith("/webhook"):
+            path = request.path.rstrip("/")
+            if path.endswith("/set_webhook"):
+                logger.warning("Request to Telegram's set_webhook route refused")
+                return response.text("not found", status=404)
+            if path.endswith("/webhook") and request.method != "POST":
+                return response.text("method not allowed", status=405)
+            if request.method == "POST" and path.endswith("/webhook"):
                 sent = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
                 if not hmac.compare_digest(sent.encode(), self.secret_token.encode()):
                     logger.warning("Telegram update without the right secret token rejected")

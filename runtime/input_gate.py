@@ -1,8 +1,12 @@
 """The input gate: every message of every channel passes here before Rasa parses, logs or stores it.
 
-Personal data is replaced (runtime/pii.py) and the citizen is told so; control characters are
-dropped; an empty message gets a short request to type a question; a message over
-``MAX_INPUT_CHARS`` is cut with a polite note. Installed into Rasa by runtime/rasa_changes.py.
+The order: a message over ``MAX_INPUT_CHARS`` is cut first (nothing else ever sees more, the
+tokenizer included), with a polite note; control characters are dropped; personal data is
+replaced (runtime/pii.py) and the citizen is told so; a leading "/" is dropped, so no message
+can name an intent or entities itself (Rasa reads "/intent{...}" as a command; the bot offers no
+such buttons: its buttons send questions); an empty message gets a short request to type a
+question. Every message of every channel passes, "/"-messages included. Installed into Rasa by
+runtime/rasa_changes.py.
 """
 
 from __future__ import annotations
@@ -19,13 +23,14 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\
 def clean_input(text: str) -> tuple[str, list[str]]:
     """The text Rasa may see, and the notes (response names) the citizen gets about it."""
     notes = []
-    text = CONTROL.sub("", text).strip()
     if len(text) > MAX_INPUT_CHARS:
         text = text[:MAX_INPUT_CHARS]
         notes.append("utter_message_too_long")
+    text = CONTROL.sub("", text).strip()
     text, found = redact(text)
     if found:
         notes.append("utter_personal_data_removed")
+    text = text.lstrip("/").strip()  # "/greet{...}" is text, never a command
     if not text:
         notes.append("utter_empty_message")
     return text, notes

@@ -6,8 +6,10 @@ turn a change off. Each change has a unit test (tests/test_rasa_changes.py) and 
 (docs/adr/0002-rasa-changes.md). The REST input checks are a channel class (channels/rest.py).
 
 1. Input gate (``MessageProcessor.handle_message``): before Rasa parses, logs or stores a message,
-   runtime/input_gate.py cleans it (personal data, control characters, length) and the citizen
-   gets its notes. Messages starting with "/" (button intents, /restart) pass unchanged.
+   runtime/input_gate.py cleans it (length, control characters, personal data, a leading "/")
+   and the citizen gets its notes; every message passes, "/"-messages included. The message's
+   metadata is dropped (nothing the bot needs; it would be stored unredacted); a text that is not
+   a string (malformed socket.io payload) is ignored.
 2. Faults (``RemoteAction.run`` and the module's ``DEFAULT_REQUEST_TIMEOUT``): a call to the action
    server gives up after ``ACTION_TIMEOUT_S`` seconds; when the action server is down, slow or
    fails, the citizen still gets an answer: the fixed response of the intent where it needs no
@@ -19,6 +21,12 @@ turn a change off. Each change has a unit test (tests/test_rasa_changes.py) and 
    call (46 % of Rasa's CPU per message in a py-spy profile, docs/performance.md). The schema never
    changes, so one validator is built once and reused; a bad answer still raises
    ``ValidationError``.
+5. Logs (``rasa.utils.log_utils._anonymizer``, structlog's ``dict_tracebacks`` and Python's log
+   record factory): Rasa's REST channel logs the original, unredacted message text at ERROR when
+   a request times out or fails, and its JSON tracebacks carry the frames' local variables. The
+   anonymizer hook Rasa already calls for its structured events now removes every text-bearing
+   key, tracebacks are rendered without locals, and every log line (any logger) passes the
+   personal-data redaction and is cut to ``MAX_LOG_CHARS``.
 4. Start-up (not Rasa's code but TensorFlow's, which Rasa imports whether or not the model uses
    it): TensorFlow imports JAX, when installed, only for converting JAX functions to TensorFlow
    Lite, inside ``try/except ImportError`` (tensorflow/lite/python/util.py). The import is made to
@@ -81,8 +89,10 @@ def gated(original: Callable) -> Callable:
 
     @functools.wraps(original)
     async def handle_message(self: Any, message: Any) -> Any:
-        if message.text is None or message.text.startswith("/"):  # button intents, /restart
-            return await original(self, message)
+        if not isinstance(message.text, str):
+            logger.warning("Ignored a message whose text is not a string.")
+            return None
+        message.metadata = None  # never stored: nothing the bot needs, and unredacted
         message.text, notes = clean_input(message.text)
         if message.output_channel is not None:
             for note in notes:
@@ -139,8 +149,69 @@ def cached_validation(remote_action: Any) -> Callable:
     return marked(validate_action_result)
 
 
+MAX_LOG_CHARS = 2000
+REMOVED = "[removed]"
+
+
+def anonymizer(original: Callable, keys: Sequence[str]) -> Callable:
+    """Change 5: Rasa's structlog anonymizer, removing every key that may carry message text."""
+
+    def anonymize(logger: Any, name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+        event_dict = original(logger, name, event_dict)
+        for key in keys:
+            if key in event_dict:
+                event_dict[key] = REMOVED
+        return event_dict
+
+    return marked(anonymize)
+
+
+def redacting_records(factory: Callable) -> Callable:
+    """Change 5: log records whose message is redacted and cut, whatever logger writes them."""
+    from runtime.pii import redact
+
+    def make_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record: logging.LogRecord = factory(*args, **kwargs)
+        message = record.getMessage()
+        cleaned = redact(message)[0]
+        if len(cleaned) > MAX_LOG_CHARS:
+            cleaned = cleaned[:MAX_LOG_CHARS] + f" ... [{len(cleaned) - MAX_LOG_CHARS} characters cut]"
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return record
+
+    return marked(make_record)
+
+
+def install_log_changes() -> None:
+    """Change 5 (idempotent)."""
+    import structlog
+    from rasa.utils import log_utils
+
+    check(__import__("rasa").__version__, [(log_utils, "_anonymizer"), (structlog.processors, "dict_tracebacks")])
+    if not getattr(log_utils._anonymizer, MARK, False):
+        keys = [*TEXT_KEYS]
+        log_utils._anonymizer = anonymizer(log_utils._anonymizer, keys)
+    if not getattr(structlog.processors.dict_tracebacks, MARK, False):
+        transformer = structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+        structlog.processors.dict_tracebacks = marked(structlog.processors.ExceptionRenderer(transformer))  # type: ignore[assignment]
+    if not getattr(logging.getLogRecordFactory(), MARK, False):
+        logging.setLogRecordFactory(redacting_records(logging.getLogRecordFactory()))
+
+
+# The keys of Rasa's structured log events that may hold what a citizen typed (Rasa's own list of
+# "anonymizable" keys in rasa/utils/log_utils.py, which it anonymizes only with a plugin).
+TEXT_KEYS = (
+    "text", "response_text", "user_text", "slot_values", "parse_data_text", "parse_data_entities",
+    "prediction_events", "tracker_latest_message", "prefilled_slots", "message", "response",
+    "slot_candidates", "rasa_event", "rasa_events", "tracker_states", "current_states", "old_states",
+    "successes", "current_entity", "next_entity", "states", "entity", "token_text", "user_message",
+    "json_message", "metadata",
+)  # fmt: skip
+
+
 def install() -> None:
-    """Install changes 1-4 once; raises RasaChangeError instead of starting a changed Rasa blindly."""
+    """Install changes 1-5 once; raises RasaChangeError instead of starting a changed Rasa blindly."""
     skip_unused_imports()
     import rasa
     import rasa.core.actions.action as action_module
@@ -157,6 +228,7 @@ def install() -> None:
             (action_module, "DEFAULT_REQUEST_TIMEOUT"),
         ],
     )
+    install_log_changes()
     if getattr(RemoteAction.run, MARK, False):
         return
     MessageProcessor.handle_message = gated(MessageProcessor.handle_message)

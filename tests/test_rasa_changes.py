@@ -67,9 +67,16 @@ async def test_input_gate_is_installed_and_cleans_before_rasa() -> None:
     message = SimpleNamespace(text="Meine IBAN ist DE89 3704 0044 0532 0130 00", output_channel=channel, sender_id="s")
     assert await handle(processor, message) == "handled"
     assert seen == ["Meine IBAN ist [IBAN]"] and channel.sent == ["entfernt"]
-    button = SimpleNamespace(text="/greet", output_channel=channel, sender_id="s")
-    await handle(processor, button)
-    assert seen[-1] == "/greet"  # intents sent by buttons pass unchanged
+    command = SimpleNamespace(text='/greet{"jobcenter": "0371 1234567"}', output_channel=channel, sender_id="s",
+                              metadata={"name": "Erika"})  # fmt: skip
+    await handle(processor, command)
+    assert seen[-1] == 'greet{"jobcenter": "[Telefonnummer]"}'  # text, never an intent; redacted
+    assert command.metadata is None  # metadata is never stored
+    slash_iban = SimpleNamespace(text="/Meine IBAN ist DE89 3704 0044 0532 0130 00", output_channel=None, sender_id="s")
+    await handle(processor, slash_iban)
+    assert seen[-1] == "Meine IBAN ist [IBAN]"
+    not_text = SimpleNamespace(text={"x": 1}, output_channel=None, sender_id="s")
+    assert await handle(processor, not_text) is None
     empty = SimpleNamespace(text="  ", output_channel=None, sender_id="s")
     assert await handle(processor, empty) is None  # nothing reaches Rasa
 
@@ -140,3 +147,38 @@ def test_jax_is_skipped_and_tensorflow_still_loads() -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().endswith("ok")
+
+
+def test_log_lines_are_redacted_and_cut(caplog: pytest.LogCaptureFixture) -> None:
+    """Rasa logged the original text of a request that timed out or failed (issue 13)."""
+    import logging
+
+    logger = logging.getLogger("rasa.core.channels.rest")
+    with caplog.at_level(logging.ERROR):
+        logger.error("Message handling timed out for user message '%s'.", "Meine IBAN ist DE89 3704 0044 0532 0130 00")
+        logger.error("x" * 60_000)
+    first, second = (r.getMessage() for r in caplog.records[-2:])
+    assert "DE89" not in first and "[IBAN]" in first
+    assert len(second) < rasa_changes.MAX_LOG_CHARS + 100
+
+
+def test_structured_events_lose_their_text_and_tracebacks_their_locals() -> None:
+    import structlog
+    from rasa.utils import log_utils
+
+    event = log_utils._anonymizer(None, "error", {"event": "rest.message.received.timeout", "text": "Erika"})
+    assert event == {"event": "rest.message.received.timeout", "text": rasa_changes.REMOVED}
+    renderer = structlog.processors.dict_tracebacks
+    assert getattr(renderer, rasa_changes.MARK, False)
+    assert renderer.format_exception.show_locals is False  # type: ignore[attr-defined]
+
+
+def test_rasa_structlog_output_has_no_message_text(caplog: pytest.LogCaptureFixture) -> None:
+    """Rasa's own logging configuration with the changes: the REST channel's timeout event."""
+    import structlog
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog()
+    structlog.get_logger().error("rest.message.received.timeout", text="Meine E-Mail ist erika@example.org")
+    assert "rest.message.received.timeout" in caplog.text  # the event is logged ...
+    assert "erika@example.org" not in caplog.text  # ... without the text

@@ -97,3 +97,74 @@ def test_retention_on_the_real_store(servers: Servers) -> None:
     for path in (db, db.with_name(db.name + "-wal")):  # neither the file nor its WAL journal
         if path.exists():
             assert b"to-be-deleted" not in path.read_bytes(), path.name
+
+
+# ---- issue 13: what an attacker tried ----------------------------------------------------------
+
+
+@pytest.mark.e2e
+def test_slash_messages_metadata_and_entities_keep_no_personal_data(servers: Servers) -> None:
+    """'/'-messages used to skip the input gate: stored and logged in full, entity values too."""
+    sender = "slash-privacy"
+    messages = [
+        f"/Meine IBAN ist {PII['IBAN']}",
+        f'/greet{{"jobcenter": "{PII["Telefonnummer"]}"}}',
+        "/" + "x" * 20_000 + PII["E-Mail"],
+    ]
+    for message in messages:
+        r = post(servers, {"sender": sender, "message": message, "metadata": {"email": PII["E-Mail"]},
+                           "input_channel": "telegram"})  # fmt: skip
+        assert r.status_code == 200 and r.json()
+    with sqlite3.connect(servers.workdir / "tracker.db") as con:
+        rows = con.execute("SELECT data FROM events WHERE sender_id = ?", (sender,)).fetchall()
+    stored = "\n".join(str(r) for r in rows)
+    assert rows and '"input_channel": "rest"' in stored and '"telegram"' not in stored
+    assert "x" * 1001 not in stored  # the length limit holds for "/"-messages too
+    log = servers.log.read_text(encoding="utf-8", errors="replace")
+    for value in PII.values():
+        assert value not in stored and value not in log
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"message": "Hallo"}, 400),  # everyone would share the conversation "default"
+        ({"sender": "", "message": "Hallo"}, 400),
+        ({"sender": "123456789", "message": "Hallo"}, 400),  # could be a Telegram chat id
+        ({"sender": "x" * 40_000, "message": "Hallo"}, 400),
+        ({"sender": "a b/c", "message": "Hallo"}, 400),
+    ],
+    ids=["missing", "empty", "numeric", "40000-chars", "odd-characters"],
+)
+def test_sender_ids_are_checked(servers: Servers, body: dict, status: int) -> None:
+    assert post(servers, body).status_code == status
+
+
+@pytest.mark.e2e
+def test_only_json_bodies_are_processed(servers: Servers) -> None:
+    """A cross-site form or text/plain POST (no CORS preflight) must not reach the bot."""
+    url = f"{servers.rasa_url}/webhooks/rest/webhook"
+    raw = b'{"sender": "cross-site", "message": "Hallo"}'
+    r = requests.post(url, data=raw, headers={"Content-Type": "text/plain"}, timeout=30)
+    assert r.status_code == 415
+    with sqlite3.connect(servers.workdir / "tracker.db") as con:
+        assert con.execute("SELECT COUNT(*) FROM events WHERE sender_id = 'cross-site'").fetchone()[0] == 0
+
+
+@pytest.mark.e2e
+def test_a_worst_case_message_is_answered_fast_and_stalls_nobody(servers: Servers) -> None:
+    """40 KB of nested brackets kept a worker busy for minutes (spaCy's tokenizer is quadratic on
+    runs of punctuation); the input gate cuts before anything tokenizes."""
+    import concurrent.futures
+    import time
+
+    bomb = "/" + "(" * 20_000 + ")" * 20_000
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        start = time.perf_counter()
+        attack = pool.submit(post, servers, {"sender": "bracket-bomb", "message": bomb})
+        hello = pool.submit(post, servers, {"sender": "bystander", "message": "Hallo"})
+        assert "automatisiertes Programm" in " ".join(m["text"] for m in hello.result(timeout=30).json())
+        assert attack.result(timeout=30).status_code == 200
+        elapsed = time.perf_counter() - start
+    assert elapsed < 1.0, f"{elapsed:.2f} s"

@@ -183,3 +183,48 @@ def test_rest_still_answers_and_no_secret_in_logs(stack: tuple[Servers, FakePlat
     log = servers.log.read_text(encoding="utf-8", errors="replace")
     for secret in (TG_TOKEN, TG_SECRET, FB_SECRET, FB_TOKEN):
         assert secret not in log
+
+
+# ---- issue 13: what an attacker tried ----------------------------------------------------------
+@pytest.mark.e2e
+def test_telegram_set_webhook_route_is_not_open(stack: tuple[Servers, FakePlatforms]) -> None:
+    """Rasa's own set_webhook route re-registered the webhook without the secret token."""
+    servers, fake = stack
+    before = len([c for c in fake.telegram if c["method"] == "setWebhook"])
+    for method in ("GET", "POST"):
+        r = requests.request(method, f"{servers.rasa_url}/webhooks/telegram/set_webhook", timeout=30)
+        assert r.status_code == 404
+    time.sleep(1)
+    assert len([c for c in fake.telegram if c["method"] == "setWebhook"]) == before
+    assert requests.get(f"{servers.rasa_url}/webhooks/telegram/webhook", timeout=30).status_code == 405
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    "header",
+    ["foo=bar", "md5=" + "0" * 32, "sha256=", "sha1", "", "sha512=" + "0" * 128],
+)
+def test_facebook_signature_with_another_algorithm_is_403(stack: tuple[Servers, FakePlatforms], header: str) -> None:
+    servers, fake = stack
+    r = requests.post(
+        f"{servers.rasa_url}/webhooks/facebook/webhook",
+        data=fb_body("U4", {"text": QUESTION}),
+        headers={"Content-Type": "application/json", "X-Hub-Signature": header},
+        timeout=30,
+    )
+    assert r.status_code == 403
+
+
+@pytest.mark.e2e
+def test_facebook_sha256_signature_is_accepted(stack: tuple[Servers, FakePlatforms]) -> None:
+    servers, fake = stack
+    body = fb_body("U5", {"text": QUESTION})
+    signature = "sha256=" + hmac.new(FB_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    r = requests.post(
+        f"{servers.rasa_url}/webhooks/facebook/webhook",
+        data=body,
+        headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature},
+        timeout=30,
+    )
+    assert r.status_code == 200
+    assert wait_for(lambda: fake.facebook_sent("U5"))
