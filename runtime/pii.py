@@ -28,9 +28,14 @@ from stdnum.de import idnr
 
 SPACES = "\u00a0\u202f\u2007\u2009"  # no-break, narrow no-break, figure and thin space
 SEP = rf"[\s{SPACES}.\-/]?"
-MONTHS = "januar|februar|märz|maerz|april|mai|juni|juli|august|september|oktober|november|dezember|jan|feb|mär|apr|jun|jul|aug|sep|sept|okt|nov|dez"
+MONTHS = (
+    "januar|februar|märz|maerz|april|mai|juni|juli|august|september|oktober|november|dezember"
+    "|jan|feb|mär|apr|jun|jul|aug|sep|sept|okt|nov|dez"
+)
 OWN_YEARS = range(2005, 2031)  # years of the bot's own topics: "seit dem 1. Januar 2012" stays
 STREET = r"(?i:stra(?:ß|ss)e|str\.|weg|gasse|platz|allee|ring|damm|ufer|chaussee|steig|pfad|markt)"
+AT = r"[(\[{]\s?(?:at|ät)\s?[)\]}]"  # "(at)", "[at]", "{at}"
+DOT = r"[(\[{]\s?(?:dot|punkt)\s?[)\]}]"
 NAME_WORD = r"[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)?"
 
 Finder = Callable[[str], list[tuple[int, int]]]
@@ -57,7 +62,8 @@ def iban_ok(m: re.Match[str]) -> bool:
 
 def phones(text: str) -> list[tuple[int, int]]:
     plain = re.sub(rf"[{SPACES}]", " ", text)  # same length: offsets stay
-    return [(m.start, m.end) for m in phonenumbers.PhoneNumberMatcher(plain, "DE", leniency=phonenumbers.Leniency.VALID)]
+    matcher = phonenumbers.PhoneNumberMatcher(plain, "DE", leniency=phonenumbers.Leniency.VALID)
+    return [(m.start, m.end) for m in matcher]
 
 
 def written_date_ok(m: re.Match[str]) -> bool:
@@ -70,7 +76,7 @@ def written_date_ok(m: re.Match[str]) -> bool:
 KINDS: list[tuple[str, Finder]] = [
     ("IBAN", regex(rf"\b[A-Z]{{2}}\d{{2}}(?:{SEP}[A-Z0-9]){{11,30}}\b", check=iban_ok)),
     ("E-Mail", regex(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")),
-    ("E-Mail", regex(r"\b[\w.+-]+\s?[(\[{]\s?(?:at|ät)\s?[)\]}]\s?[\w-]+(?:\s?(?:[(\[{]\s?(?:dot|punkt)\s?[)\]}]|\.)\s?[\w-]+)+\b")),
+    ("E-Mail", regex(rf"\b[\w.+-]+\s?{AT}\s?[\w-]+(?:\s?(?:{DOT}|\.)\s?[\w-]+)+\b")),
     ("BG-Nummer", regex(rf"\b\d{{5}}{SEP}\s?BG{SEP}\s?\d{{7}}\b")),
     ("Kundennummer", regex(rf"\b\d{{3}}{SEP}[A-Z]{SEP}\d{{6}}\b")),
     ("Sozialversicherungsnummer", regex(rf"\b\d{{2}}{SEP}\d{{6}}{SEP}[A-Z]{SEP}\d{{3}}\b")),
