@@ -37,6 +37,8 @@ STREET = r"(?i:stra(?:ß|ss)e|str\.|weg|gasse|platz|allee|ring|damm|ufer|chausse
 AT = r"[(\[{]\s?(?:at|ät)\s?[)\]}]"  # "(at)", "[at]", "{at}"
 DOT = r"[(\[{]\s?(?:dot|punkt)\s?[)\]}]"
 NAME_WORD = r"[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)?"
+NAMES = rf"(?-i:{NAME_WORD})(?:\s(?-i:{NAME_WORD})){{0,2}}"  # one to three capitalised words
+WORDS = r"(?:[A-ZÄÖÜ][\wäöüß]*[\s-])+"  # "Am ", "Paul-Gerhardt-"
 
 Finder = Callable[[str], list[tuple[int, int]]]
 
@@ -66,6 +68,10 @@ def phones(text: str) -> list[tuple[int, int]]:
     return [(m.start, m.end) for m in matcher]
 
 
+def tax_id_ok(m: re.Match[str]) -> bool:
+    return bool(idnr.is_valid(compact(m.group(0))))
+
+
 def written_date_ok(m: re.Match[str]) -> bool:
     year = int(m.group("year"))
     year = year + (1900 if year > 30 else 2000) if year < 100 else year
@@ -80,14 +86,14 @@ KINDS: list[tuple[str, Finder]] = [
     ("BG-Nummer", regex(rf"\b\d{{5}}{SEP}\s?BG{SEP}\s?\d{{7}}\b")),
     ("Kundennummer", regex(rf"\b\d{{3}}{SEP}[A-Z]{SEP}\d{{6}}\b")),
     ("Sozialversicherungsnummer", regex(rf"\b\d{{2}}{SEP}\d{{6}}{SEP}[A-Z]{SEP}\d{{3}}\b")),
-    ("Steuer-ID", regex(rf"\b\d{{2}}{SEP}\d{{3}}{SEP}\d{{3}}{SEP}\d{{3}}\b", check=lambda m: idnr.is_valid(compact(m.group(0))))),
+    ("Steuer-ID", regex(rf"\b\d{{2}}{SEP}\d{{3}}{SEP}\d{{3}}{SEP}\d{{3}}\b", check=tax_id_ok)),
     ("Ausweisnummer", regex(r"\b(?=(?:[A-Z]*\d){2})[CFGHJKLMNPRTVWXYZ][CFGHJKLMNPRTVWXYZ0-9]{8}\b", flags=0)),
     ("Datum", regex(r"\b\d{1,2}\.\s?\d{1,2}\.\s?(?:\d{4}|\d{2})\b")),
     ("Datum", regex(r"\b(?:19|20)\d{2}-\d{2}-\d{2}\b")),
     ("Datum", regex(rf"\b\d{{1,2}}\.?\s?(?:{MONTHS})\.?\s(?P<year>\d{{4}}|\d{{2}})\b", check=written_date_ok)),
     ("Telefonnummer", phones),
-    ("Name", regex(rf"\b(?:ich hei(?:ß|ss)e|mein name ist|name:)\s+(?P<pii>(?-i:{NAME_WORD})(?:\s(?-i:{NAME_WORD})){{0,2}})")),
-    ("Adresse", regex(rf"\b(?:[A-ZÄÖÜ][\wäöüß-]*{STREET}|(?:[A-ZÄÖÜ][\wäöüß]*[\s-])+{STREET})\s?\d{{1,4}}\s?[a-z]?\b", flags=0)),
+    ("Name", regex(rf"\b(?:ich hei(?:ß|ss)e|mein name ist|name:)\s+(?P<pii>{NAMES})")),
+    ("Adresse", regex(rf"\b(?:[A-ZÄÖÜ][\wäöüß-]*{STREET}|{WORDS}{STREET})\s?\d{{1,4}}\s?[a-z]?\b", flags=0)),
 ]
 
 
