@@ -93,8 +93,14 @@ def gated(original: Callable) -> Callable:
             logger.warning("Ignored a message whose text is not a string.")
             return None
         message.metadata = None  # never stored: nothing the bot needs, and unredacted
+        typed = message.text
         message.text, notes = clean_input(message.text)
         if message.output_channel is not None:
+            if message.text != typed.strip() and message.output_channel.name() == "socketio":
+                # the widget shows (and keeps) the question as stored, not as typed
+                await message.output_channel.send_custom_json(
+                    message.sender_id, {"data": {"redacted_user_text": message.text}}
+                )
             for note in notes:
                 for variant in self.domain.responses.get(note, [])[:1]:
                     await message.output_channel.send_response(message.sender_id, {"text": variant["text"]})

@@ -11,7 +11,7 @@ from runtime.paths import ROOT
 # ---- unit: configuration and limits -------------------------------------------------------------
 def test_no_messenger_without_its_variables() -> None:
     text, enabled = effective((ROOT / "credentials.yml").read_text(encoding="utf-8"), {})
-    assert enabled == [] and "telegram" not in text and "facebook" not in text and "socketio:" in text
+    assert enabled == [] and "telegram" not in text and "facebook" not in text and "CheckedSocketIOInput:" in text
 
 
 def test_channel_needs_all_its_variables() -> None:

@@ -53,11 +53,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Servers, s
         pytest.fail("model or vendored socket.io-client missing: run `make train widget`")
     if not CHROMIUM.exists():
         pytest.fail("Debian chromium missing: run `make browser`")
-    with running_servers(tmp_path_factory.mktemp("browser")) as servers:
-        page_dir = site(tmp_path_factory.mktemp("site"), servers.rasa_url.replace("127.0.0.1", "localhost"))
-        url, httpd = serve(page_dir)
+    page_dir = tmp_path_factory.mktemp("site")
+    url, httpd = serve(page_dir)  # first: the page's origin is the one the socket.io channel allows
+    with running_servers(tmp_path_factory.mktemp("browser"), extra_env={"WIDGET_ORIGINS": url}) as servers:
+        site(page_dir, servers.rasa_url.replace("127.0.0.1", "localhost"))
         yield servers, url
-        httpd.shutdown()
+    httpd.shutdown()
 
 
 @pytest.fixture(scope="module")
@@ -152,6 +153,24 @@ def test_widget_conversation_by_keyboard(stack: tuple[Servers, str], browser: ob
 
     hosts = {urlparse(u).hostname for u in requests}
     assert hosts <= LOCAL_HOSTS, hosts
+    context.close()
+
+
+def test_widget_shows_and_keeps_only_the_redacted_question(stack: tuple[Servers, str], browser: object) -> None:
+    """The bubble and the tab's storage held what was typed, e-mail address included (issue 13)."""
+    _, url = stack
+    context = browser.new_context()  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.goto(url)
+    page.locator(".jcw-launcher").click()
+    page.locator(".jcw-bot").first.wait_for(timeout=30_000)
+    page.locator("#jcw-input").fill("Meine Mail ist erika.musterfrau@example.org, wann kommt mein Geld?")
+    page.locator("#jcw-input").press("Enter")
+    page.locator(".jcw-user .jcw-bubble", has_text="[E-Mail]").wait_for(timeout=30_000)
+    page.locator(".jcw-bot", has_text="persönliche Daten").wait_for(timeout=30_000)
+    storage = page.evaluate("JSON.stringify(window.sessionStorage)")
+    assert "erika" not in storage and "[E-Mail]" in storage
+    assert "erika" not in page.locator(".jcw-log").inner_text()
     context.close()
 
 

@@ -29,13 +29,17 @@
     } catch (e) { /* a broken entry starts a new conversation */ }
     return newState();
   }
+  /* The server issues the session id (session_confirm); "" asks for a new conversation. */
   function newState() {
-    var id = window.crypto && window.crypto.randomUUID ? window.crypto.randomUUID()
-      : String(Date.now()) + Math.random().toString(16).slice(2);
-    return { sessionId: id, messages: [], open: false };
+    return { sessionId: "", messages: [], open: false };
   }
+  /* A question is kept in the tab's storage only once the bot has answered it, and then as the
+     bot stored it (personal data removed by the server's input gate), never as typed. */
   function saveState() {
-    try { window.sessionStorage.setItem(STORE_KEY, JSON.stringify(state)); } catch (e) { /* private mode */ }
+    var kept = { sessionId: state.sessionId, open: state.open, greeted: state.greeted,
+      messages: state.messages.filter(function (m) { return !m.pending; })
+        .map(function (m) { return { from: m.from, text: m.text, buttons: m.buttons }; }) };
+    try { window.sessionStorage.setItem(STORE_KEY, JSON.stringify(kept)); } catch (e) { /* private mode */ }
   }
 
   function el(tag, attrs, text) {
@@ -109,12 +113,28 @@
     }
     log.appendChild(item);
     log.scrollTop = log.scrollHeight;
+    return item;
   }
 
   function addMessage(message) {
     state.messages.push(message);
     saveState();
-    render(message);
+    message.node = render(message);
+  }
+
+  /* The server's input gate changed the last question (personal data removed, cut): show that. */
+  function showRedacted(text) {
+    for (var i = state.messages.length - 1; i >= 0; i--) {
+      var m = state.messages[i];
+      if (m.from !== "user" || !m.pending) continue;
+      m.text = text;
+      if (m.node) {
+        var bubble = m.node.querySelector(".jcw-bubble");
+        bubble.textContent = "";
+        bubble.append(el("span", { "class": "jcw-visually-hidden" }, "Sie: "), linkified(text));
+      }
+      return;
+    }
   }
 
   function setStatus(text, kind) {
@@ -131,7 +151,8 @@
       socket.emit("session_request", { session_id: state.sessionId });
       if (status.classList.contains("jcw-error")) setStatus("");
     });
-    socket.on("session_confirm", function () {
+    socket.on("session_confirm", function (id) {
+      if (typeof id === "string" && id) { state.sessionId = id; saveState(); }
       if (!state.messages.length && !state.greeted) {
         state.greeted = true;
         saveState();
@@ -139,6 +160,8 @@
       }
     });
     socket.on("bot_uttered", function (msg) {
+      if (msg && typeof msg.redacted_user_text === "string") { showRedacted(msg.redacted_user_text); return; }
+      state.messages.forEach(function (m) { delete m.pending; });
       clearTimeout(answerTimer);
       setStatus("");
       addMessage({ from: "bot", text: msg.text || "", buttons: msg.quick_replies || msg.buttons || [] });
@@ -166,7 +189,7 @@
   function sendMessage(text, shown) {
     text = String(text || "").trim();
     if (!text) return;
-    if (emitUser(text)) addMessage({ from: "user", text: shown || text });
+    if (emitUser(text)) addMessage({ from: "user", text: shown || text, pending: true });
   }
 
   /* ---- open / close ---- */

@@ -1,0 +1,123 @@
+"""Rasa's socket.io channel (the website widget), closed to what an attacker tried (issue 13).
+
+Differences to ``rasa.core.channels.socketio.SocketIOInput``:
+- only the allowed origins may connect from a browser (``allowed_origins``, from the environment
+  variable ``WIDGET_ORIGINS``; by default the demo page's origin). Rasa passes
+  ``cors_allowed_origins=[]``, which switches the check off;
+- a socket may only use the session it was given: a session id is issued by this server and
+  signed (HMAC with ``SOCKET_SESSION_SECRET``), a requested id is taken only if the signature is
+  right and no other live socket holds it (an empty one asks for a new conversation; any other
+  keeps the socket's current one or gets a new one), and messages always go to the socket's own
+  session (a ``session_id`` in the message is ignored);
+- messages are limited to ``MAX_SOCKET_BYTES`` by the server itself, and malformed payloads (not
+  an object, no text) are ignored with a log line instead of raising;
+- metadata is never taken (it would be stored unredacted).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from sanic import Blueprint, response
+from sanic.request import Request
+from socketio import AsyncServer
+
+logger = logging.getLogger(__name__)
+MAX_SOCKET_BYTES = 16 * 1024  # the input gate cuts at 1000 characters anyway
+DEFAULT_ORIGINS = "http://localhost:8080,http://127.0.0.1:8080"  # runtime/services.py WEB_PORT
+SIGNATURE_CHARS = 16
+
+
+def session_secret() -> bytes:
+    """Shared by every worker of one Rasa (runtime/__main__.py sets it when it is not given)."""
+    secret = os.environ.get("SOCKET_SESSION_SECRET")
+    if not secret:
+        secret = os.environ.setdefault("SOCKET_SESSION_SECRET", secrets.token_hex(32))
+    return secret.encode()
+
+
+def signed_session(secret: bytes, session: str | None = None) -> str:
+    session = session or uuid.uuid4().hex
+    return session + hmac.new(secret, session.encode(), hashlib.sha256).hexdigest()[:SIGNATURE_CHARS]
+
+
+def valid_session(secret: bytes, value: Any) -> bool:
+    if not isinstance(value, str) or len(value) != 32 + SIGNATURE_CHARS:
+        return False
+    return hmac.compare_digest(signed_session(secret, value[:32]), value)
+
+
+def origins(value: str | None) -> list[str]:
+    return [o.strip().rstrip("/") for o in (value or DEFAULT_ORIGINS).split(",") if o.strip()]
+
+
+class CheckedSocketIOInput(SocketIOInput):
+    @classmethod
+    def name(cls) -> str:
+        return "socketio"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        allowed = origins(os.environ.get("WIDGET_ORIGINS"))
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=allowed, max_http_buffer_size=MAX_SOCKET_BYTES)
+        bp = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        self.sio = sio
+        secret = session_secret()
+        session_of: dict[str, str] = {}  # sid -> the session it was given
+        holder_of: dict[str, str] = {}  # session -> the sid holding it
+
+        @bp.route("/", methods=["GET"])
+        async def health(_: Request) -> Any:
+            return response.json({"status": "ok"})
+
+        @sio.on("connect", namespace=self.namespace)
+        async def connect(sid: str, environ: dict, auth: dict | None) -> bool:
+            return True
+
+        @sio.on("disconnect", namespace=self.namespace)
+        async def disconnect(sid: str) -> None:
+            session = session_of.pop(sid, None)
+            if session and holder_of.get(session) == sid:
+                del holder_of[session]
+
+        def give(sid: str, session: str) -> None:
+            old = session_of.get(sid)
+            if old == session:
+                return
+            if old and holder_of.get(old) == sid:
+                del holder_of[old]
+                sio.leave_room(sid, old, namespace=self.namespace)
+            session_of[sid], holder_of[session] = session, sid
+            sio.enter_room(sid, session, namespace=self.namespace)  # the bot answers to the room
+
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: str, data: Any) -> None:
+            wanted = data.get("session_id") if isinstance(data, dict) else None
+            holder = holder_of.get(wanted) if isinstance(wanted, str) else None
+            if valid_session(secret, wanted) and holder in (None, sid):
+                give(sid, str(wanted))  # a session this server issued, held by nobody else
+            elif not wanted or sid not in session_of:  # asked for a new one; or forged, in use
+                give(sid, signed_session(secret))
+            await sio.emit("session_confirm", session_of[sid], room=sid)
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: str, data: Any) -> None:
+            text = data.get("message") if isinstance(data, dict) else None
+            if not isinstance(text, str):
+                logger.warning("socket.io message ignored: malformed payload")
+                return
+            if sid not in session_of:  # no session requested yet: one is given now
+                give(sid, signed_session(secret))
+                await sio.emit("session_confirm", session_of[sid], room=sid)
+            output = SocketIOOutput(sio, self.bot_message_evt)
+            await on_new_message(UserMessage(text, output, session_of[sid], input_channel=self.name(), metadata=None))
+
+        return bp

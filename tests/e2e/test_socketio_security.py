@@ -1,0 +1,119 @@
+"""The widget's socket.io channel as an attacker tried it (issue 13): foreign origins, someone
+else's session, malformed payloads, oversized messages (channels/socketio.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from typing import Any
+
+import pytest
+import socketio
+
+from tests.e2e.servers import Servers, module_servers
+
+PAGE = "http://page.example"
+servers = module_servers("socketio", extra_env={"WIDGET_ORIGINS": PAGE})
+pytestmark = pytest.mark.e2e
+
+
+class Client:
+    def __init__(self) -> None:
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.replies: asyncio.Queue[Any] = asyncio.Queue()
+        self.sessions: asyncio.Queue[str] = asyncio.Queue()
+        self.sio.on("bot_uttered", lambda data: self.replies.put_nowait(data))
+        self.sio.on("session_confirm", lambda data: self.sessions.put_nowait(data))
+
+    async def connect(self, servers: Servers, origin: str = PAGE) -> None:
+        await self.sio.connect(servers.rasa_url, headers={"Origin": origin}, transports=["websocket"],
+                               socketio_path="/socket.io", wait_timeout=30)  # fmt: skip
+
+    async def session(self, wanted: Any) -> str:
+        await self.sio.emit("session_request", {"session_id": wanted})
+        return await asyncio.wait_for(self.sessions.get(), 30)
+
+    async def say(self, text: str) -> str:
+        await self.sio.emit("user_uttered", {"message": text, "session_id": "someone-else"})
+        reply = await asyncio.wait_for(self.replies.get(), 60)
+        return str(reply.get("text", ""))
+
+
+def senders(servers: Servers) -> dict[str, int]:
+    with sqlite3.connect(servers.workdir / "tracker.db") as con:
+        return dict(con.execute("SELECT sender_id, COUNT(*) FROM events GROUP BY sender_id").fetchall())
+
+
+def test_a_foreign_origin_cannot_connect(servers: Servers) -> None:
+    async def attempt() -> None:
+        client = Client()
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await client.connect(servers, origin="http://evil.example")
+
+    asyncio.run(attempt())
+
+
+def test_a_socket_only_uses_the_session_it_was_given(servers: Servers) -> None:
+    async def scenario() -> tuple[str, str, str, str]:
+        owner, thief = Client(), Client()
+        await owner.connect(servers)
+        given = await owner.session("")
+        assert "automatisiert" in await owner.say("Hallo")
+        await thief.connect(servers)
+        taken = await thief.session(given)  # held by the owner: not given
+        forged = await thief.session("0" * 48)  # not issued by the server: not given
+        await thief.say("Ich bin nicht der Inhaber")  # its message names another session: ignored
+        await owner.sio.disconnect()
+        await thief.sio.disconnect()
+        return given, taken, forged, "Ich bin nicht der Inhaber"
+
+    given, taken, forged, text = asyncio.run(scenario())
+    assert taken != given and forged != given
+    with sqlite3.connect(servers.workdir / "tracker.db") as con:
+        rows = con.execute("SELECT data FROM events WHERE sender_id = ?", (given,)).fetchall()
+    assert rows and text not in "\\n".join(str(r) for r in rows)
+
+
+def test_a_session_comes_back_after_a_reconnect(servers: Servers) -> None:
+    async def scenario() -> tuple[str, str]:
+        first = Client()
+        await first.connect(servers)
+        given = await first.session("")
+        await first.sio.disconnect()
+        again = Client()
+        await again.connect(servers)
+        back = await again.session(given)
+        await again.sio.disconnect()
+        return given, back
+
+    given, back = asyncio.run(scenario())
+    assert back == given
+
+
+def test_malformed_and_oversized_payloads_are_ignored(servers: Servers) -> None:
+    async def scenario() -> str:
+        client = Client()
+        await client.connect(servers)
+        await client.session("")
+        for bad in (None, "text", 42, ["a"], {"message": {"nested": 1}}, {"message": None}):
+            await client.sio.emit("user_uttered", bad)
+            await client.sio.emit("session_request", bad)
+        answer = await client.say("Hallo")  # the socket still works
+        await client.sio.disconnect()
+        return answer
+
+    assert "automatisiert" in asyncio.run(scenario())
+
+    async def oversized() -> bool:
+        client = Client()
+        await client.connect(servers)
+        await client.session("")
+        await client.sio.emit("user_uttered", {"message": "x" * 100_000})
+        await asyncio.sleep(2)
+        connected = client.sio.connected
+        if connected:
+            await client.sio.disconnect()
+        return connected
+
+    assert not asyncio.run(oversized())  # the server closes a socket that sends over its limit
+    assert all(len(s) <= 64 for s in senders(servers))
