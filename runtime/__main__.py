@@ -12,6 +12,8 @@ from runtime.rasa_changes import install
 def main() -> None:
     # Sanic reads SANIC_* settings from the environment: refuse request bodies over 64 KiB.
     os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(64 * 1024))
+    # Files Rasa creates (the tracker database and its WAL journal) are readable by this user only.
+    os.umask(0o077)
     # One secret for the socket.io session ids of every Sanic worker (channels/socketio.py).
     os.environ.setdefault("SOCKET_SESSION_SECRET", secrets.token_hex(32))
     install()

@@ -21,16 +21,18 @@ turn a change off. Each change has a unit test (tests/test_rasa_changes.py) and 
    call (46 % of Rasa's CPU per message in a py-spy profile, docs/performance.md). The schema never
    changes, so one validator is built once and reused; a bad answer still raises
    ``ValidationError``.
+4. Start-up (not Rasa's code but TensorFlow's, which Rasa imports whether or not the model uses
+   it): TensorFlow imports JAX, when installed, only for converting JAX functions to TensorFlow
+   Lite, inside ``try/except ImportError`` (tensorflow/lite/python/util.py). The import is made to
+   fail at once (~0.9 s of start-up). Nothing in Rasa or the model uses JAX.
 5. Logs (``rasa.utils.log_utils._anonymizer``, structlog's ``dict_tracebacks`` and Python's log
    record factory): Rasa's REST channel logs the original, unredacted message text at ERROR when
    a request times out or fails, and its JSON tracebacks carry the frames' local variables. The
    anonymizer hook Rasa already calls for its structured events now removes every text-bearing
    key, tracebacks are rendered without locals, and every log line (any logger) passes the
    personal-data redaction and is cut to ``MAX_LOG_CHARS``.
-4. Start-up (not Rasa's code but TensorFlow's, which Rasa imports whether or not the model uses
-   it): TensorFlow imports JAX, when installed, only for converting JAX functions to TensorFlow
-   Lite, inside ``try/except ImportError`` (tensorflow/lite/python/util.py). The import is made to
-   fail at once (~0.9 s of start-up). Nothing in Rasa or the model uses JAX.
+6. Exposure (``rasa.server.add_root_route``): ``GET /`` answers "Hello from Rasa" without Rasa's
+   version.
 """
 
 from __future__ import annotations
@@ -216,8 +218,20 @@ TEXT_KEYS = (
 )  # fmt: skip
 
 
+def quiet_root_route(app: Any) -> None:
+    """Change 6: ``GET /`` without the version."""
+    from sanic import response
+
+    @app.get("/")
+    async def hello(request: Any) -> Any:
+        return response.text("Hello from Rasa")
+
+
+marked(quiet_root_route)
+
+
 def install() -> None:
-    """Install changes 1-5 once; raises RasaChangeError instead of starting a changed Rasa blindly."""
+    """Install changes 1-6 once; raises RasaChangeError instead of starting a changed Rasa blindly."""
     skip_unused_imports()
     import rasa
     import rasa.core.actions.action as action_module
@@ -234,7 +248,11 @@ def install() -> None:
             (action_module, "DEFAULT_REQUEST_TIMEOUT"),
         ],
     )
+    import rasa.server
+
+    check(rasa.__version__, [(rasa.server, "add_root_route")])
     install_log_changes()
+    rasa.server.add_root_route = quiet_root_route
     if getattr(RemoteAction.run, MARK, False):
         return
     MessageProcessor.handle_message = gated(MessageProcessor.handle_message)

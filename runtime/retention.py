@@ -17,12 +17,23 @@ from pathlib import Path
 DEFAULT_DAYS = int(os.environ.get("RETENTION_DAYS", "30"))
 
 
-def purge(db: Path, days: float, now: float | None = None) -> int:
-    """Delete every conversation idle for more than ``days``; returns how many were deleted."""
+class PurgeIncomplete(RuntimeError):
+    """Deleted text may still be on disk (a reader held the database, or it is still in a file)."""
+
+
+def purge(db: Path, days: float, now: float | None = None, wait_s: float = 10.0) -> int:
+    """Delete every conversation idle for more than ``days``; returns how many were deleted.
+
+    The deleted rows are overwritten (``secure_delete``), the file is rebuilt (``VACUUM``) and the
+    WAL journal emptied (``wal_checkpoint(TRUNCATE)``); then the database file and its journal are
+    read back: if a deleted conversation's id is still in either (e.g. a reader kept an old
+    snapshot open, so the journal could not be emptied), ``PurgeIncomplete`` is raised, and
+    ``make purge`` fails, instead of reporting success."""
     if not db.is_file():
         raise ValueError(f"File '{db}' does not exist.")
     cutoff = (now if now is not None else time.time()) - days * 86400
-    with sqlite3.connect(db) as con:
+    with sqlite3.connect(db, timeout=wait_s) as con:
+        con.execute("PRAGMA secure_delete=ON")  # deleted content is overwritten, not just unlinked
         old = [
             row[0]
             for row in con.execute(
@@ -30,12 +41,28 @@ def purge(db: Path, days: float, now: float | None = None) -> int:
             )
         ]
         con.executemany("DELETE FROM events WHERE sender_id = ?", [(s,) for s in old])
-    with sqlite3.connect(db) as con:
+    con = sqlite3.connect(db, timeout=wait_s)
+    try:
         con.execute("VACUUM")  # the deleted text must not stay in free pages of the file
         # WAL journal (runtime/tracker_store.py): copy the journal into the file and empty it, so
         # no old page with deleted text stays in rasa_tracker.db-wal either.
-        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy, _, _ = con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    except sqlite3.OperationalError as error:  # locked by a writer or reader for longer than wait_s
+        raise PurgeIncomplete(f"{len(old)} conversations deleted, but the file was not rebuilt: {error}") from None
+    finally:
+        con.close()
+    left = [s for s in old if still_on_disk(db, s)]
+    if busy or left:
+        raise PurgeIncomplete(
+            f"{len(left)} of {len(old)} deleted conversations are still on disk"
+            + (" (a reader kept the WAL journal from being emptied; run again)" if busy else "")
+        )
     return len(old)
+
+
+def still_on_disk(db: Path, sender_id: str) -> bool:
+    needle = sender_id.encode()
+    return any(path.is_file() and needle in path.read_bytes() for path in (db, db.with_name(db.name + "-wal")))
 
 
 def main() -> None:
@@ -43,7 +70,11 @@ def main() -> None:
     parser.add_argument("--db", type=Path, default=Path("rasa_tracker.db"))
     parser.add_argument("--days", type=float, default=DEFAULT_DAYS)
     args = parser.parse_args()
-    print(f"deleted {purge(args.db, args.days)} conversations idle for more than {args.days:g} days")
+    try:
+        deleted = purge(args.db, args.days)
+    except PurgeIncomplete as error:
+        raise SystemExit(f"purge incomplete: {error}") from None
+    print(f"deleted {deleted} conversations idle for more than {args.days:g} days")
 
 
 if __name__ == "__main__":

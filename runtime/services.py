@@ -138,6 +138,8 @@ def running(
     command: list[str], env: dict[str, str], log: Path, ready_url: str, timeout: float
 ) -> Iterator[subprocess.Popen]:
     """``command`` started with its output in ``log``, once ``ready_url`` answers; stopped afterwards."""
+    log.touch(mode=0o600)  # the log is readable by this user only (it names senders)
+    log.chmod(0o600)
     with log.open("ab") as out:
         proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:

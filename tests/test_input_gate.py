@@ -48,3 +48,26 @@ def test_retention_deletes_old_conversations_whole(tmp_path: Path) -> None:
     assert purge(db, days=30, now=100 * day) == 1  # "old" idle for 40 days; "new" active 5 days ago
     with sqlite3.connect(db) as con:
         assert [r[0] for r in con.execute("SELECT DISTINCT sender_id FROM events")] == ["new"]
+
+
+def test_purge_with_a_concurrent_reader_fails_loudly_then_succeeds(tmp_path: Path) -> None:
+    """A reader holding a snapshot kept the WAL journal, with the deleted text, on disk (issue 13)."""
+    from runtime.retention import PurgeIncomplete, purge
+
+    db = tmp_path / "t.db"
+    with sqlite3.connect(db) as con:
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, timestamp REAL, data TEXT)")
+        con.execute("INSERT INTO events (sender_id, timestamp, data) VALUES ('old-erika', 1, 'Meine Frage')")
+    reader = sqlite3.connect(db, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT COUNT(*) FROM events").fetchone()  # an open read snapshot
+    try:
+        with pytest.raises(PurgeIncomplete):
+            purge(db, days=1, now=10 * 86400, wait_s=0.5)
+    finally:
+        reader.execute("COMMIT")
+        reader.close()
+    assert purge(db, days=1, now=10 * 86400) == 0  # already deleted; now the journal is emptied
+    for path in (db, db.with_name("t.db-wal")):
+        assert not path.exists() or b"old-erika" not in path.read_bytes()

@@ -60,3 +60,20 @@ def test_request_body_is_limited(servers: Servers) -> None:
     big = {"sender": "big", "message": "x" * (200 * 1024)}
     r = requests.post(f"{servers.rasa_url}/webhooks/rest/webhook", json=big, timeout=30)
     assert r.status_code == 413
+
+
+def test_root_does_not_tell_the_rasa_version(servers: Servers) -> None:
+    import rasa
+
+    r = requests.get(servers.rasa_url + "/", timeout=10)
+    assert r.status_code == 200 and rasa.__version__ not in r.text
+
+
+def test_database_journal_and_log_are_readable_by_the_owner_only(servers: Servers) -> None:
+    """They were world-readable (issue 13): conversations and senders are in them."""
+    servers.say("Hallo", sender="permissions")
+    db = servers.workdir / "tracker.db"
+    for path in (db, db.with_name(db.name + "-wal"), servers.log):
+        if path.exists():
+            assert path.stat().st_mode & 0o077 == 0, f"{path.name}: {oct(path.stat().st_mode)}"
+    assert db.exists()
