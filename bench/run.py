@@ -230,6 +230,7 @@ def run(
         start = time.perf_counter()
         with start_rasa(
             work, rasa_port, actions_port, log, model=model, workers=workers, redis_port=redis_port,
+            extra_env={"RATE_LIMIT_PER_SENDER": "0", "RATE_LIMIT_PER_ADDRESS": "0"},  # load from one address
             tracker_store={"type": tracker_store} if tracker_store else None,
             module="bench.uncached_validation" if uncached_validation else "runtime",
         ) as rasa:  # fmt: skip

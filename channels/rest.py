@@ -9,16 +9,23 @@ instead of an exception inside Rasa. Configured in credentials.yml as
   or Facebook user's conversation.
 - ``input_channel`` and ``metadata`` of the body are ignored: the channel is "rest", and nothing
   the bot needs comes as metadata (it would be stored unredacted).
+- at most ``RATE_LIMIT_PER_ADDRESS`` messages a minute from one client address (429 beyond;
+  runtime/rate_limit.py).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
 from sanic.exceptions import InvalidUsage, SanicException
 from sanic.request import Request
+
+from runtime.rate_limit import PER_ADDRESS_DEFAULT, from_env
 
 SENDER = re.compile(r"(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{1,64}")
 
@@ -59,3 +66,15 @@ class CheckedRestInput(RestInput):
 
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
         return None
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        bp = super().blueprint(on_new_message)
+        per_address = from_env("RATE_LIMIT_PER_ADDRESS", PER_ADDRESS_DEFAULT)
+
+        @bp.middleware("request")
+        async def limit(request: Request) -> Any:
+            if request.method == "POST" and not per_address.allow(request.remote_addr or request.ip or "?"):
+                return response.json({"error": "too many requests, please wait a minute"}, status=429)
+            return None
+
+        return bp

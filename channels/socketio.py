@@ -11,7 +11,9 @@ Differences to ``rasa.core.channels.socketio.SocketIOInput``:
   session (a ``session_id`` in the message is ignored);
 - messages are limited to ``MAX_SOCKET_BYTES`` by the server itself, and malformed payloads (not
   an object, no text) are ignored with a log line instead of raising;
-- metadata is never taken (it would be stored unredacted).
+- metadata is never taken (it would be stored unredacted);
+- at most ``RATE_LIMIT_PER_ADDRESS`` messages a minute from one client address; more are dropped
+  (runtime/rate_limit.py).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIO
 from sanic import Blueprint, response
 from sanic.request import Request
 from socketio import AsyncServer
+
+from runtime.rate_limit import PER_ADDRESS_DEFAULT, from_env
 
 logger = logging.getLogger(__name__)
 MAX_SOCKET_BYTES = 16 * 1024  # the input gate cuts at 1000 characters anyway
@@ -71,6 +75,8 @@ class CheckedSocketIOInput(SocketIOInput):
         bp = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
         secret = session_secret()
+        per_address = from_env("RATE_LIMIT_PER_ADDRESS", PER_ADDRESS_DEFAULT)
+        address_of: dict[str, str] = {}  # sid -> client address
         session_of: dict[str, str] = {}  # sid -> the session it was given
         holder_of: dict[str, str] = {}  # session -> the sid holding it
 
@@ -80,10 +86,13 @@ class CheckedSocketIOInput(SocketIOInput):
 
         @sio.on("connect", namespace=self.namespace)
         async def connect(sid: str, environ: dict, auth: dict | None) -> bool:
+            request = environ.get("sanic.request")
+            address_of[sid] = str(getattr(request, "remote_addr", "") or getattr(request, "ip", "") or "?")
             return True
 
         @sio.on("disconnect", namespace=self.namespace)
         async def disconnect(sid: str) -> None:
+            address_of.pop(sid, None)
             session = session_of.pop(sid, None)
             if session and holder_of.get(session) == sid:
                 del holder_of[session]
@@ -113,6 +122,9 @@ class CheckedSocketIOInput(SocketIOInput):
             text = data.get("message") if isinstance(data, dict) else None
             if not isinstance(text, str):
                 logger.warning("socket.io message ignored: malformed payload")
+                return
+            if not per_address.allow(address_of.get(sid, "?")):
+                logger.warning("socket.io message over the per-address rate limit dropped")
                 return
             if sid not in session_of:  # no session requested yet: one is given now
                 give(sid, signed_session(secret))

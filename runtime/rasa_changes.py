@@ -88,11 +88,23 @@ def marked(function: Callable) -> Callable:
 def gated(original: Callable) -> Callable:
     """Change 1: ``MessageProcessor.handle_message`` behind the input gate."""
     from runtime.input_gate import clean_input
+    from runtime.rate_limit import PER_SENDER_DEFAULT, from_env
+
+    per_sender = from_env("RATE_LIMIT_PER_SENDER", PER_SENDER_DEFAULT)
+
+    async def tell(self: Any, message: Any, response: str) -> None:
+        if message.output_channel is not None:
+            for variant in self.domain.responses.get(response, [])[:1]:
+                await message.output_channel.send_response(message.sender_id, {"text": variant["text"]})
 
     @functools.wraps(original)
     async def handle_message(self: Any, message: Any) -> Any:
         if not isinstance(message.text, str):
             logger.warning("Ignored a message whose text is not a string.")
+            return None
+        if not per_sender.allow(str(message.sender_id)):
+            logger.warning("Message over the per-conversation rate limit dropped")
+            await tell(self, message, "utter_too_many_messages")
             return None
         message.metadata = None  # never stored: nothing the bot needs, and unredacted
         typed = message.text
@@ -104,8 +116,7 @@ def gated(original: Callable) -> Callable:
                     message.sender_id, {"data": {"redacted_user_text": message.text}}
                 )
             for note in notes:
-                for variant in self.domain.responses.get(note, [])[:1]:
-                    await message.output_channel.send_response(message.sender_id, {"text": variant["text"]})
+                await tell(self, message, note)
         if not message.text:
             return None
         return await original(self, message)

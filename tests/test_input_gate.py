@@ -71,3 +71,16 @@ def test_purge_with_a_concurrent_reader_fails_loudly_then_succeeds(tmp_path: Pat
     assert purge(db, days=1, now=10 * 86400) == 0  # already deleted; now the journal is emptied
     for path in (db, db.with_name("t.db-wal")):
         assert not path.exists() or b"old-erika" not in path.read_bytes()
+
+
+# ---- rate limits --------------------------------------------------------------------------------
+def test_sliding_window_limits_each_key_and_forgets_old_hits() -> None:
+    from runtime.rate_limit import SlidingWindow
+
+    now = [0.0]
+    window = SlidingWindow(3, seconds=60, clock=lambda: now[0])
+    assert [window.allow("a") for _ in range(4)] == [True, True, True, False]
+    assert window.allow("b")  # another sender or address has its own count
+    now[0] = 61.0
+    assert window.allow("a")  # a minute later
+    assert all(SlidingWindow(0).allow("x") for _ in range(1000))  # 0: off

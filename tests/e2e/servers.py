@@ -34,6 +34,9 @@ class Servers:
         return list(r.json())
 
 
+NO_RATE_LIMITS = {"RATE_LIMIT_PER_SENDER": "0", "RATE_LIMIT_PER_ADDRESS": "0"}
+
+
 def module_servers(name: str, **options: Any) -> Any:
     """A module-scoped pytest fixture ``servers`` with the servers of ``running_servers(**options)``."""
 
@@ -49,7 +52,8 @@ def module_servers(name: str, **options: Any) -> Any:
 def running_servers(
     workdir: Path, extra: list[str] | None = None, extra_env: dict[str, str] | None = None, workers: int = 1
 ) -> Iterator[Servers]:
-    """Action server and Rasa; with ``workers`` > 1 also Redis for the lock store, as in the Procfile."""
+    """Action server and Rasa; with ``workers`` > 1 also Redis for the lock store, as in the Procfile.
+    Rate limits are off unless ``extra_env`` sets them: the tests send many messages from one address."""
     if not MODEL.is_file():
         pytest.fail(f"{MODEL} missing: run `make train`")
     workdir.mkdir(parents=True, exist_ok=True)
@@ -60,7 +64,14 @@ def running_servers(
         start_redis(redis_port) if redis_port else nullcontext(),
         start_actions(actions_port, log) as actions,
         start_rasa(
-            workdir, rasa_port, actions_port, log, extra, extra_env, workers=workers, redis_port=redis_port
+            workdir,
+            rasa_port,
+            actions_port,
+            log,
+            extra,
+            {**NO_RATE_LIMITS, **(extra_env or {})},
+            workers=workers,
+            redis_port=redis_port,
         ) as rasa,
     ):
         yield Servers(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}", workdir, log, rasa, actions)
