@@ -89,3 +89,29 @@ def test_unwritable_tracker_store_stops_start_up(tmp_path: Path, store: str) -> 
         cwd=ROOT, capture_output=True, text=True, timeout=180,
     )  # fmt: skip
     assert proc.returncode != 0
+
+
+def test_a_cancelled_request_leaves_no_text_in_the_log(tmp_path: Path) -> None:
+    """Rasa logged the original text of a REST request that was cancelled or failed (issue 13)."""
+    port = free_port()
+    hang = subprocess.Popen(
+        [sys.executable, "-c", (
+            "import socket,time\n"
+            f"s=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.bind(('127.0.0.1',{port}));"
+            "s.listen(50)\nconns=[]\nwhile True:\n c,_=s.accept();conns.append(c)\n"
+        )],
+    )  # fmt: skip
+    log = tmp_path / "servers.log"
+    text = "Wie viele gemeinsame Einrichtungen gibt es? zebra-4711 erika.musterfrau@example.org"
+    try:
+        rasa_port = free_port()
+        with start_rasa(tmp_path, rasa_port, port, log):
+            with pytest.raises(requests.exceptions.ReadTimeout):  # the client gives up: cancelled
+                requests.post(f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook",
+                              json={"sender": "cancelled", "message": text}, timeout=1)  # fmt: skip
+            time.sleep(5)
+    finally:
+        hang.kill()
+    written = log.read_text(encoding="utf-8", errors="replace")
+    assert "rest.message.received" in written  # Rasa logged the event ...
+    assert "zebra-4711" not in written and "erika" not in written  # ... without the text
