@@ -24,6 +24,17 @@ def say(port: int, text: str, sender: str) -> str:
     return "\n".join(m.get("text", "") for m in r.json())
 
 
+def hanging_server(port: int) -> subprocess.Popen:
+    """A server on ``port`` that accepts every connection and never answers."""
+    return subprocess.Popen(
+        [sys.executable, "-c", (
+            "import socket,time\n"
+            f"s=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.bind(('127.0.0.1',{port}));"
+            "s.listen(50)\nconns=[]\nwhile True:\n c,_=s.accept();conns.append(c)\n"
+        )],
+    )  # fmt: skip
+
+
 @pytest.fixture(autouse=True)
 def model() -> None:
     if not MODEL.is_file():
@@ -47,13 +58,7 @@ def test_action_server_down_then_back(tmp_path: Path) -> None:
 def test_slow_action_server_gets_an_answer_within_the_timeout(tmp_path: Path) -> None:
     """A server that accepts the call and never answers: the citizen hears back after ~3 s."""
     port = free_port()
-    hang = subprocess.Popen(
-        [sys.executable, "-c", (
-            "import socket,time\n"
-            f"s=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.bind(('127.0.0.1',{port}));"
-            "s.listen(50)\nconns=[]\nwhile True:\n c,_=s.accept();conns.append(c)\n"
-        )],
-    )  # fmt: skip
+    hang = hanging_server(port)
     try:
         rasa_port = free_port()
         with start_rasa(tmp_path, rasa_port, port, tmp_path / "servers.log"):
@@ -94,13 +99,7 @@ def test_unwritable_tracker_store_stops_start_up(tmp_path: Path, store: str) -> 
 def test_a_cancelled_request_leaves_no_text_in_the_log(tmp_path: Path) -> None:
     """Rasa logged the original text of a REST request that was cancelled or failed (issue 13)."""
     port = free_port()
-    hang = subprocess.Popen(
-        [sys.executable, "-c", (
-            "import socket,time\n"
-            f"s=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.bind(('127.0.0.1',{port}));"
-            "s.listen(50)\nconns=[]\nwhile True:\n c,_=s.accept();conns.append(c)\n"
-        )],
-    )  # fmt: skip
+    hang = hanging_server(port)
     log = tmp_path / "servers.log"
     text = "Wie viele gemeinsame Einrichtungen gibt es? zebra-4711 erika.musterfrau@example.org"
     try:
