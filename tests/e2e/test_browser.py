@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import re
 import shutil
 import threading
 import time
@@ -106,13 +107,22 @@ def test_widget_conversation_by_keyboard(stack: tuple[Servers, str], browser: ob
     print(f"\nwidget: page open -> first bot answer {first_answer_s:.2f} s")
     assert "automatisiert" in bot_texts(page)[0]
 
+    # a quick-reply button of the greeting
+    assert page.locator(".jcw-buttons").first.get_attribute("aria-label") == "3 Vorschläge"
+    page.locator(".jcw-quick", has_text="Wie viele kommunale Jobcenter gibt es?").first.click()
+    page.locator(".jcw-bot", has_text="104").wait_for(timeout=30_000)
+    # after a suggestion click the focus is back in the input, and the greeting's suggestions are
+    # gone from the page and the Tab order: only the latest answer's set is live (issue 14)
+    assert page.evaluate("document.activeElement.id") == "jcw-input"
+    assert page.locator(".jcw-quick", has_text="Seit wann ist das Jobcenter Erzgebirgskreis kommunal?").count() == 0
+
     page.keyboard.type("Was ist ein kommunales Jobcenter?")
     page.keyboard.press("Enter")
     page.locator(".jcw-bot", has_text="Optionskommune").wait_for(timeout=30_000)
-
-    # a quick-reply button of the greeting
-    page.locator(".jcw-quick", has_text="Wie viele kommunale Jobcenter gibt es?").first.click()
-    page.locator(".jcw-bot", has_text="104").wait_for(timeout=30_000)
+    groups = page.locator(".jcw-buttons")
+    assert groups.count() <= 1
+    for i in range(groups.count()):
+        assert re.fullmatch(r"\d+ Vorschl(ag|äge)", groups.nth(i).get_attribute("aria-label") or "")
     page.screenshot(path=str(ARTIFACTS / "widget-desktop.png"))
 
     # axe-core on the open widget

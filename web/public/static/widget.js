@@ -103,12 +103,19 @@
     bubble.append(who, linkified(message.text || ""));
     item.appendChild(bubble);
     if (message.buttons && message.buttons.length) {
-      var group = el("div", { "class": "jcw-buttons", role: "group", "aria-label": "Vorschläge" });
+      /* "3 Vorschläge", one list item each: read out apart from the answer and from each other */
+      var n = message.buttons.length;
+      var group = el("div", { "class": "jcw-buttons", role: "group",
+        "aria-label": n === 1 ? "1 Vorschlag" : n + " Vorschläge" });
+      var list = el("ul", { "class": "jcw-quick-list" });
       message.buttons.forEach(function (b) {
         var btn = el("button", { type: "button", "class": "jcw-quick" }, b.title);
-        btn.addEventListener("click", function () { sendMessage(b.payload, b.title); });
-        group.appendChild(btn);
+        btn.addEventListener("click", function () { sendMessage(b.payload, b.title); input.focus(); });
+        var li = el("li");
+        li.appendChild(btn);
+        list.appendChild(li);
       });
+      group.appendChild(list);
       item.appendChild(group);
     }
     log.appendChild(item);
@@ -186,10 +193,20 @@
     return true;
   }
 
+  /* Suggestions of earlier answers are gone once the next question is sent: only the latest
+     set is live (and in the Tab order). */
+  function dropSuggestions() {
+    state.messages.forEach(function (m) { if (m.buttons) m.buttons = []; });
+    Array.prototype.forEach.call(log.querySelectorAll(".jcw-buttons"), function (g) { g.remove(); });
+  }
+
   function sendMessage(text, shown) {
     text = String(text || "").trim();
     if (!text) return;
-    if (emitUser(text)) addMessage({ from: "user", text: shown || text, pending: true });
+    if (emitUser(text)) {
+      dropSuggestions();
+      addMessage({ from: "user", text: shown || text, pending: true });
+    }
   }
 
   /* ---- open / close ---- */
