@@ -151,10 +151,18 @@ def test_widget_conversation_by_keyboard(stack: tuple[Servers, str], browser: ob
     page.locator(".jcw-bot").nth(bots).wait_for(timeout=30_000)  # the bot answered, and nothing ran
     assert dialogs == []
 
+    # near the 1000-character limit a counter says how much is used (issue 14)
+    assert page.locator("#jcw-counter").is_hidden()
+    page.locator("#jcw-input").fill("a" * 950)
+    assert page.locator("#jcw-counter").inner_text() == "950 von 1000 Zeichen"
+    page.locator("#jcw-input").fill("")
+    assert page.locator(".jcw-launcher").inner_text() == "Chat schließen"  # says what it does now
+
     # Escape closes and gives focus back to the launcher
     page.locator("#jcw-input").press("Escape")
     assert page.locator("#jcw-panel").is_hidden()
     assert page.evaluate("document.activeElement.className") == "jcw-launcher"
+    assert page.locator(".jcw-launcher").inner_text() != "Chat schließen"
 
     # "Neues Gespräch" clears the history
     page.keyboard.press("Enter")

@@ -92,7 +92,16 @@
   var input = el("input", { id: "jcw-input", type: "text", autocomplete: "off", maxlength: "1000",
     placeholder: "Frage eingeben …" });
   var send = el("button", { type: "submit", "class": "jcw-send" }, "Senden");
-  form.append(label, input, send);
+  /* Near the 1000-character limit the citizen sees (and hears) how much is left. */
+  var counter = el("p", { id: "jcw-counter", "class": "jcw-counter", "aria-live": "polite" });
+  counter.hidden = true;
+  input.setAttribute("aria-describedby", "jcw-counter");
+  input.addEventListener("input", function () {
+    var used = input.value.length;
+    counter.hidden = used < 900;
+    counter.textContent = counter.hidden ? "" : used + " von 1000 Zeichen";
+  });
+  form.append(label, input, send, counter);
   panel.append(header, note, log, status, form);
   root.append(launcher, panel);
 
@@ -185,7 +194,7 @@
   function emitUser(text) {
     if (!socket || !socket.connected) { offline(); return false; }
     socket.emit("user_uttered", { message: text, session_id: state.sessionId });
-    setStatus("Der Assistent schreibt …", "typing");
+    setStatus("Der Assistent schreibt", "typing");  /* the dots are drawn by the stylesheet */
     clearTimeout(answerTimer);
     answerTimer = setTimeout(function () {
       setStatus("Es kam keine Antwort. Bitte versuchen Sie es noch einmal.", "error");
@@ -210,9 +219,14 @@
   }
 
   /* ---- open / close ---- */
+  var CLOSE_TEXT = "Chat schließen";
+  function showOpen(isOpen) {
+    launcher.setAttribute("aria-expanded", isOpen ? "true" : "false");
+    launcher.textContent = isOpen ? CLOSE_TEXT : cfg.launcherText;
+  }
   function open() {
     panel.hidden = false;
-    launcher.setAttribute("aria-expanded", "true");
+    showOpen(true);
     state.open = true;
     saveState();
     connect();
@@ -220,7 +234,7 @@
   }
   function close() {
     panel.hidden = true;
-    launcher.setAttribute("aria-expanded", "false");
+    showOpen(false);
     state.open = false;
     saveState();
     launcher.focus();
@@ -233,6 +247,8 @@
     e.preventDefault();
     var text = input.value;
     input.value = "";
+    counter.hidden = true;
+    counter.textContent = "";
     sendMessage(text);
   });
   newBtn.addEventListener("click", function () {
@@ -256,7 +272,7 @@
     io.onload = function () { if (state.open) connect(); };
     io.onerror = offline;
     document.head.appendChild(io);
-    if (state.open) { panel.hidden = false; launcher.setAttribute("aria-expanded", "true"); }
+    if (state.open) { panel.hidden = false; showOpen(true); }
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
