@@ -106,6 +106,10 @@ def test_widget_conversation_by_keyboard(stack: tuple[Servers, str], browser: ob
     first_answer_s = time.monotonic() - started
     print(f"\nwidget: page open -> first bot answer {first_answer_s:.2f} s")
     assert "automatisiert" in bot_texts(page)[0]
+    # the privacy line: retention period and a link to the notice on the page's own origin (issue 14)
+    note = page.locator(".jcw-note")
+    assert "30 Tage" in note.inner_text()
+    assert note.locator("a").get_attribute("href") == "/datenschutz.html"
 
     # a quick-reply button of the greeting
     assert page.locator(".jcw-buttons").first.get_attribute("aria-label") == "3 Vorschläge"

@@ -17,7 +17,9 @@
     title: data.title || "Digitaler Assistent",
     launcherText: data.launcherText || "Fragen? Chat öffnen",
     initial: data.initialMessage || "Hallo",
-    answerTimeoutMs: Number(data.answerTimeout || 20000)
+    answerTimeoutMs: Number(data.answerTimeout || 20000),
+    privacyUrl: data.privacyUrl || "",
+    retentionDays: Number(data.retentionDays || 30)
   };
   var STORE_KEY = "jobcenter-chat:" + cfg.server;
   var URL_RE = /(https?:\/\/[^\s<>"]+|www\.[^\s<>"]+)/g;
@@ -83,7 +85,13 @@
   var closeBtn = el("button", { type: "button", "class": "jcw-close", "aria-label": "Chat schließen" }, "\u00d7");
   header.append(title, newBtn, closeBtn);
   var note = el("p", { "class": "jcw-note" },
-    "Automatisierter Assistent. Bitte geben Sie keine persönlichen Daten ein.");
+    "Automatisierter Assistent. Bitte geben Sie keine persönlichen Daten ein. Gespräche werden " +
+    cfg.retentionDays + " Tage nach der letzten Nachricht gelöscht. ");
+  if (cfg.privacyUrl) {
+    var privacy = el("a", { href: cfg.privacyUrl, target: "_blank", rel: "noopener" }, "Datenschutzhinweise");
+    privacy.appendChild(el("span", { "class": "jcw-visually-hidden" }, " (öffnet in neuem Fenster)"));
+    note.appendChild(privacy);
+  }
   var log = el("div", { "class": "jcw-log", role: "log", "aria-live": "polite", "aria-label": "Gesprächsverlauf",
     tabindex: "0" });
   var status = el("div", { "class": "jcw-status", role: "status", "aria-live": "polite" });
