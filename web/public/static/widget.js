@@ -22,6 +22,7 @@
     retentionDays: Number(data.retentionDays || 30)
   };
   var STORE_KEY = "jobcenter-chat:" + cfg.server;
+  var MAX_CHARS = 1000;  /* the server's input gate cuts there too (MAX_INPUT_CHARS) */
   var URL_RE = /(https?:\/\/[^\s<>"]+|www\.[^\s<>"]+)/g;
 
   function loadState() {
@@ -97,7 +98,7 @@
   var status = el("div", { "class": "jcw-status", role: "status", "aria-live": "polite" });
   var form = el("form", { "class": "jcw-form" });
   var label = el("label", { "for": "jcw-input", "class": "jcw-label" }, "Ihre Frage");
-  var input = el("input", { id: "jcw-input", type: "text", autocomplete: "off", maxlength: "1000",
+  var input = el("input", { id: "jcw-input", type: "text", autocomplete: "off", maxlength: String(MAX_CHARS),
     placeholder: "Frage eingeben …" });
   var send = el("button", { type: "submit", "class": "jcw-send" }, "Senden");
   /* Near the 1000-character limit the citizen sees (and hears) how much is left. */
@@ -106,8 +107,8 @@
   input.setAttribute("aria-describedby", "jcw-counter");
   input.addEventListener("input", function () {
     var used = input.value.length;
-    counter.hidden = used < 900;
-    counter.textContent = counter.hidden ? "" : used + " von 1000 Zeichen";
+    counter.hidden = used < MAX_CHARS - 100;
+    counter.textContent = counter.hidden ? "" : used + " von " + MAX_CHARS + " Zeichen";
   });
   form.append(label, input, send, counter);
   panel.append(header, note, log, status, form);
@@ -115,9 +116,8 @@
 
   function render(message) {
     var item = el("div", { "class": "jcw-msg jcw-" + message.from });
-    var who = el("span", { "class": "jcw-visually-hidden" }, message.from === "user" ? "Sie: " : "Assistent: ");
     var bubble = el("p", { "class": "jcw-bubble" });
-    bubble.append(who, linkified(message.text || ""));
+    fillBubble(bubble, message);
     item.appendChild(bubble);
     if (message.buttons && message.buttons.length) {
       /* "3 Vorschläge", one list item each: read out apart from the answer and from each other */
@@ -140,6 +140,12 @@
     return item;
   }
 
+  function fillBubble(bubble, message) {
+    var who = el("span", { "class": "jcw-visually-hidden" }, message.from === "user" ? "Sie: " : "Assistent: ");
+    bubble.textContent = "";
+    bubble.append(who, linkified(message.text || ""));
+  }
+
   function addMessage(message) {
     state.messages.push(message);
     saveState();
@@ -152,11 +158,7 @@
       var m = state.messages[i];
       if (m.from !== "user" || !m.pending) continue;
       m.text = text;
-      if (m.node) {
-        var bubble = m.node.querySelector(".jcw-bubble");
-        bubble.textContent = "";
-        bubble.append(el("span", { "class": "jcw-visually-hidden" }, "Sie: "), linkified(text));
-      }
+      if (m.node) fillBubble(m.node.querySelector(".jcw-bubble"), m);
       return;
     }
   }
