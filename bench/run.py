@@ -38,27 +38,17 @@ import yaml
 import knowledge
 from bench.baseline import TfidfRetriever
 from bench.measure import proc_mb, process_tree
-from knowledge.outcomes import OUTCOMES, Question, Tally, external_questions, holdout_questions, label_of
+from knowledge.outcomes import OUTCOMES, Question, Tally, first_message_sets, label_of
 from nlp.training_data import training_examples
 from runtime.paths import DOMAIN, MODEL, ROOT
 from runtime.services import PRODUCTION_WORKERS, free_port, start_actions, start_rasa, start_redis
 
 RESULTS = ROOT / "bench" / "results"
-HOLDOUT = ROOT / "tests" / "data" / "nlu_holdout.yml"
-EXTERNAL = ROOT / "tests" / "data" / "external_questions.yml"
 # A citizen's conversation is short: after this many messages the load generator starts a new one.
 MESSAGES_PER_CONVERSATION = 6
 # Each concurrency level is run this many times; the table shows the medians (runs on this
 # machine spread widely, docs/performance.md).
 ROUNDS = 3
-
-
-def question_sets() -> dict[str, list[Question]]:
-    """The held-out set (without follow-ups: they need a conversation) and the external set."""
-    return {
-        "held-out": [q for q in holdout_questions(HOLDOUT) if q.expected != "follow_up"],
-        "external": external_questions(EXTERNAL),
-    }
 
 
 def response_matchers() -> list[tuple[str, re.Pattern[str]]]:
@@ -222,7 +212,7 @@ def run(
     if not quick and not no_train:
         results["train_s"] = train(work / "model")
         model = work / "model" / "current.tar.gz"
-    sets = {name: questions[:: 8 if quick else 1] for name, questions in question_sets().items()}
+    sets = {name: questions[:: 8 if quick else 1] for name, questions in first_message_sets().items()}
     texts = [q.text for q in sets["held-out"]]
     log = work / "servers.log"
     actions_port, rasa_port, redis_port = free_port(), free_port(), free_port()

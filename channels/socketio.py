@@ -90,19 +90,23 @@ class CheckedSocketIOInput(SocketIOInput):
             address_of[sid] = str(getattr(request, "remote_addr", "") or getattr(request, "ip", "") or "?")
             return True
 
-        @sio.on("disconnect", namespace=self.namespace)
-        async def disconnect(sid: str) -> None:
-            address_of.pop(sid, None)
+        def release(sid: str) -> str | None:
+            """The socket no longer holds its session (which is returned)."""
             session = session_of.pop(sid, None)
             if session and holder_of.get(session) == sid:
                 del holder_of[session]
+            return session
+
+        @sio.on("disconnect", namespace=self.namespace)
+        async def disconnect(sid: str) -> None:
+            address_of.pop(sid, None)
+            release(sid)
 
         def give(sid: str, session: str) -> None:
-            old = session_of.get(sid)
-            if old == session:
+            if session_of.get(sid) == session:
                 return
-            if old and holder_of.get(old) == sid:
-                del holder_of[old]
+            old = release(sid)
+            if old:
                 sio.leave_room(sid, old, namespace=self.namespace)
             session_of[sid], holder_of[session] = session, sid
             sio.enter_room(sid, session, namespace=self.namespace)  # the bot answers to the room

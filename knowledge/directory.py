@@ -31,11 +31,17 @@ LANDKREIS_PREFIXES = ("landkreis", "kreis", "lk", "lkr", "landkreis des")
 SHORT_NAME = re.compile(r"\s+(am|an der|a\. d\.|in der|i\. d\.|im|ob der)\s.*$|\s*\(.*?\)")
 
 
+UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def folded(text: str) -> str:
+    """Lower case with ä/ö/ü/ß written ae/oe/ue/ss."""
+    return text.lower().translate(UMLAUTS)
+
+
 def normalise(text: str) -> str:
     """Lower case, umlauts as ae/oe/ue, "a. d." as "an der", punctuation but inner hyphens removed."""
-    t = text.lower()
-    for a, b in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
-        t = t.replace(a, b)
+    t = folded(text)
     t = re.sub(r"\ba\.\s*d\.", " an der ", t)
     t = re.sub(r"\bi\.\s*d\.", " in der ", t)
     t = re.sub(r"\bsankt\b", "st", t)

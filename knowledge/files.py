@@ -15,3 +15,15 @@ def read_yaml(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValueError(f"File '{path}' holds no mapping.")
     return data
+
+
+def nlu_examples(path: Path) -> list[tuple[str, str]]:
+    """(example, intent) of every intent block of a Rasa NLU file, as written (lookup tables and
+    the like are skipped): the training data and the held-out questions."""
+    return [
+        (line.strip().removeprefix("- "), block["intent"])
+        for block in read_yaml(path).get("nlu") or []
+        if "intent" in block
+        for line in block["examples"].splitlines()
+        if line.strip()
+    ]

@@ -26,12 +26,15 @@ import yaml
 from rapidfuzz import fuzz, process
 
 from knowledge import Knowledge
-from knowledge.routing import Parse, route
+from knowledge.files import nlu_examples
+from knowledge.routing import FOLLOW_UP, OUT_OF_SCOPE, Parse, route
+from runtime.paths import ROOT
 
 RIGHT, FALLBACK, WRONG = "right", "fallback", "wrong"
 OUTCOMES = (RIGHT, FALLBACK, WRONG)
 UNSURE = "fallback"  # the label of a reply that gives no answer
-OUT_OF_SCOPE = "out_of_scope"
+HOLDOUT = ROOT / "tests" / "data" / "nlu_holdout.yml"
+EXTERNAL = ROOT / "tests" / "data" / "external_questions.yml"
 # Responses that say "I cannot answer" or "did you mean ...?".
 NO_ANSWER = {"utter_cannot_answer", "utter_suggest", "utter_suggest_topics", "utter_follow_up_unclear",
              "utter_action_unavailable", "utter_empty_message", "nlu_fallback"}  # fmt: skip
@@ -84,20 +87,23 @@ class Question:
     source: str = ""  # external questions: the address of the page it was found on
 
 
-def holdout_questions(path: Path) -> list[Question]:
+def holdout_questions(path: Path = HOLDOUT) -> list[Question]:
     """The held-out file (Rasa NLU format; labels faq/<key>, out_of_scope/<theme>, intents)."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return [
-        Question(line.strip().removeprefix("- "), block["intent"])
-        for block in data["nlu"]
-        for line in block["examples"].splitlines()
-        if line.strip()
-    ]
+    return [Question(text, intent) for text, intent in nlu_examples(path)]
 
 
-def external_questions(path: Path) -> list[Question]:
+def external_questions(path: Path = EXTERNAL) -> list[Question]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     return [Question(q["text"], q["expected"], q["source"]) for q in data["questions"]]
+
+
+def first_message_sets() -> dict[str, list[Question]]:
+    """The sets whose replies are counted: held-out (without follow-ups: they need a conversation)
+    and external."""
+    return {
+        "held-out": [q for q in holdout_questions() if q.expected != FOLLOW_UP],
+        "external": external_questions(),
+    }
 
 
 @dataclass

@@ -8,14 +8,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from knowledge.directory import folded  # the form the patterns are written in
 from knowledge.files import read_yaml
-
-FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
-
-
-def folded(text: str) -> str:
-    """Lower case with ä/ö/ü/ß written ae/oe/ue/ss (the form the patterns are written in)."""
-    return text.lower().translate(FOLD)
 
 
 @dataclass(frozen=True)

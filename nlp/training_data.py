@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import yaml
-
+from knowledge.files import nlu_examples
 from runtime.paths import NLU_DATA
 
 # "[Bautzen](jobcenter)" / "[Sachsen]{...}" in training examples: the text without the markup.
@@ -15,13 +14,7 @@ ENTITY_MARKUP = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 
 def training_examples(nlu_dir: Path = NLU_DATA) -> list[tuple[str, str]]:
     """Every example of every intent block (lookup tables and the like are skipped), as written."""
-    pairs = []
-    for path in sorted(nlu_dir.glob("*.yml")):
-        for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
-            if "intent" in block:
-                lines = block["examples"].splitlines()
-                pairs += [(line.strip()[2:], block["intent"]) for line in lines if line.strip()]
-    return pairs
+    return [pair for path in sorted(nlu_dir.glob("*.yml")) for pair in nlu_examples(path)]
 
 
 def plain_text(example: str) -> str:

@@ -203,14 +203,12 @@ def redacting_records(factory: Callable) -> Callable:
 
 
 def install_log_changes() -> None:
-    """Change 5 (idempotent)."""
+    """Change 5 (idempotent; install() has checked what it replaces)."""
     import structlog
     from rasa.utils import log_utils
 
-    check(__import__("rasa").__version__, [(log_utils, "_anonymizer"), (structlog.processors, "dict_tracebacks")])
     if not getattr(log_utils._anonymizer, MARK, False):
-        keys = [*TEXT_KEYS]
-        log_utils._anonymizer = anonymizer(log_utils._anonymizer, keys)
+        log_utils._anonymizer = anonymizer(log_utils._anonymizer, TEXT_KEYS)
     if not getattr(structlog.processors.dict_tracebacks, MARK, False):
         transformer = structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
         structlog.processors.dict_tracebacks = marked(structlog.processors.ExceptionRenderer(transformer))  # type: ignore[assignment]
@@ -238,16 +236,16 @@ def quiet_root_route(app: Any) -> None:
         return response.text("Hello from Rasa")
 
 
-marked(quiet_root_route)
-
-
 def install() -> None:
     """Install changes 1-6 once; raises RasaChangeError instead of starting a changed Rasa blindly."""
     skip_unused_imports()
     import rasa
     import rasa.core.actions.action as action_module
+    import rasa.server
+    import structlog
     from rasa.core.actions.action import RemoteAction
     from rasa.core.processor import MessageProcessor
+    from rasa.utils import log_utils
 
     check(
         rasa.__version__,
@@ -257,11 +255,11 @@ def install() -> None:
             (RemoteAction, "_validate_action_result"),
             (RemoteAction, "action_response_format_spec"),
             (action_module, "DEFAULT_REQUEST_TIMEOUT"),
+            (log_utils, "_anonymizer"),
+            (structlog.processors, "dict_tracebacks"),
+            (rasa.server, "add_root_route"),
         ],
     )
-    import rasa.server
-
-    check(rasa.__version__, [(rasa.server, "add_root_route")])
     install_log_changes()
     rasa.server.add_root_route = quiet_root_route
     if getattr(RemoteAction.run, MARK, False):

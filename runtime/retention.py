@@ -51,18 +51,14 @@ def purge(db: Path, days: float, now: float | None = None, wait_s: float = 10.0)
         raise PurgeIncomplete(f"{len(old)} conversations deleted, but the file was not rebuilt: {error}") from None
     finally:
         con.close()
-    left = [s for s in old if still_on_disk(db, s)]
+    on_disk = [path.read_bytes() for path in (db, db.with_name(db.name + "-wal")) if path.is_file()]
+    left = [s for s in old if any(s.encode() in content for content in on_disk)]
     if busy or left:
         raise PurgeIncomplete(
             f"{len(left)} of {len(old)} deleted conversations are still on disk"
             + (" (a reader kept the WAL journal from being emptied; run again)" if busy else "")
         )
     return len(old)
-
-
-def still_on_disk(db: Path, sender_id: str) -> bool:
-    needle = sender_id.encode()
-    return any(path.is_file() and needle in path.read_bytes() for path in (db, db.with_name(db.name + "-wal")))
 
 
 def main() -> None:

@@ -9,7 +9,6 @@ the TF-IDF baseline.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,16 +26,13 @@ from knowledge.outcomes import (
 )
 from nlp.training_data import plain_text, training_examples
 
-DATA = Path(__file__).parent / "data"
-EXTERNAL = DATA / "external_questions.yml"
-HOLDOUT = DATA / "nlu_holdout.yml"
 MAX_WRONG = 0.03
 MIN_QUESTIONS = 120
 
 
 def test_external_set_is_sourced_and_labelled() -> None:
     kn = knowledge.load()
-    questions = external_questions(EXTERNAL)
+    questions = external_questions()
     assert len(questions) >= MIN_QUESTIONS
     bad = []
     for q in questions:
@@ -50,20 +46,20 @@ def test_external_set_is_sourced_and_labelled() -> None:
 
 def test_no_external_question_nor_a_near_copy_in_the_training_data() -> None:
     examples = [plain_text(text) for text, _ in training_examples()]
-    assert near_copies([q.text for q in external_questions(EXTERNAL)], examples) == []
+    assert near_copies([q.text for q in external_questions()], examples) == []
 
 
 def test_no_held_out_question_in_the_training_data() -> None:
     """Held-out questions are the team's own paraphrases, often close to a training example by
     design (a typo, another word order): only the same text (case and punctuation aside) is banned."""
     examples = [plain_text(text) for text, _ in training_examples()]
-    assert near_copies([q.text for q in holdout_questions(HOLDOUT)], examples, cutoff=100) == []
+    assert near_copies([q.text for q in holdout_questions()], examples, cutoff=100) == []
 
 
 @pytest.mark.model
 def test_external_questions_are_seldom_answered_wrongly(parse: Any) -> None:
     kn = knowledge.load()
-    tally = Tally.of([(q, reply_label(parse(q.text), kn)) for q in external_questions(EXTERNAL)])
+    tally = Tally.of([(q, reply_label(parse(q.text), kn)) for q in external_questions()])
     print("\nexternal:", tally.summary())
     print("\n".join(tally.misses))
     assert tally.share(WRONG) <= MAX_WRONG, "\n".join(m for m in tally.misses if m.startswith(WRONG))

@@ -8,17 +8,15 @@ three outcomes of the routing's reply (knowledge/outcomes.py): right at least 98
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 import knowledge
-from knowledge.outcomes import RIGHT, WRONG, Tally, holdout_questions, reply_label
-from knowledge.routing import FAQ, FOLLOW_UP, OUT_OF_SCOPE, Parse, understood
+from knowledge.outcomes import RIGHT, WRONG, Tally, first_message_sets, holdout_questions, reply_label
+from knowledge.routing import FAQ, OUT_OF_SCOPE, Parse, understood
 
 pytestmark = pytest.mark.model
-HOLDOUT = Path(__file__).parent / "data" / "nlu_holdout.yml"
 THRESHOLD = 0.95
 MIN_RIGHT = 0.98
 MAX_WRONG = 0.01
@@ -37,11 +35,11 @@ def predicted_label(data: dict[str, Any]) -> str:
 
 
 def test_holdout_has_enough_questions() -> None:
-    assert len(holdout_questions(HOLDOUT)) >= 150
+    assert len(holdout_questions()) >= 150
 
 
 def test_holdout_accuracy(parse: Any) -> None:
-    questions = holdout_questions(HOLDOUT)
+    questions = holdout_questions()
     errors = []
     for q in questions:
         got = predicted_label(parse(q.text))
@@ -55,7 +53,7 @@ def test_holdout_accuracy(parse: Any) -> None:
 
 def test_holdout_replies_are_right_and_seldom_wrong(parse: Any) -> None:
     kn = knowledge.load()
-    questions = [q for q in holdout_questions(HOLDOUT) if q.expected != FOLLOW_UP]
+    questions = first_message_sets()["held-out"]
     tally = Tally.of([(q, reply_label(parse(q.text), kn)) for q in questions])
     print("\nheld-out:", tally.summary())
     print("\n".join(tally.misses))
