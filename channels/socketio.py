@@ -12,6 +12,8 @@ Differences to ``rasa.core.channels.socketio.SocketIOInput``:
 - messages are limited to ``MAX_SOCKET_BYTES`` by the server itself, and malformed payloads (not
   an object, no text) are ignored with a log line instead of raising;
 - metadata is never taken (it would be stored unredacted);
+- replies go out whole, tagged with their conversation and response (``WidgetOutput``), and a
+  "Hilfreich?" rating comes in on the event ``feedback`` (runtime/feedback.py);
 - at most ``RATE_LIMIT_PER_ADDRESS`` messages a minute from one client address; more are dropped
   (runtime/rate_limit.py).
 """
@@ -33,6 +35,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from socketio import AsyncServer
 
+from runtime import feedback
 from runtime.rate_limit import PER_ADDRESS_DEFAULT, from_env
 
 logger = logging.getLogger(__name__)
@@ -58,6 +61,39 @@ def valid_session(secret: bytes, value: Any) -> bool:
     if not isinstance(value, str) or len(value) != 32 + SIGNATURE_CHARS:
         return False
     return hmac.compare_digest(signed_session(secret, value[:32]), value)
+
+
+class WidgetOutput(SocketIOOutput):
+    """What the widget gets of a reply: one message per reply (paragraphs kept, the widget lays
+    them out; Rasa's output splits at blank lines), tagged with the conversation it belongs to
+    (``session``: the widget drops late answers of a conversation it has left) and the response it
+    came from (``answer``: what a "Hilfreich?" rating refers to; no rating is offered when the
+    response's metadata says ``feedback: false``)."""
+
+    def _tagged(self, recipient_id: str, message: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+        message["session"] = recipient_id
+        answer = kwargs.get("utter_action")
+        metadata = kwargs.get("metadata")
+        wanted = not (isinstance(metadata, dict) and metadata.get("feedback") is False)
+        if isinstance(answer, str) and wanted:
+            message["answer"] = answer
+        return message
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self._send_message(recipient_id, self._tagged(recipient_id, {"text": text.strip()}, kwargs))
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        replies = [{"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in buttons]
+        message = {"text": text.strip(), "quick_replies": replies}
+        await self._send_message(recipient_id, self._tagged(recipient_id, message, kwargs))
+
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
+        data = json_message.get("data")
+        if isinstance(data, dict):
+            data["session"] = recipient_id
+        await super().send_custom_json(recipient_id, json_message, **kwargs)
 
 
 def origins(value: str | None) -> list[str]:
@@ -133,7 +169,17 @@ class CheckedSocketIOInput(SocketIOInput):
             if sid not in session_of:  # no session requested yet: one is given now
                 give(sid, signed_session(secret))
                 await sio.emit("session_confirm", session_of[sid], room=sid)
-            output = SocketIOOutput(sio, self.bot_message_evt)
+            output = WidgetOutput(sio, self.bot_message_evt)
             await on_new_message(UserMessage(text, output, session_of[sid], input_channel=self.name(), metadata=None))
+
+        @sio.on("feedback", namespace=self.namespace)
+        async def handle_feedback(sid: str, data: Any = None) -> dict[str, bool]:
+            """A "Hilfreich?" rating (runtime/feedback.py); the acknowledgement tells the widget."""
+            rating = feedback.parse(data)
+            if rating is None or sid not in session_of or not per_address.allow(address_of.get(sid, "?")):
+                logger.warning("socket.io feedback ignored: malformed, no session or over the rate limit")
+                return {"ok": False}
+            feedback.record(rating)
+            return {"ok": True}
 
         return bp

@@ -1,15 +1,20 @@
-"""The chat widget in Debian's chromium (Playwright): keyboard use, answers, buttons, history,
-axe-core (WCAG 2.1 A/AA), no request leaves localhost, XSS shown as text, offline message."""
+"""The chat widget in Debian's chromium (Playwright): keyboard use, answers, suggestions, ratings,
+history, reflow at small sizes and 400 % zoom, dark and forced colours, offline queue, retry, new
+conversation with a late answer; axe-core (WCAG 2.1 A/AA, best practices) in each state; no request
+leaves localhost; XSS shown as text. Screenshots, axe counts and page weight: tests/artifacts/."""
 
 from __future__ import annotations
 
 import functools
+import gzip
 import http.server
+import json
 import re
 import shutil
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -48,8 +53,15 @@ def site(tmp: Path, rasa_url: str) -> Path:
     return tmp
 
 
+@dataclass
+class Stack:
+    servers: Servers
+    url: str  # the demo page
+    site: Path  # its folder: a test may add pages (same origin, so the socket.io channel allows them)
+
+
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Servers, str]]:
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if not MODEL.is_file() or not (PUBLIC / "static" / "vendor" / "socket.io.min.js").is_file():
         pytest.fail("model or vendored socket.io-client missing: run `make train widget`")
     if not CHROMIUM.exists():
@@ -58,7 +70,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Servers, s
     url, httpd = serve(page_dir)  # first: the page's origin is the one the socket.io channel allows
     with running_servers(tmp_path_factory.mktemp("browser"), extra_env={"WIDGET_ORIGINS": url}) as servers:
         site(page_dir, servers.rasa_url.replace("127.0.0.1", "localhost"))
-        yield servers, url
+        yield Stack(servers, url, page_dir)
     httpd.shutdown()
 
 
@@ -72,14 +84,112 @@ def browser() -> Iterator[object]:
         b.close()
 
 
-def bot_texts(page: object) -> list[str]:
-    return page.locator(".jcw-bot .jcw-bubble").all_inner_texts()  # type: ignore[attr-defined]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+AXE_RESULTS: dict[str, int] = {}  # state -> violations, written to tests/artifacts/axe.json
 
 
-def test_widget_conversation_by_keyboard(stack: tuple[Servers, str], browser: object) -> None:
-    _, url = stack
+def axe_clean(page: Any, state: str) -> None:
+    """axe-core (WCAG 2.1 A/AA and best practices) finds nothing on the page in this state."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    AXE_RESULTS[state] = results.violations_count
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(viewport={"width": 1280, "height": 800})  # type: ignore[attr-defined]
+    (ARTIFACTS / "axe.json").write_text(json.dumps(AXE_RESULTS, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    assert results.violations_count == 0, f"{state}: " + results.generate_report()
+
+
+def bot_texts(page: Any) -> list[str]:
+    return page.locator(".jcw-bot .jcw-bubble").all_inner_texts()
+
+
+def open_widget(page: Any, url: str) -> None:
+    page.goto(url)
+    page.locator(".jcw-launcher").click()
+    page.locator(".jcw-bot").first.wait_for(timeout=30_000)
+
+
+def ask(page: Any, text: str, answer_has: str) -> None:
+    bots = page.locator(".jcw-bot").count()
+    page.locator("#jcw-input").fill(text)
+    page.locator("#jcw-input").press("Enter")
+    page.locator(".jcw-bot").nth(bots).wait_for(timeout=30_000)
+    page.locator(".jcw-bot", has_text=answer_has).last.wait_for(timeout=30_000)
+
+
+def box(page: Any, selector: str) -> dict[str, float]:
+    found = page.locator(selector).last.bounding_box()
+    assert found, f"{selector} not shown"
+    return found
+
+
+class SocketProxy:
+    """Between the widget and Rasa (Playwright's WebSocket routing): passes socket.io frames on, and
+    can cut the line (and refuse reconnects), drop the page's next question with a given text, or
+    hold the bot's answers back."""
+
+    def __init__(self) -> None:
+        self.offline = False
+        self.hold = False
+        self.held: list[tuple[Any, str]] = []
+        self.drop: str | None = None
+        self.questions: list[str] = []  # every user_uttered frame the page sent
+        self.lines: list[tuple[Any, Any]] = []
+
+    def route(self, page: Any) -> None:
+        page.route_web_socket(re.compile(r".*/socket\.io/.*"), self.handle)
+
+    def handle(self, ws: Any) -> None:
+        if self.offline:
+            ws.close()
+            return
+        server = ws.connect_to_server()
+        self.lines.append((ws, server))
+
+        def from_page(frame: str | bytes) -> None:
+            if isinstance(frame, str) and '"user_uttered"' in frame:
+                self.questions.append(frame)
+                if self.drop and self.drop in frame:
+                    self.drop = None
+                    return
+            server.send(frame)
+
+        def from_server(frame: str | bytes) -> None:
+            if self.hold and isinstance(frame, str) and '"bot_uttered"' in frame:
+                self.held.append((ws, frame))
+                return
+            ws.send(frame)
+
+        ws.on_message(from_page)
+        server.on_message(from_server)
+
+    def cut(self) -> None:
+        self.offline = True
+        for ws, server in self.lines:
+            server.close()
+            ws.close()
+        self.lines = []
+
+    def release(self) -> None:
+        for ws, frame in self.held:
+            ws.send(frame)
+        self.held = []
+
+    def sent(self, text: str) -> int:
+        return sum(text in q for q in self.questions)
+
+
+def wait_until(page: Any, condition: Any, timeout: float = 30) -> None:
+    """Polls with Playwright's own wait: its event handlers (the proxy) run only inside its calls."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        page.wait_for_timeout(100)
+
+
+def test_widget_conversation_by_keyboard(stack: Stack, browser: Any) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
@@ -93,7 +203,7 @@ def test_widget_conversation_by_keyboard(stack: tuple[Servers, str], browser: ob
     page.on("dialog", on_dialog)
 
     started = time.monotonic()
-    page.goto(url)
+    page.goto(stack.url)
     # open by keyboard: Tab to the launcher, Enter
     for _ in range(10):
         page.keyboard.press("Tab")
@@ -110,10 +220,12 @@ def test_widget_conversation_by_keyboard(stack: tuple[Servers, str], browser: ob
     note = page.locator(".jcw-note")
     assert "30 Tage" in note.inner_text()
     assert note.locator("a").get_attribute("href") == "/datenschutz.html"
+    assert page.locator(".jcw-rating").count() == 0  # the greeting is not rated
 
-    # a quick-reply button of the greeting
+    # a suggestion of the greeting, by keyboard
     assert page.locator(".jcw-buttons").first.get_attribute("aria-label") == "3 Vorschläge"
-    page.locator(".jcw-quick", has_text="Wie viele kommunale Jobcenter gibt es?").first.click()
+    page.locator(".jcw-quick", has_text="Wie viele kommunale Jobcenter gibt es?").first.focus()
+    page.keyboard.press("Enter")
     page.locator(".jcw-bot", has_text="104").wait_for(timeout=30_000)
     # after a suggestion click the focus is back in the input, and the greeting's suggestions are
     # gone from the page and the Tab order: only the latest answer's set is live (issue 14)
@@ -127,23 +239,17 @@ def test_widget_conversation_by_keyboard(stack: tuple[Servers, str], browser: ob
     assert groups.count() <= 1
     for i in range(groups.count()):
         assert re.fullmatch(r"\d+ Vorschl(ag|äge)", groups.nth(i).get_attribute("aria-label") or "")
-    page.screenshot(path=str(ARTIFACTS / "widget-desktop.png"))
+    assert page.locator(".jcw-rating").count() == 1  # only the latest answer can be rated
+    axe_clean(page, "1280x800 conversation")
 
-    # axe-core on the open widget
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(
-        page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-    )
-    print(f"axe: {results.violations_count} violations")
-    assert results.violations_count == 0, results.generate_report()
-
-    # history survives a reload in the same tab
+    # history survives a reload in the same tab, with the latest answer in view
     count = page.locator(".jcw-msg").count()
     page.reload()
     page.locator(".jcw-msg").nth(count - 1).wait_for(timeout=10_000)
     assert page.locator(".jcw-msg").count() == count
     assert page.locator("#jcw-panel").is_visible()
+    latest, log = box(page, ".jcw-bot"), box(page, ".jcw-log")
+    assert log["y"] - 1 <= latest["y"] < log["y"] + log["height"] - 20
 
     # HTML typed by a user is shown as text
     xss = "<img src=x onerror=alert(1)>"
@@ -158,7 +264,9 @@ def test_widget_conversation_by_keyboard(stack: tuple[Servers, str], browser: ob
     # near the 1000-character limit a counter says how much is used (issue 14)
     assert page.locator("#jcw-counter").is_hidden()
     page.locator("#jcw-input").fill("a" * 950)
-    assert page.locator("#jcw-counter").inner_text() == "950 von 1000 Zeichen"
+    page.locator("#jcw-input").press("End")
+    page.keyboard.type("b")
+    assert page.locator("#jcw-counter").inner_text() == "951 von 1000 Zeichen"
     page.locator("#jcw-input").fill("")
     assert page.locator(".jcw-launcher").inner_text() == "Chat schließen"  # says what it does now
 
@@ -167,25 +275,31 @@ def test_widget_conversation_by_keyboard(stack: tuple[Servers, str], browser: ob
     assert page.locator("#jcw-panel").is_hidden()
     assert page.evaluate("document.activeElement.className") == "jcw-launcher"
     assert page.locator(".jcw-launcher").inner_text() != "Chat schließen"
-
-    # "Neues Gespräch" clears the history
     page.keyboard.press("Enter")
+
+    # "Neues Gespräch" asks first: "Abbrechen" (or Escape) keeps the conversation
+    count = page.locator(".jcw-msg").count()
     page.locator(".jcw-new").click()
-    assert page.locator(".jcw-msg").count() == 0
+    assert page.evaluate("document.activeElement.className") == "jcw-confirm-yes"
+    axe_clean(page, "1280x800 new conversation asked")
+    page.keyboard.press("Escape")
+    assert page.locator(".jcw-confirm").is_hidden() and page.locator("#jcw-panel").is_visible()
+    assert page.locator(".jcw-msg").count() == count
+    page.locator(".jcw-new").click()
+    page.locator(".jcw-confirm-yes").click()
+    page.locator(".jcw-bot").first.wait_for(timeout=30_000)  # a new greeting
+    assert page.locator(".jcw-msg").count() == 1 and "automatisiert" in bot_texts(page)[0]
 
     hosts = {urlparse(u).hostname for u in requests}
     assert hosts <= LOCAL_HOSTS, hosts
     context.close()
 
 
-def test_widget_shows_and_keeps_only_the_redacted_question(stack: tuple[Servers, str], browser: object) -> None:
+def test_widget_shows_and_keeps_only_the_redacted_question(stack: Stack, browser: Any) -> None:
     """The bubble and the tab's storage held what was typed, e-mail address included (issue 13)."""
-    _, url = stack
-    context = browser.new_context()  # type: ignore[attr-defined]
+    context = browser.new_context()
     page = context.new_page()
-    page.goto(url)
-    page.locator(".jcw-launcher").click()
-    page.locator(".jcw-bot").first.wait_for(timeout=30_000)
+    open_widget(page, stack.url)
     page.locator("#jcw-input").fill("Meine Mail ist erika.musterfrau@example.org, wann kommt mein Geld?")
     page.locator("#jcw-input").press("Enter")
     page.locator(".jcw-user .jcw-bubble", has_text="[E-Mail]").wait_for(timeout=30_000)
@@ -196,30 +310,185 @@ def test_widget_shows_and_keeps_only_the_redacted_question(stack: tuple[Servers,
     context.close()
 
 
-def test_widget_on_a_phone_screen(stack: tuple[Servers, str], browser: object) -> None:
-    _, url = stack
-    context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2)  # type: ignore[attr-defined]
+SIZES = {  # name -> viewport, device scale
+    "320x256": ({"width": 320, "height": 256}, 1),  # a 1280 x 1024 screen at 400 %, a phone held sideways
+    "400pct-zoom": ({"width": 320, "height": 200}, 4),  # a 1280 x 800 screen at 400 %
+    "360x740": ({"width": 360, "height": 740}, 2),
+    "1280x800": ({"width": 1280, "height": 800}, 1),
+}
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_widget_reflows_at_every_size(stack: Stack, browser: Any, size: str) -> None:
+    """WCAG 1.4.10: no sideways scrolling, the input and at least 60 px of conversation visible,
+    the answer readable from its start; small screens get the whole screen (issue 14)."""
+    viewport, scale = SIZES[size]
+    context = browser.new_context(viewport=viewport, device_scale_factor=scale)
     page = context.new_page()
-    page.goto(url)
-    page.locator(".jcw-launcher").click()
-    page.locator(".jcw-bot").first.wait_for(timeout=30_000)
-    box = page.locator("#jcw-panel").bounding_box()
-    assert box and box["x"] >= 0 and box["x"] + box["width"] <= 360
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    page.screenshot(path=str(ARTIFACTS / "widget-360px.png"))
+    weight: list[int] = []
+    page.on("requestfinished", lambda r: weight.append(r.sizes()["responseBodySize"]))
+    open_widget(page, stack.url)
+    ask(page, "Wie viele kommunale Jobcenter gibt es?", "104")
+    width, height = viewport["width"], viewport["height"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert page.eval_on_selector(".jcw-log", "e => e.scrollWidth <= e.clientWidth")
+    field, log, answer = box(page, "#jcw-input"), box(page, ".jcw-log"), box(page, ".jcw-bot")
+    assert field["y"] >= 0 and field["y"] + field["height"] <= height and field["x"] + field["width"] <= width
+    assert log["height"] >= 60
+    assert log["y"] - 1 <= answer["y"] < log["y"] + log["height"] - 20  # the answer's start is in view
+    compact = width <= 480 or height <= 544
+    panel = box(page, "#jcw-panel")
+    if compact:  # full screen, the launcher hidden (the header's × closes)
+        assert (panel["x"], panel["y"], panel["width"], panel["height"]) == (0, 0, width, height)
+        assert page.locator(".jcw-launcher").is_hidden()
+        assert page.evaluate("document.querySelector('.jcw-note').open") is False
+    else:
+        assert page.locator(".jcw-launcher").is_visible()
+    page.screenshot(path=str(ARTIFACTS / f"widget-{size}.png"))
+    axe_clean(page, size)
+    if size == "1280x800":
+        # the page's weight: everything the demo page loaded, the widget's share of it
+        total = sum(w for w in weight if w > 0)
+        files = {p.name: (p.stat().st_size, len(gzip.compress(p.read_bytes())))
+                 for p in [PUBLIC / "static" / "widget.js", PUBLIC / "static" / "widget.css",
+                           PUBLIC / "static" / "vendor" / "socket.io.min.js"]}  # fmt: skip
+        report = {"page_total_bytes": total, "widget_files_bytes_raw_gzip": files}
+        (ARTIFACTS / "page-weight.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+        print(f"\npage weight: {total} bytes loaded; widget files (raw, gzip): {files}")
+        assert total < 100_000
     context.close()
 
 
-def test_widget_says_when_the_server_is_unreachable(
-    tmp_path: Path, stack: tuple[Servers, str], browser: object
-) -> None:
+@pytest.mark.parametrize("scheme", ["dark", "forced-colors"])
+def test_widget_in_dark_and_forced_colours(stack: Stack, browser: Any, scheme: str) -> None:
+    options = {"color_scheme": "dark"} if scheme == "dark" else {"forced_colors": "active"}
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, **options)
+    page = context.new_page()
+    open_widget(page, stack.url)
+    ask(page, "Wie viele kommunale Jobcenter gibt es?", "104")
+    if scheme == "forced-colors":  # controls and bubbles keep their outline
+        for selector in (".jcw-send", ".jcw-new", ".jcw-bot .jcw-bubble", ".jcw-rating-btn"):
+            width = page.eval_on_selector(selector, "e => getComputedStyle(e).borderTopWidth")
+            assert width not in ("0px", ""), selector
+    else:
+        background = page.eval_on_selector(".jcw-panel", "e => getComputedStyle(e).backgroundColor")
+        assert background == "rgb(27, 27, 27)"
+    page.screenshot(path=str(ARTIFACTS / f"widget-{scheme}.png"))
+    axe_clean(page, scheme)
+    context.close()
+
+
+def test_answers_read_as_paragraphs_with_their_sources_and_short_links(stack: Stack, browser: Any) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    open_widget(page, stack.url)
+    ask(page, "Wie viele kommunale Jobcenter gibt es?", "104")
+    answer = page.locator(".jcw-bot").last
+    source = answer.locator(".jcw-source")
+    assert source.count() == 1 and source.inner_text().startswith("Quellen:")
+    assert "Quelle" not in answer.locator(".jcw-para").inner_text()
+    link = source.locator("a").first
+    assert link.evaluate("a => a.firstChild.textContent") == "kommunale-jobcenter.de"  # the host, not the URL
+    assert "neuem Fenster" in link.inner_text() and link.get_attribute("target") == "_blank"
+    assert "https://" not in answer.inner_text() and "  " not in answer.inner_text()
+    size = lambda sel: float(answer.locator(sel).evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))  # noqa: E731
+    assert size(".jcw-source") < size(".jcw-para")
+    context.close()
+
+
+def test_rating_an_answer_by_keyboard_reaches_the_server(stack: Stack, browser: Any) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    open_widget(page, stack.url)
+    ask(page, "Was ist ein kommunales Jobcenter?", "Optionskommune")
+    rating = page.locator(".jcw-rating")
+    assert rating.get_attribute("aria-label") == "War diese Antwort hilfreich?"
+    rating.get_by_role("button", name="Ja").focus()
+    page.keyboard.press("Enter")
+    page.locator(".jcw-rating-done", has_text="Danke").wait_for(timeout=10_000)
+    assert page.evaluate("document.activeElement.id") == "jcw-input"
+    wait_until(page, lambda: "helpful=yes" in stack.servers.log.read_text(encoding="utf-8"))
+    assert re.search(r"feedback: answer=utter_faq/\w+ helpful=yes", stack.servers.log.read_text(encoding="utf-8"))
+    context.close()
+
+
+def test_a_question_asked_while_offline_is_kept_and_answered_after_reconnecting(stack: Stack, browser: Any) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    proxy = SocketProxy()
+    proxy.route(page)
+    open_widget(page, stack.url)
+    proxy.cut()  # the line drops, and reconnecting fails until it is back
+    page.locator(".jcw-status.jcw-error").wait_for(timeout=15_000)
+    assert page.locator(".jcw-send").is_disabled()
+    page.locator("#jcw-input").fill("Was ist ein kommunales Jobcenter?")
+    page.locator("#jcw-input").press("Enter")  # nothing is sent, the text stays
+    assert page.locator("#jcw-input").input_value() == "Was ist ein kommunales Jobcenter?"
+    page.locator(".jcw-quick", has_text="Wie viele kommunale Jobcenter gibt es?").click()  # queued
+    page.locator(".jcw-queued").wait_for()
+    axe_clean(page, "offline")
+    proxy.offline = False
+    page.locator(".jcw-bot", has_text="104").wait_for(timeout=30_000)  # sent after the reconnect
+    assert page.locator(".jcw-queued").count() == 0 and page.locator(".jcw-send").is_enabled()
+    page.locator("#jcw-input").press("Enter")
+    page.locator(".jcw-bot", has_text="Optionskommune").wait_for(timeout=30_000)
+    assert proxy.sent("Wie viele kommunale Jobcenter") == 1  # once
+    context.close()
+
+
+def test_a_question_without_an_answer_can_be_sent_again(stack: Stack, browser: Any) -> None:
+    page_html = (stack.site / "index.html").read_text(encoding="utf-8")
+    (stack.site / "short-timeout.html").write_text(
+        page_html.replace("data-title=", 'data-answer-timeout="2000" data-title='), encoding="utf-8"
+    )
+    context = browser.new_context()
+    page = context.new_page()
+    proxy = SocketProxy()
+    proxy.route(page)
+    open_widget(page, stack.url + "/short-timeout.html")
+    proxy.drop = "Was ist ein kommunales Jobcenter?"  # lost on the way
+    page.locator("#jcw-input").fill("Was ist ein kommunales Jobcenter?")
+    page.locator("#jcw-input").press("Enter")
+    page.locator(".jcw-retry").wait_for(timeout=10_000)
+    assert "keine Antwort" in page.locator(".jcw-status").inner_text()
+    axe_clean(page, "timeout")
+    page.locator(".jcw-retry").click()
+    page.locator(".jcw-bot", has_text="Optionskommune").wait_for(timeout=30_000)
+    assert page.locator(".jcw-retry").is_hidden()
+    assert proxy.sent("Was ist ein kommunales Jobcenter?") == 2
+    context.close()
+
+
+def test_a_late_answer_does_not_land_in_a_new_conversation(stack: Stack, browser: Any) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    proxy = SocketProxy()
+    proxy.route(page)
+    open_widget(page, stack.url)
+    proxy.hold = True
+    page.locator("#jcw-input").fill("Wie viele kommunale Jobcenter gibt es?")
+    page.locator("#jcw-input").press("Enter")
+    wait_until(page, lambda: any("104" in frame for _, frame in proxy.held))  # the answer, still on its way
+    page.locator(".jcw-new").click()
+    page.locator(".jcw-confirm-yes").click()
+    proxy.release()  # it arrives now, in the new conversation's window
+    proxy.hold = False
+    page.locator(".jcw-bot").first.wait_for(timeout=30_000)  # the new greeting
+    page.wait_for_timeout(500)
+    assert "104" not in page.locator(".jcw-log").inner_text()
+    assert page.locator(".jcw-msg").count() == 1
+    context.close()
+
+
+def test_widget_says_when_the_server_is_unreachable(tmp_path: Path, stack: Stack, browser: Any) -> None:
     url, httpd = serve(site(tmp_path, f"http://localhost:{free_port()}"))
     try:
-        page = browser.new_page()  # type: ignore[attr-defined]
+        page = browser.new_page()
         page.goto(url)
         page.locator(".jcw-launcher").click()
         page.locator(".jcw-status.jcw-error").wait_for(timeout=15_000)
         assert "nicht erreichbar" in page.locator(".jcw-status").inner_text()
+        assert page.locator(".jcw-send").is_disabled()
         page.close()
     finally:
         httpd.shutdown()

@@ -117,3 +117,47 @@ def test_malformed_and_oversized_payloads_are_ignored(servers: Servers) -> None:
 
     assert not asyncio.run(oversized())  # the server closes a socket that sends over its limit
     assert all(len(s) <= 64 for s in senders(servers))
+
+
+def test_replies_come_whole_and_tagged_with_their_conversation_and_response(servers: Servers) -> None:
+    """The widget drops late answers of a conversation it left and rates answers by response name
+    (issue 14); the greeting's metadata says it is not rated."""
+
+    async def scenario() -> tuple[str, dict, dict]:
+        client = Client()
+        await client.connect(servers)
+        given = await client.session("")
+        await client.sio.emit("user_uttered", {"message": "Hallo"})
+        greeting = await asyncio.wait_for(client.replies.get(), 60)
+        await client.sio.emit("user_uttered", {"message": "Wie viele kommunale Jobcenter gibt es?"})
+        answer = await asyncio.wait_for(client.replies.get(), 60)
+        await client.sio.disconnect()
+        return given, greeting, answer
+
+    given, greeting, answer = asyncio.run(scenario())
+    assert greeting["session"] == answer["session"] == given
+    assert "answer" not in greeting and greeting["quick_replies"]
+    assert answer["answer"] == "utter_faq/count_municipal_jobcenters"
+    assert "Quellen:" in answer["text"]  # one message, sources included
+
+
+def test_a_rating_is_received_checked_and_acknowledged(servers: Servers) -> None:
+    async def scenario() -> tuple[list[Any], Any, Any]:
+        client = Client()
+        await client.connect(servers)
+        before = await client.sio.call("feedback", {"answer": "utter_faq/x", "helpful": True}, timeout=30)
+        await client.session("")
+        acks = [
+            await client.sio.call("feedback", bad, timeout=30)
+            for bad in (None, "Ja", {"answer": "utter_faq/x", "helpful": "yes"}, {"answer": "<b>", "helpful": True},
+                        {"answer": "utter_faq/" + "x" * 500, "helpful": False}, {"helpful": True})
+        ]  # fmt: skip
+        good = await client.sio.call("feedback", {"answer": "utter_faq/count_municipal_jobcenters", "helpful": False})
+        await client.sio.disconnect()
+        return acks, before, good
+
+    acks, before, good = asyncio.run(scenario())
+    assert before == {"ok": False}  # no conversation yet
+    assert acks == [{"ok": False}] * 6
+    assert good == {"ok": True}
+    assert "feedback: answer=utter_faq/count_municipal_jobcenters helpful=no" in servers.log.read_text(encoding="utf-8")

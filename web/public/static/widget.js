@@ -1,10 +1,12 @@
 /*
- * Chat widget for the Jobcenter FAQ assistant (Rasa socket.io channel).
+ * Chat widget for the Jobcenter FAQ assistant (Rasa socket.io channel, channels/socketio.py).
  * Embed with one tag:
  *   <script src="/static/widget.js" data-server="http://localhost:5005"
- *           data-title="Digitaler Assistent" data-initial-message="Hallo" defer></script>
- * Transport: socket.io-client (vendored by `make`, see web/package.json). Everything else is here:
- * all text is rendered as text (never as HTML), links only for http(s) addresses.
+ *           data-title="Digitaler Assistent" data-initial-message="Hallo"
+ *           data-privacy-url="/datenschutz.html" data-retention-days="30" defer></script>
+ * Transport: socket.io-client (vendored by `make`, see web/package.json), loaded from the same
+ * folder as this file: no request leaves the page's own origin but the one to the server.
+ * All text is rendered as text (never as HTML); links only for http(s) addresses.
  */
 (function () {
   "use strict";
@@ -24,6 +26,10 @@
   var STORE_KEY = "jobcenter-chat:" + cfg.server;
   var MAX_CHARS = 1000;  /* the server's input gate cuts there too (MAX_INPUT_CHARS) */
   var URL_RE = /(https?:\/\/[^\s<>"]+|www\.[^\s<>"]+)/g;
+  /* the sources of an answer: its last sentences, from "Quelle:" / "Quellen:" on */
+  var SOURCE_RE = /^(.*?[.!?)\u201c])\s+(Quellen?:\s.+)$/;
+  /* below this size the chat takes the whole screen (widget.css has the same media query) */
+  var compact = window.matchMedia("(max-width: 30rem), (max-height: 34rem)");
 
   function loadState() {
     try {
@@ -40,8 +46,9 @@
      bot stored it (personal data removed by the server's input gate), never as typed. */
   function saveState() {
     var kept = { sessionId: state.sessionId, open: state.open, greeted: state.greeted,
-      messages: state.messages.filter(function (m) { return !m.pending; })
-        .map(function (m) { return { from: m.from, text: m.text, buttons: m.buttons }; }) };
+      messages: state.messages.filter(function (m) { return !m.pending; }).map(function (m) {
+        return { from: m.from, text: m.text, buttons: m.buttons, answer: m.answer, done: m.done };
+      }) };
     try { window.sessionStorage.setItem(STORE_KEY, JSON.stringify(kept)); } catch (e) { /* private mode */ }
   }
 
@@ -51,16 +58,20 @@
     if (text) node.textContent = text;
     return node;
   }
+  function hidden(text) { return el("span", { "class": "jcw-visually-hidden" }, text); }
 
-  /* Text with clickable http(s) links; everything else stays text. */
+  /* Text with clickable http(s) links, shown as their host name; everything else stays text. */
   function linkified(text) {
     var frag = document.createDocumentFragment();
     var last = 0;
-    String(text).replace(URL_RE, function (match, _u, offset) {
+    text.replace(URL_RE, function (match, _u, offset) {
       var url = match.replace(/[.,;:!?)\u201c\u201d]+$/, "");
-      frag.appendChild(document.createTextNode(text.slice(last, offset)));
       var href = /^https?:\/\//.test(url) ? url : "https://" + url;
-      var a = el("a", { href: href, target: "_blank", rel: "noopener noreferrer" }, url);
+      var host;
+      try { host = new URL(href).hostname.replace(/^www\./, ""); } catch (e) { return match; }
+      frag.appendChild(document.createTextNode(text.slice(last, offset)));
+      var a = el("a", { href: href, target: "_blank", rel: "noopener noreferrer", title: href }, host);
+      a.appendChild(hidden(" (öffnet in neuem Fenster)"));
       frag.appendChild(a);
       last = offset + url.length;
       return match;
@@ -69,8 +80,26 @@
     return frag;
   }
 
+  /* An answer as paragraphs (blank lines), spaces collapsed, the sources as their own line. */
+  function paragraphs(text) {
+    var out = [];
+    String(text).split(/\n\s*\n/).forEach(function (part) {
+      part = part.replace(/\s+/g, " ").trim();
+      if (!part) return;
+      var m = SOURCE_RE.exec(part);
+      if (m) out.push({ text: m[1] }, { text: m[2], source: true });
+      else out.push({ text: part, source: /^Quellen?:\s/.test(part) });
+    });
+    return out.length ? out : [{ text: "" }];
+  }
+
   var state = loadState();
   var socket = null;
+  var online = false;        /* connected and the session confirmed */
+  var unreachable = false;   /* the connection failed or dropped: Send is disabled */
+  var waitingForSession = false;
+  var queue = [];            /* questions asked while not connected: sent once, on reconnect */
+  var lastSent = null;       /* the question a timeout offers to send again */
   var answerTimer = null;
 
   /* ---- DOM ---- */
@@ -85,17 +114,33 @@
   var newBtn = el("button", { type: "button", "class": "jcw-new" }, "Neues Gespräch");
   var closeBtn = el("button", { type: "button", "class": "jcw-close", "aria-label": "Chat schließen" }, "\u00d7");
   header.append(title, newBtn, closeBtn);
-  var note = el("p", { "class": "jcw-note" },
-    "Automatisierter Assistent. Bitte geben Sie keine persönlichen Daten ein. Gespräche werden " +
-    cfg.retentionDays + " Tage nach der letzten Nachricht gelöscht. ");
+
+  /* "Neues Gespräch" asks first */
+  var confirmBox = el("div", { "class": "jcw-confirm", role: "group", "aria-labelledby": "jcw-confirm-text" });
+  confirmBox.hidden = true;
+  var confirmYes = el("button", { type: "button", "class": "jcw-confirm-yes" }, "Ja, neu beginnen");
+  var confirmNo = el("button", { type: "button", "class": "jcw-confirm-no" }, "Abbrechen");
+  confirmBox.append(el("p", { id: "jcw-confirm-text" },
+    "Neues Gespräch beginnen? Der bisherige Verlauf wird aus diesem Fenster entfernt."), confirmYes, confirmNo);
+
+  /* the privacy note: its first line always visible, the rest folded away on small screens */
+  var note = el("details", { "class": "jcw-note" });
+  note.appendChild(el("summary", {}, "Bitte keine persönlichen Daten eingeben."));
+  var noteText = el("p", {}, "Automatisierter Assistent, kein Mensch. Gespräche werden " + cfg.retentionDays +
+    " Tage nach der letzten Nachricht gelöscht. ");
   if (cfg.privacyUrl) {
     var privacy = el("a", { href: cfg.privacyUrl, target: "_blank", rel: "noopener" }, "Datenschutzhinweise");
-    privacy.appendChild(el("span", { "class": "jcw-visually-hidden" }, " (öffnet in neuem Fenster)"));
-    note.appendChild(privacy);
+    privacy.appendChild(hidden(" (öffnet in neuem Fenster)"));
+    noteText.appendChild(privacy);
   }
+  note.appendChild(noteText);
+  note.open = !compact.matches;
+
   var log = el("div", { "class": "jcw-log", role: "log", "aria-live": "polite", "aria-label": "Gesprächsverlauf",
     tabindex: "0" });
   var status = el("div", { "class": "jcw-status", role: "status", "aria-live": "polite" });
+  var retry = el("button", { type: "button", "class": "jcw-retry" }, "Erneut senden");
+  retry.hidden = true;
   var form = el("form", { "class": "jcw-form" });
   var label = el("label", { "for": "jcw-input", "class": "jcw-label" }, "Ihre Frage");
   var input = el("input", { id: "jcw-input", type: "text", autocomplete: "off", maxlength: String(MAX_CHARS),
@@ -105,21 +150,24 @@
   var counter = el("p", { id: "jcw-counter", "class": "jcw-counter", "aria-live": "polite" });
   counter.hidden = true;
   input.setAttribute("aria-describedby", "jcw-counter");
-  input.addEventListener("input", function () {
+  function count() {
     var used = input.value.length;
     counter.hidden = used < MAX_CHARS - 100;
     counter.textContent = counter.hidden ? "" : used + " von " + MAX_CHARS + " Zeichen";
-  });
+  }
+  input.addEventListener("input", count);
   form.append(label, input, send, counter);
-  panel.append(header, note, log, status, form);
+  panel.append(header, confirmBox, note, log, status, retry, form);
   root.append(launcher, panel);
 
+  /* ---- messages ---- */
   function render(message) {
     var item = el("div", { "class": "jcw-msg jcw-" + message.from });
-    var bubble = el("p", { "class": "jcw-bubble" });
+    var bubble = el("div", { "class": "jcw-bubble" });
     fillBubble(bubble, message);
     item.appendChild(bubble);
-    if (message.buttons && message.buttons.length) {
+    if (message.from === "bot" && message.answer && !message.done) item.appendChild(ratingControl(message));
+    if (message.buttons && message.buttons.length && !message.done) {
       /* "3 Vorschläge", one list item each: read out apart from the answer and from each other */
       var n = message.buttons.length;
       var group = el("div", { "class": "jcw-buttons", role: "group",
@@ -136,20 +184,66 @@
       item.appendChild(group);
     }
     log.appendChild(item);
-    log.scrollTop = log.scrollHeight;
     return item;
   }
 
   function fillBubble(bubble, message) {
-    var who = el("span", { "class": "jcw-visually-hidden" }, message.from === "user" ? "Sie: " : "Assistent: ");
     bubble.textContent = "";
-    bubble.append(who, linkified(message.text || ""));
+    paragraphs(message.text || "").forEach(function (part, i) {
+      var p = el("p", { "class": part.source ? "jcw-source" : "jcw-para" });
+      if (i === 0) p.appendChild(hidden(message.from === "user" ? "Sie: " : "Assistent: "));
+      p.appendChild(linkified(part.text));
+      bubble.appendChild(p);
+    });
+    if (message.queued) {
+      bubble.appendChild(el("p", { "class": "jcw-queued" }, "Wird gesendet, sobald die Verbindung wieder besteht."));
+    }
+  }
+
+  /* "Hilfreich? Ja / Nein" under an answer: a structured event (response name and rating only) */
+  function ratingControl(message) {
+    var group = el("div", { "class": "jcw-rating", role: "group", "aria-label": "War diese Antwort hilfreich?" });
+    group.appendChild(el("span", { "class": "jcw-rating-q", "aria-hidden": "true" }, "Hilfreich?"));
+    [["Ja", true], ["Nein", false]].forEach(function (choice) {
+      var btn = el("button", { type: "button", "class": "jcw-rating-btn" }, choice[0]);
+      btn.addEventListener("click", function () { rate(message, choice[1], group); });
+      group.appendChild(btn);
+    });
+    return group;
+  }
+  function rate(message, helpful, group) {
+    if (!online) { setStatus("Ihre Rückmeldung kann gerade nicht gesendet werden: keine Verbindung.", "error"); return; }
+    socket.timeout(10000).emit("feedback", { answer: message.answer, helpful: helpful }, function (err, ack) {
+      if (err || !ack || !ack.ok) {
+        setStatus("Ihre Rückmeldung konnte nicht gesendet werden.", "error");
+        return;
+      }
+      message.done = true;
+      saveState();
+      group.replaceWith(el("p", { "class": "jcw-rating-done" }, "Danke für Ihre Rückmeldung."));
+      input.focus();
+    });
   }
 
   function addMessage(message) {
     state.messages.push(message);
     saveState();
     message.node = render(message);
+    if (message.from === "user") log.scrollTop = log.scrollHeight;
+    else revealLatest();
+  }
+
+  /* The start of the latest answer in view: the first bot message after the last question. */
+  function revealLatest() {
+    if (panel.hidden) return;
+    var items = log.querySelectorAll(".jcw-msg");
+    var target = null;
+    for (var i = items.length - 1; i >= 0; i--) {
+      if (items[i].classList.contains("jcw-user")) break;
+      target = items[i];
+    }
+    if (target) log.scrollTop = Math.max(0, target.offsetTop - 8);
+    else log.scrollTop = log.scrollHeight;
   }
 
   /* The server's input gate changed the last question (personal data removed, cut): show that. */
@@ -163,9 +257,21 @@
     }
   }
 
+  /* Suggestions and ratings of earlier answers are gone once the next question is sent: only the
+     latest answer's controls are live (and in the Tab order). */
+  function closeEarlierAnswers() {
+    state.messages.forEach(function (m) { m.done = true; });
+    Array.prototype.forEach.call(log.querySelectorAll(".jcw-buttons, .jcw-rating"), function (g) { g.remove(); });
+  }
+
   function setStatus(text, kind) {
     status.textContent = text;
     status.className = "jcw-status" + (kind ? " jcw-" + kind : "");
+  }
+  function setOnline(isOnline) {
+    online = isOnline;
+    unreachable = !isOnline;
+    send.disabled = unreachable;  /* offline: Enter does nothing either, the typed text stays */
   }
 
   /* ---- transport ---- */
@@ -174,115 +280,169 @@
     socket = window.io(cfg.server, { path: cfg.path, transports: ["websocket"], reconnection: true,
       reconnectionDelay: 1000, reconnectionDelayMax: 5000 });
     socket.on("connect", function () {
+      waitingForSession = true;
       socket.emit("session_request", { session_id: state.sessionId });
-      if (status.classList.contains("jcw-error")) setStatus("");
     });
     socket.on("session_confirm", function (id) {
-      if (typeof id === "string" && id) { state.sessionId = id; saveState(); }
+      if (typeof id !== "string" || !id) return;
+      var before = state.sessionId;
+      state.sessionId = id;
+      waitingForSession = false;
+      setOnline(true);
+      saveState();
+      if (status.classList.contains("jcw-error")) setStatus("");
       if (!state.messages.length && !state.greeted) {
         state.greeted = true;
         saveState();
-        emitUser(cfg.initial);
+        emit(cfg.initial);
       }
+      /* a question asked before the connection dropped may have lost its answer */
+      if (lastSent && lastSent.pending && before === id && !queue.length) timedOut();
+      var waiting = queue;
+      queue = [];
+      waiting.forEach(transmit);
     });
     socket.on("bot_uttered", function (msg) {
-      if (msg && typeof msg.redacted_user_text === "string") { showRedacted(msg.redacted_user_text); return; }
+      if (!msg || typeof msg !== "object") return;
+      /* late answers of a conversation this window has left are dropped */
+      if (waitingForSession || (msg.session && msg.session !== state.sessionId)) return;
+      if (typeof msg.redacted_user_text === "string") { showRedacted(msg.redacted_user_text); return; }
       state.messages.forEach(function (m) { delete m.pending; });
+      lastSent = null;
       clearTimeout(answerTimer);
+      retry.hidden = true;
       setStatus("");
-      addMessage({ from: "bot", text: msg.text || "", buttons: msg.quick_replies || msg.buttons || [] });
+      addMessage({ from: "bot", text: msg.text || "", buttons: msg.quick_replies || msg.buttons || [],
+        answer: typeof msg.answer === "string" ? msg.answer : undefined });
     });
     socket.on("connect_error", offline);
     socket.on("disconnect", offline);
   }
   function offline() {
     clearTimeout(answerTimer);
-    setStatus("Der Assistent ist gerade nicht erreichbar. Die Verbindung wird automatisch wiederhergestellt …",
-      "error");
+    setOnline(false);
+    retry.hidden = true;
+    setStatus("Der Assistent ist gerade nicht erreichbar. Neuer Versuch läuft …", "error");
   }
 
-  function emitUser(text) {
-    if (!socket || !socket.connected) { offline(); return false; }
+  function emit(text) {
     socket.emit("user_uttered", { message: text, session_id: state.sessionId });
     setStatus("Der Assistent schreibt", "typing");  /* the dots are drawn by the stylesheet */
+    retry.hidden = true;
     clearTimeout(answerTimer);
-    answerTimer = setTimeout(function () {
-      setStatus("Es kam keine Antwort. Bitte versuchen Sie es noch einmal.", "error");
-    }, cfg.answerTimeoutMs);
-    return true;
+    answerTimer = setTimeout(timedOut, cfg.answerTimeoutMs);
   }
-
-  /* Suggestions of earlier answers are gone once the next question is sent: only the latest
-     set is live (and in the Tab order). */
-  function dropSuggestions() {
-    state.messages.forEach(function (m) { if (m.buttons) m.buttons = []; });
-    Array.prototype.forEach.call(log.querySelectorAll(".jcw-buttons"), function (g) { g.remove(); });
+  function timedOut() {
+    setStatus("Es kam keine Antwort.", "error");
+    retry.hidden = !(lastSent && lastSent.pending);
+  }
+  function transmit(message) {
+    if (message.queued) {
+      delete message.queued;
+      if (message.node) fillBubble(message.node.querySelector(".jcw-bubble"), message);
+    }
+    lastSent = message;
+    emit(message.payload);
   }
 
   function sendMessage(text, shown) {
     text = String(text || "").trim();
     if (!text) return;
-    if (emitUser(text)) {
-      dropSuggestions();
-      addMessage({ from: "user", text: shown || text, pending: true });
-    }
+    closeEarlierAnswers();
+    var message = { from: "user", text: shown || text, payload: text, pending: true };
+    if (!online) message.queued = true;
+    addMessage(message);
+    if (online) transmit(message);
+    else { queue.push(message); connect(); }
   }
 
-  /* ---- open / close ---- */
+  /* ---- open / close / new conversation ---- */
   var CLOSE_TEXT = "Chat schließen";
   function showOpen(isOpen) {
+    panel.hidden = !isOpen;
+    root.classList.toggle("jcw-open", isOpen);
     launcher.setAttribute("aria-expanded", isOpen ? "true" : "false");
     launcher.textContent = isOpen ? CLOSE_TEXT : cfg.launcherText;
   }
   function open() {
-    panel.hidden = false;
     showOpen(true);
     state.open = true;
     saveState();
     connect();
+    revealLatest();
     input.focus();
   }
   function close() {
-    panel.hidden = true;
     showOpen(false);
     state.open = false;
     saveState();
     launcher.focus();
   }
-
-  launcher.addEventListener("click", function () { if (panel.hidden) open(); else close(); });
-  closeBtn.addEventListener("click", close);
-  panel.addEventListener("keydown", function (e) { if (e.key === "Escape") { e.preventDefault(); close(); } });
-  form.addEventListener("submit", function (e) {
-    e.preventDefault();
-    var text = input.value;
-    input.value = "";
-    counter.hidden = true;
-    counter.textContent = "";
-    sendMessage(text);
-  });
-  newBtn.addEventListener("click", function () {
+  function askNew() {
+    confirmBox.hidden = false;
+    confirmYes.focus();
+  }
+  function cancelNew() {
+    confirmBox.hidden = true;
+    newBtn.focus();
+  }
+  function startNew() {
+    confirmBox.hidden = true;
     state = newState();
     state.open = true;
     saveState();
+    queue = [];
+    lastSent = null;
+    clearTimeout(answerTimer);
+    retry.hidden = true;
     log.textContent = "";
     setStatus("");
     if (socket && socket.connected) {
-      socket.emit("session_request", { session_id: state.sessionId });
+      waitingForSession = true;  /* answers still on their way belong to the old conversation */
+      socket.emit("session_request", { session_id: "" });
     }
     input.focus();
+  }
+
+  launcher.addEventListener("click", function () { if (panel.hidden) open(); else close(); });
+  closeBtn.addEventListener("click", close);
+  newBtn.addEventListener("click", askNew);
+  confirmYes.addEventListener("click", startNew);
+  confirmNo.addEventListener("click", cancelNew);
+  retry.addEventListener("click", function () {
+    if (lastSent && lastSent.pending && online) transmit(lastSent);
+    input.focus();
+  });
+  panel.addEventListener("keydown", function (e) {
+    if (e.key !== "Escape") return;
+    e.preventDefault();
+    if (!confirmBox.hidden) cancelNew();
+    else close();
+  });
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    if (unreachable) return;  /* offline: the text stays in the input */
+    var text = input.value;
+    input.value = "";
+    count();
+    sendMessage(text);
   });
 
   function start() {
     var css = el("link", { rel: "stylesheet", href: base + "widget.css" });
     document.head.appendChild(css);
     document.body.appendChild(root);
-    state.messages.forEach(render);
+    state.messages.forEach(function (m) { m.node = render(m); });
     var io = el("script", { src: base + "vendor/socket.io.min.js" });
     io.onload = function () { if (state.open) connect(); };
     io.onerror = offline;
     document.head.appendChild(io);
-    if (state.open) { panel.hidden = false; showOpen(true); }
+    if (state.open) {
+      showOpen(true);
+      /* after a reload: the latest answer in view once the stylesheet has laid it out */
+      css.addEventListener("load", revealLatest);
+      revealLatest();
+    }
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
