@@ -135,6 +135,7 @@
   }
   note.appendChild(noteText);
   note.open = !compact.matches;
+  if (compact.addEventListener) compact.addEventListener("change", function (e) { note.open = !e.matches; });
 
   var log = el("div", { "class": "jcw-log", role: "log", "aria-live": "polite", "aria-label": "Gesprächsverlauf",
     tabindex: "0" });
