@@ -109,10 +109,14 @@ def open_widget(page: Any, url: str) -> None:
     page.locator(".jcw-bot").first.wait_for(timeout=30_000)
 
 
-def ask(page: Any, text: str, answer_has: str) -> None:
-    bots = page.locator(".jcw-bot").count()
+def type_question(page: Any, text: str) -> None:
     page.locator("#jcw-input").fill(text)
     page.locator("#jcw-input").press("Enter")
+
+
+def ask(page: Any, text: str, answer_has: str) -> None:
+    bots = page.locator(".jcw-bot").count()
+    type_question(page, text)
     page.locator(".jcw-bot").nth(bots).wait_for(timeout=30_000)
     page.locator(".jcw-bot", has_text=answer_has).last.wait_for(timeout=30_000)
 
@@ -177,6 +181,16 @@ class SocketProxy:
 
     def sent(self, text: str) -> int:
         return sum(text in q for q in self.questions)
+
+
+def proxied_widget(browser: Any, url: str) -> tuple[Any, Any, SocketProxy]:
+    """A new tab with the widget open, its socket.io line through a SocketProxy."""
+    context = browser.new_context()
+    page = context.new_page()
+    proxy = SocketProxy()
+    proxy.route(page)
+    open_widget(page, url)
+    return context, page, proxy
 
 
 def wait_until(page: Any, condition: Any, timeout: float = 30) -> None:
@@ -418,16 +432,11 @@ def test_rating_an_answer_by_keyboard_reaches_the_server(stack: Stack, browser: 
 
 
 def test_a_question_asked_while_offline_is_kept_and_answered_after_reconnecting(stack: Stack, browser: Any) -> None:
-    context = browser.new_context()
-    page = context.new_page()
-    proxy = SocketProxy()
-    proxy.route(page)
-    open_widget(page, stack.url)
+    context, page, proxy = proxied_widget(browser, stack.url)
     proxy.cut()  # the line drops, and reconnecting fails until it is back
     page.locator(".jcw-status.jcw-error").wait_for(timeout=15_000)
     assert page.locator(".jcw-send").is_disabled()
-    page.locator("#jcw-input").fill("Was ist ein kommunales Jobcenter?")
-    page.locator("#jcw-input").press("Enter")  # nothing is sent, the text stays
+    type_question(page, "Was ist ein kommunales Jobcenter?")  # nothing is sent, the text stays
     assert page.locator("#jcw-input").input_value() == "Was ist ein kommunales Jobcenter?"
     page.locator(".jcw-quick", has_text="Wie viele kommunale Jobcenter gibt es?").click()  # queued
     page.locator(".jcw-queued").wait_for()
@@ -446,14 +455,9 @@ def test_a_question_without_an_answer_can_be_sent_again(stack: Stack, browser: A
     (stack.site / "short-timeout.html").write_text(
         page_html.replace("data-title=", 'data-answer-timeout="2000" data-title='), encoding="utf-8"
     )
-    context = browser.new_context()
-    page = context.new_page()
-    proxy = SocketProxy()
-    proxy.route(page)
-    open_widget(page, stack.url + "/short-timeout.html")
+    context, page, proxy = proxied_widget(browser, stack.url + "/short-timeout.html")
     proxy.drop = "Was ist ein kommunales Jobcenter?"  # lost on the way
-    page.locator("#jcw-input").fill("Was ist ein kommunales Jobcenter?")
-    page.locator("#jcw-input").press("Enter")
+    type_question(page, "Was ist ein kommunales Jobcenter?")
     page.locator(".jcw-retry").wait_for(timeout=10_000)
     assert "keine Antwort" in page.locator(".jcw-status").inner_text()
     axe_clean(page, "timeout")
@@ -465,14 +469,9 @@ def test_a_question_without_an_answer_can_be_sent_again(stack: Stack, browser: A
 
 
 def test_a_late_answer_does_not_land_in_a_new_conversation(stack: Stack, browser: Any) -> None:
-    context = browser.new_context()
-    page = context.new_page()
-    proxy = SocketProxy()
-    proxy.route(page)
-    open_widget(page, stack.url)
+    context, page, proxy = proxied_widget(browser, stack.url)
     proxy.hold = True
-    page.locator("#jcw-input").fill("Wie viele kommunale Jobcenter gibt es?")
-    page.locator("#jcw-input").press("Enter")
+    type_question(page, "Wie viele kommunale Jobcenter gibt es?")
     wait_until(page, lambda: any("104" in frame for _, frame in proxy.held))  # the answer, still on its way
     page.locator(".jcw-new").click()
     page.locator(".jcw-confirm-yes").click()
