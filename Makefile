@@ -18,7 +18,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # Rasa imports the messenger connectors (channels/) from here.
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help setup pipeline widget browser redis train run shell lint validate test test-unit test-core test-e2e bench clean
+.PHONY: help setup pipeline widget browser redis postgres nginx cluster purge train run shell lint validate test test-unit test-core test-e2e bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -59,6 +59,16 @@ shell: $(MODEL) redis ## talk to the bot in the terminal (starts the action serv
 browser: ## install Debian's chromium for the browser tests when missing
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
+# Beyond one machine (make cluster): Debian's PostgreSQL and nginx.
+postgres: ## install Debian's PostgreSQL when missing
+	@test -x /usr/lib/postgresql/15/bin/initdb || command -v initdb >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
+
+nginx: ## install Debian's nginx when missing
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light; }
+
+cluster: $(MODEL) $(VENDOR_JS) redis postgres nginx ## 3 Rasa instances on PostgreSQL + Redis behind nginx on 127.0.0.1:8005 (Ctrl-C stops)
+	$(BIN)/python -m runtime.cluster
+
 # The lock store that lets two Rasa workers share conversations: Debian's redis-server.
 redis: ## install Debian's redis-server when missing
 	@command -v redis-server >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; }
@@ -80,15 +90,15 @@ test-core: $(MODEL) ## rasa test core on the German test stories
 test-e2e: $(MODEL) $(VENDOR_JS) browser redis ## end-to-end tests: real servers on loopback (tests/e2e/)
 	$(BIN)/pytest tests/e2e
 
-test: lint validate $(MODEL) $(VENDOR_JS) browser redis ## set up, train if needed and run every test
+test: lint validate $(MODEL) $(VENDOR_JS) browser redis postgres nginx ## set up, train if needed and run every test
 	$(BIN)/pytest tests
 	$(MAKE) --no-print-directory test-core
 
 bench: $(SPACY_MODEL)/meta.json redis ## benchmarks (trains its own model, times it) vs. a TF-IDF baseline
 	$(BIN)/python -m bench.run
 
-purge: $(BIN)/.installed ## delete conversations idle longer than RETENTION_DAYS (default 30)
-	$(BIN)/python -m runtime.retention --db rasa_tracker.db --days $${RETENTION_DAYS:-30}
+purge: $(BIN)/.installed ## delete conversations idle longer than RETENTION_DAYS (default 30); DATABASE_URL: PostgreSQL
+	$(BIN)/python -m runtime.retention --days $${RETENTION_DAYS:-30}
 
 clean: ## remove build output and models (keeps .venv)
 	rm -rf build models results bench/results tests/artifacts

@@ -9,6 +9,7 @@ Differences to ``rasa.core.channels.socketio.SocketIOInput``:
   right and no other live socket holds it (an empty one asks for a new conversation; any other
   keeps the socket's current one or gets a new one), and messages always go to the socket's own
   session (a ``session_id`` in the message is ignored);
+- websocket transport only (no long polling): a socket never needs a second process;
 - messages are limited to ``MAX_SOCKET_BYTES`` by the server itself, and malformed payloads (not
   an object, no text) are ignored with a log line instead of raising;
 - metadata is never taken (it would be stored unredacted);
@@ -107,7 +108,14 @@ class CheckedSocketIOInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         allowed = origins(os.environ.get("WIDGET_ORIGINS"))
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=allowed, max_http_buffer_size=MAX_SOCKET_BYTES)
+        # websocket only: a socket is one connection, so it stays on the process (and, behind
+        # nginx, the instance) that accepted it; Rasa's server has no shared client manager
+        sio = AsyncServer(
+            async_mode="sanic",
+            cors_allowed_origins=allowed,
+            max_http_buffer_size=MAX_SOCKET_BYTES,
+            transports=["websocket"],
+        )
         bp = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
         secret = session_secret()

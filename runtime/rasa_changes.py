@@ -9,7 +9,9 @@ turn a change off. Each change has a unit test (tests/test_rasa_changes.py) and 
    runtime/input_gate.py cleans it (length, control characters, personal data, a leading "/")
    and the citizen gets its notes; every message passes, "/"-messages included. The message's
    metadata is dropped (nothing the bot needs; it would be stored unredacted); a text that is not
-   a string (malformed socket.io payload) is ignored.
+   a string (malformed socket.io payload) is ignored. When the tracker store's database fails
+   (PostgreSQL restarting, ``make cluster``), the citizen gets ``utter_store_unavailable`` instead
+   of an empty answer; the pool reconnects by itself (runtime/tracker_store.py).
 2. Faults (``RemoteAction.run`` and the module's ``DEFAULT_REQUEST_TIMEOUT``): a call to the action
    server gives up after ``ACTION_TIMEOUT_S`` seconds; when the action server is down, slow or
    fails, the citizen still gets an answer: the fixed response of the intent where it needs no
@@ -33,6 +35,10 @@ turn a change off. Each change has a unit test (tests/test_rasa_changes.py) and 
    personal-data redaction and is cut to ``MAX_LOG_CHARS``.
 6. Exposure (``rasa.server.add_root_route``): ``GET /`` answers "Hello from Rasa" without Rasa's
    version.
+7. Database down (``FailSafeTrackerStore.retrieve``): Rasa answered a conversation whose history
+   it could not read as a new one (a follow-up question then got a confidently wrong answer, and
+   nothing was stored). A database error now reaches change 1, which answers
+   ``utter_store_unavailable``; other errors are handled as before.
 """
 
 from __future__ import annotations
@@ -50,6 +56,7 @@ logger = logging.getLogger(__name__)
 RASA_VERSION = "3.6.21"
 ACTION_TIMEOUT_S = float(os.environ.get("ACTION_TIMEOUT_S", "3"))
 UNAVAILABLE_RESPONSE = "utter_action_unavailable"
+STORE_UNAVAILABLE_RESPONSE = "utter_store_unavailable"
 UNUSED_PACKAGES = ("jax", "jaxlib")
 MARK = "_jobcenter_change"
 
@@ -87,6 +94,8 @@ def marked(function: Callable) -> Callable:
 
 def gated(original: Callable) -> Callable:
     """Change 1: ``MessageProcessor.handle_message`` behind the input gate."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from runtime.input_gate import clean_input
     from runtime.rate_limit import PER_SENDER_DEFAULT, from_env
 
@@ -119,7 +128,12 @@ def gated(original: Callable) -> Callable:
                 await tell(self, message, note)
         if not message.text:
             return None
-        return await original(self, message)
+        try:
+            return await original(self, message)
+        except SQLAlchemyError as error:  # the tracker store's database is down or restarting
+            logger.error("Tracker store unavailable, message not handled: %s", type(error).__name__)
+            await tell(self, message, STORE_UNAVAILABLE_RESPONSE)
+            return None
 
     return marked(handle_message)
 
@@ -236,8 +250,24 @@ def quiet_root_route(app: Any) -> None:
         return response.text("Hello from Rasa")
 
 
+def failing_loudly(store_class: Any) -> Callable:
+    """Change 7: ``FailSafeTrackerStore.retrieve`` that lets a database error through."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    async def retrieve(self: Any, sender_id: str) -> Any:
+        try:
+            return await self._tracker_store.retrieve(sender_id)
+        except SQLAlchemyError:
+            raise  # answered by change 1 (utter_store_unavailable)
+        except Exception as error:  # as Rasa: logged, the conversation starts afresh
+            self.on_tracker_store_error(error)
+            return None
+
+    return marked(functools.wraps(store_class.retrieve)(retrieve))
+
+
 def install() -> None:
-    """Install changes 1-6 once; raises RasaChangeError instead of starting a changed Rasa blindly."""
+    """Install changes 1-7 once; raises RasaChangeError instead of starting a changed Rasa blindly."""
     skip_unused_imports()
     import rasa
     import rasa.core.actions.action as action_module
@@ -245,6 +275,7 @@ def install() -> None:
     import structlog
     from rasa.core.actions.action import RemoteAction
     from rasa.core.processor import MessageProcessor
+    from rasa.core.tracker_store import FailSafeTrackerStore
     from rasa.utils import log_utils
 
     check(
@@ -258,6 +289,8 @@ def install() -> None:
             (log_utils, "_anonymizer"),
             (structlog.processors, "dict_tracebacks"),
             (rasa.server, "add_root_route"),
+            (FailSafeTrackerStore, "retrieve"),
+            (FailSafeTrackerStore, "on_tracker_store_error"),
         ],
     )
     install_log_changes()
@@ -268,3 +301,4 @@ def install() -> None:
     RemoteAction.run = answering_when_down(RemoteAction.run)
     RemoteAction._validate_action_result = cached_validation(RemoteAction)
     action_module.DEFAULT_REQUEST_TIMEOUT = ACTION_TIMEOUT_S
+    FailSafeTrackerStore.retrieve = failing_loudly(FailSafeTrackerStore)

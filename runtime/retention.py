@@ -1,6 +1,7 @@
 """Delete conversations whose last event is older than the retention period (default 30 days).
 
     python -m runtime.retention --db rasa_tracker.db --days 30      (make purge)
+    DATABASE_URL=postgresql://... python -m runtime.retention       (make purge, cluster)
 
 Works on Rasa's SQL tracker store (table ``events``): a conversation is deleted as a whole, so
 no half conversation is left. Run it daily (cron or a systemd timer).
@@ -61,13 +62,45 @@ def purge(db: Path, days: float, now: float | None = None, wait_s: float = 10.0)
     return len(old)
 
 
+def purge_postgres(url: str, days: float, now: float | None = None) -> int:
+    """The same on PostgreSQL (``make cluster``): whole conversations deleted, then the table
+    rewritten (``VACUUM FULL``: deleted rows do not stay in its files as dead tuples; it locks the
+    table for the moment it takes), then checked. PostgreSQL's write-ahead log keeps the old rows
+    until its segments are recycled (minutes to hours, by ``max_wal_size``/checkpoints)."""
+    import sqlalchemy as sa
+
+    cutoff = (now if now is not None else time.time()) - days * 86400
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as con:
+            query = "SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < :cutoff"
+            old = [row[0] for row in con.execute(sa.text(query), {"cutoff": cutoff})]
+            if old:
+                con.execute(sa.text("DELETE FROM events WHERE sender_id = ANY(:ids)"), {"ids": old})
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as con:
+            con.execute(sa.text("VACUUM FULL events"))
+            left = con.execute(sa.text("SELECT COUNT(*) FROM events WHERE sender_id = ANY(:ids)"), {"ids": old})
+            if old and left.scalar():
+                raise PurgeIncomplete("deleted conversations are still in the table")
+    finally:
+        engine.dispose()
+    return len(old)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", type=Path, default=Path("rasa_tracker.db"))
+    parser.add_argument(
+        "--db",
+        default=os.environ.get("DATABASE_URL") or "rasa_tracker.db",
+        help="SQLite file, or a postgresql:// URL (default: DATABASE_URL, else rasa_tracker.db)",
+    )
     parser.add_argument("--days", type=float, default=DEFAULT_DAYS)
     args = parser.parse_args()
     try:
-        deleted = purge(args.db, args.days)
+        if str(args.db).startswith("postgresql"):
+            deleted = purge_postgres(args.db, args.days)
+        else:
+            deleted = purge(Path(args.db), args.days)
     except PurgeIncomplete as error:
         raise SystemExit(f"purge incomplete: {error}") from None
     print(f"deleted {deleted} conversations idle for more than {args.days:g} days")

@@ -55,3 +55,41 @@ class SQLiteTrackerStore(SQLTrackerStore):
         )
         sa.event.listen(self.engine, "connect", _configure_connection)
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+
+
+class PostgresTrackerStore(SQLTrackerStore):
+    """Rasa's SQL tracker store on PostgreSQL, configured by one URL (``make cluster``; endpoints:
+    ``type: runtime.tracker_store.PostgresTrackerStore``, ``url: ${DATABASE_URL}``, so the password
+    is never written to a file). Same tables and queries as Rasa's; the pool checks a connection
+    before handing it out (``pool_pre_ping``), so the instances recover by themselves when the
+    database restarts instead of failing on connections the restart closed."""
+
+    def __init__(
+        self,
+        domain: Domain | None = None,
+        host: str = "",
+        event_broker: EventBroker | None = None,
+        **kwargs: Any,
+    ) -> None:
+        # Rasa hands the endpoint's ``url`` over as ``host``
+        for key in ("dialect", "db", "url", "port", "username", "password"):
+            kwargs.pop(key, None)
+        parsed = sa.engine.make_url(host)
+        if not parsed.drivername.startswith("postgresql"):
+            raise ValueError("PostgresTrackerStore needs a postgresql:// URL (DATABASE_URL)")
+        super().__init__(
+            domain,
+            dialect="postgresql",
+            host=parsed.host,
+            port=parsed.port,
+            db=parsed.database or "rasa",
+            username=parsed.username,
+            password=parsed.password,
+            event_broker=event_broker,
+            **kwargs,
+        )
+        engine: sa.engine.Engine = self.engine  # type: ignore[has-type]
+        engine_url = engine.url
+        engine.dispose()
+        self.engine = sa.create_engine(engine_url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)

@@ -81,6 +81,45 @@ async def test_input_gate_is_installed_and_cleans_before_rasa() -> None:
     assert await handle(processor, empty) is None  # nothing reaches Rasa
 
 
+async def test_a_failing_tracker_store_gets_a_german_answer_not_silence() -> None:
+    """With PostgreSQL restarting, Rasa's REST channel answered 200 with no message (make cluster)."""
+    from sqlalchemy.exc import OperationalError
+
+    async def original(self: Any, message: Any) -> str:
+        raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+    handle = rasa_changes.gated(original)
+    processor = SimpleNamespace(domain=SimpleNamespace(responses={"utter_store_unavailable": [{"text": "neu"}]}))
+    channel = FakeChannel()
+    assert await handle(processor, SimpleNamespace(text="Hallo", output_channel=channel, sender_id="s")) is None
+    assert channel.sent == ["neu"]
+
+
+async def test_a_database_error_is_not_answered_as_a_new_conversation() -> None:
+    """Rasa's fail-safe store returned no tracker when PostgreSQL was down: the follow-up question
+    was answered without its context (tests/cluster)."""
+    from rasa.core.tracker_store import FailSafeTrackerStore
+    from sqlalchemy.exc import OperationalError
+
+    assert getattr(FailSafeTrackerStore.retrieve, rasa_changes.MARK, False)
+
+    class Store:
+        def __init__(self, error: Exception) -> None:
+            self.error = error
+            self.domain = None
+            self.event_broker = None
+
+        async def retrieve(self, sender_id: str) -> Any:
+            raise self.error
+
+    errors: list[Exception] = []
+    down = FailSafeTrackerStore(Store(OperationalError("SELECT", {}, Exception("refused"))), errors.append)
+    with pytest.raises(OperationalError):
+        await down.retrieve("s")
+    other = FailSafeTrackerStore(Store(ValueError("bad json")), errors.append)
+    assert await other.retrieve("s") is None and isinstance(errors[-1], ValueError)
+
+
 async def test_failing_action_server_call_gets_an_answer() -> None:
     from rasa.core.actions.action import RemoteAction
     from rasa.utils.endpoints import EndpointConfig

@@ -1,0 +1,321 @@
+"""Several Rasa instances behind nginx, on PostgreSQL and Redis (``make cluster``).
+
+    python -m runtime.cluster          # until Ctrl-C; the entry point is http://127.0.0.1:8005
+
+What it starts, each on loopback:
+- PostgreSQL (Debian's), the tracker store of every instance: a data directory under
+  ``build/cluster/postgres`` created on first start, run as the ``postgres`` user (PostgreSQL
+  refuses to run as root). Not started when ``DATABASE_URL`` is set: then that database is used.
+- Redis, the lock store (one conversation is handled by one instance at a time). Not started when
+  ``REDIS_URL`` is set.
+- ``CLUSTER_INSTANCES`` (default 3) Rasa instances, one Sanic worker each, each with its action
+  server; they share the socket.io session secret, so a reconnecting widget keeps its
+  conversation on any instance.
+- nginx, the single entry point on ``127.0.0.1:CLUSTER_PORT`` (default 8005): the demo page,
+  REST (spread over the instances; a request an instance fails with a broken connection, 502 or
+  503 is passed to the next one) and socket.io (websocket only, so a socket stays on the instance
+  that accepted it). ``INSTANCE_URLS`` (comma-separated) names instances started elsewhere
+  instead: then no Rasa is started here, only nginx in front of them.
+
+The same environment variables run it across machines: see README "Beyond one machine".
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import yaml
+
+from runtime.paths import BUILD, MODEL, ROOT
+from runtime.services import (
+    environment,
+    free_port,
+    rasa_command,
+    running,
+    start_actions,
+    start_redis,
+    stop,
+    write_credentials,
+)
+
+CLUSTER_PORT = 8005
+DEFAULT_INSTANCES = 3
+NGINX_TEMPLATE = Path(__file__).with_name("nginx.conf.template")
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+# ---- PostgreSQL ---------------------------------------------------------------------------------
+def as_postgres(command: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root: as root, run it as the user Debian's package creates."""
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+def pg_tool(name: str) -> str:
+    found = shutil.which(name)
+    return found if found else str(PG_BIN / name)
+
+
+@dataclass
+class Postgres:
+    home: Path  # owned by the postgres user: data/, log, socket
+    port: int
+    password: str
+
+    @property
+    def data(self) -> Path:
+        return self.home / "data"
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://rasa:{self.password}@127.0.0.1:{self.port}/rasa"
+
+    def ctl(self, *args: str) -> None:
+        command = [pg_tool("pg_ctl"), "-D", str(self.data), "-l", str(self.home / "postgres.log"), *args]
+        subprocess.run(as_postgres(command), check=True, stdout=subprocess.DEVNULL)
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.home} -c listen_addresses=127.0.0.1"
+        self.ctl("-w", "-t", "60", "-o", options, "start")
+
+    def stop(self) -> None:
+        self.ctl("-w", "-m", "fast", "stop")
+
+
+def prepare_postgres(home: Path, port: int) -> Postgres:
+    """A data directory with the database ``rasa`` and its user, created on first start."""
+    home.mkdir(parents=True, exist_ok=True)
+    password_file = home.parent / "postgres-password"  # readable by this user only
+    if not password_file.is_file():
+        password_file.write_text(secrets.token_hex(16), encoding="utf-8")
+        password_file.chmod(0o600)
+    pg = Postgres(home, port, password_file.read_text(encoding="utf-8").strip())
+    if os.geteuid() == 0:
+        for parent in (home.parent, *home.parent.parents):  # the postgres user must reach its folder
+            if parent == Path("/"):
+                break
+            parent.chmod(parent.stat().st_mode | 0o001)
+        shutil.chown(home, "postgres", "postgres")
+    home.chmod(0o700)
+    if not (pg.data / "PG_VERSION").is_file():
+        init = [pg_tool("initdb"), "-D", str(pg.data), "-U", "postgres", "--auth-local=peer",
+                "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8"]  # fmt: skip
+        subprocess.run(as_postgres(init), check=True, stdout=subprocess.DEVNULL)
+        pg.start()
+        sql = (f"CREATE ROLE rasa LOGIN PASSWORD '{pg.password}';"
+               "CREATE DATABASE rasa OWNER rasa;")  # fmt: skip
+        for statement in sql.split(";")[:2]:
+            psql = ["psql", "-q", "-h", str(home), "-p", str(port), "-U", "postgres", "-c", statement]
+            subprocess.run(as_postgres(psql), check=True, stdout=subprocess.DEVNULL)
+        pg.stop()
+    return pg
+
+
+@contextmanager
+def start_postgres(home: Path, port: int) -> Iterator[Postgres]:
+    pg = prepare_postgres(home, port)
+    pg.start()
+    try:
+        yield pg
+    finally:
+        with suppress(subprocess.CalledProcessError):  # already stopped
+            pg.stop()
+
+
+# ---- Rasa instances -----------------------------------------------------------------------------
+def lock_store(redis_url: str) -> dict[str, Any]:
+    parsed = urlparse(redis_url)
+    store: dict[str, Any] = {"type": "redis", "url": parsed.hostname or "127.0.0.1", "port": parsed.port or 6379}
+    if parsed.path.strip("/"):
+        store["db"] = int(parsed.path.strip("/"))
+    if parsed.password:
+        store["password"] = parsed.password
+    return store
+
+
+def cluster_endpoints(actions_port: int, redis_url: str) -> dict[str, Any]:
+    """Rasa reads ``${DATABASE_URL}`` from its environment: the password stays out of the file."""
+    return {
+        "action_endpoint": {"url": f"http://127.0.0.1:{actions_port}/webhook"},
+        "tracker_store": {"type": "runtime.tracker_store.PostgresTrackerStore", "url": "${DATABASE_URL}"},
+        "lock_store": lock_store(redis_url),
+    }
+
+
+@dataclass
+class Instance:
+    port: int
+    actions_port: int
+    workdir: Path
+    proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@contextmanager
+def start_instance(instance: Instance, env: dict[str, str], log: Path) -> Iterator[Instance]:
+    instance.workdir.mkdir(parents=True, exist_ok=True)
+    credentials, endpoints = instance.workdir / "credentials.yml", instance.workdir / "endpoints.yml"
+    write_credentials(credentials, env)
+    endpoints.write_text(yaml.safe_dump(cluster_endpoints(instance.actions_port, env["REDIS_URL"])), encoding="utf-8")
+    command = rasa_command(instance.port, credentials, endpoints, MODEL)
+    with (
+        start_actions(instance.actions_port, log),
+        running(command, env, log, f"{instance.url}/webhooks/rest/", 180) as proc,
+    ):
+        instance.proc = proc
+        yield instance
+
+
+def instance_env(database_url: str, redis_url: str, origins: str, secret: str, extra: dict[str, str]) -> dict[str, str]:
+    return environment(
+        {
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "SANIC_WORKERS": "1",
+            "WIDGET_ORIGINS": origins,
+            "SOCKET_SESSION_SECRET": secret,
+            # behind nginx: the client address is the one nginx puts into X-Forwarded-For (rate limits)
+            "SANIC_PROXIES_COUNT": "1",
+            **extra,
+        }
+    )
+
+
+# ---- nginx --------------------------------------------------------------------------------------
+def nginx_config(prefix: Path, port: int, site: Path, instances: list[str]) -> str:
+    servers = "\n".join(f"    server {urlparse(u).netloc} max_fails=1 fail_timeout=5s;" for u in instances)
+    text = NGINX_TEMPLATE.read_text(encoding="utf-8")
+    for key, value in {"@PREFIX@": str(prefix), "@PORT@": str(port), "@SITE@": str(site), "@SERVERS@": servers}.items():
+        text = text.replace(key, value)
+    return text
+
+
+def demo_site(out: Path, server: str) -> Path:
+    """The demo page, its widget pointed at ``server`` (nginx: the page's own origin)."""
+    if out.exists():
+        shutil.rmtree(out)
+    shutil.copytree(ROOT / "web" / "public", out)
+    index = out / "index.html"
+    index.write_text(index.read_text(encoding="utf-8").replace("http://localhost:5005", server), encoding="utf-8")
+    for path in (out, *out.rglob("*")):  # nginx's workers (user nobody) read the site
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return out
+
+
+@contextmanager
+def start_nginx(prefix: Path, port: int, instances: list[str]) -> Iterator[subprocess.Popen]:
+    prefix.mkdir(parents=True, exist_ok=True)
+    prefix.chmod(0o755)
+    site = demo_site(prefix / "site", f"http://127.0.0.1:{port}")
+    conf = prefix / "nginx.conf"
+    conf.write_text(nginx_config(prefix, port, site, instances), encoding="utf-8")
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    subprocess.run([nginx, "-t", "-q", "-p", str(prefix), "-c", str(conf)], check=True)
+    proc = subprocess.Popen([nginx, "-p", str(prefix), "-c", str(conf), "-g", "daemon off;"])
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("nginx did not start (see its error.log)") from None
+                time.sleep(0.1)
+        yield proc
+    finally:
+        stop(proc)
+
+
+# ---- the whole cluster --------------------------------------------------------------------------
+@dataclass
+class Cluster:
+    url: str  # nginx
+    instances: list[Instance]
+    env: dict[str, str]
+    log: Path
+    postgres: Postgres | None
+    database_url: str
+    stack: ExitStack = field(default_factory=ExitStack)
+
+    def kill(self, index: int) -> None:
+        """The instance dies at once (SIGKILL), as on a crash or a lost machine."""
+        proc = self.instances[index].proc
+        assert proc is not None
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+
+    def restart(self, index: int) -> None:
+        instance = self.instances[index]
+        command = rasa_command(instance.port, instance.workdir / "credentials.yml",
+                               instance.workdir / "endpoints.yml", MODEL)  # fmt: skip
+        instance.proc = self.stack.enter_context(
+            running(command, self.env, self.log, f"{instance.url}/webhooks/rest/", 180)
+        )
+
+
+@contextmanager
+def running_cluster(
+    workdir: Path, port: int | None = None, instances: int | None = None, extra_env: dict[str, str] | None = None
+) -> Iterator[Cluster]:
+    """The whole cluster on loopback in ``workdir``; stopped when the block ends."""
+    port = port or int(os.environ.get("CLUSTER_PORT", CLUSTER_PORT))
+    count = instances or int(os.environ.get("CLUSTER_INSTANCES", DEFAULT_INSTANCES))
+    workdir.mkdir(parents=True, exist_ok=True)
+    log = workdir / "cluster.log"
+    with ExitStack() as stack:
+        pg: Postgres | None = None
+        database_url = os.environ.get("DATABASE_URL", "")
+        if not database_url:
+            pg = stack.enter_context(start_postgres(workdir / "postgres", free_port()))
+            database_url = pg.url
+        redis_url = os.environ.get("REDIS_URL", "")
+        if not redis_url:
+            redis_port = free_port()
+            stack.enter_context(start_redis(redis_port))
+            redis_url = f"redis://127.0.0.1:{redis_port}/0"
+        origins = f"http://127.0.0.1:{port},http://localhost:{port}"
+        secret = os.environ.get("SOCKET_SESSION_SECRET") or secrets.token_hex(32)
+        env = instance_env(database_url, redis_url, origins, secret, extra_env or {})
+        urls = [u.strip() for u in os.environ.get("INSTANCE_URLS", "").split(",") if u.strip()]
+        started: list[Instance] = []
+        if not urls:
+            for i in range(count):
+                instance = Instance(free_port(), free_port(), workdir / f"rasa-{i + 1}")
+                started.append(stack.enter_context(start_instance(instance, env, log)))
+            urls = [i.url for i in started]
+        stack.enter_context(start_nginx(workdir / "nginx", port, urls))
+        cluster = Cluster(f"http://127.0.0.1:{port}", started, env, log, pg, database_url, stack)
+        yield cluster
+
+
+def main() -> None:
+    workdir = BUILD / "cluster"
+    with running_cluster(workdir) as cluster:
+        print(f"cluster: {len(cluster.instances) or 'external'} Rasa instances behind nginx on {cluster.url} "
+              f"(demo page {cluster.url}/, REST {cluster.url}/webhooks/rest/webhook); log {cluster.log}; "
+              "Ctrl-C stops it", flush=True)  # fmt: skip
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            print("cluster: stopping", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,180 @@
+"""Beyond one machine (make cluster, runtime/cluster.py): three Rasa instances on PostgreSQL and
+Redis behind nginx, started on loopback as `make cluster` starts them. Follow-ups across
+instances, 32 conversations over REST and socket.io through nginx, redaction and retention on
+PostgreSQL, PostgreSQL restarting, an instance killed during a load run."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+import requests
+import socketio
+import sqlalchemy as sa
+
+from runtime.cluster import Cluster, running_cluster
+from runtime.paths import MODEL
+from runtime.retention import purge_postgres
+from runtime.services import free_port
+from tests.e2e.servers import NO_RATE_LIMITS
+from tests.e2e.test_load import CONVERSATIONS, MESSAGES, names, rest_conversation, socket_conversation
+
+pytestmark = pytest.mark.cluster
+INSTANCES = 3
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    if not MODEL.is_file():
+        pytest.fail(f"{MODEL} missing: run `make train`")
+    if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
+        pytest.fail("nginx missing: run `make nginx`")
+    with running_cluster(
+        tmp_path_factory.mktemp("cluster"), port=free_port(), instances=INSTANCES, extra_env=NO_RATE_LIMITS
+    ) as c:
+        yield c
+
+
+def say(cluster: Cluster, sender: str, text: str, tries: int = 1) -> tuple[int, str, str]:
+    """Status, the reply's text and the instance nginx chose; a client's retry on a failure."""
+    for attempt in range(tries):
+        try:
+            r = requests.post(
+                f"{cluster.url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60
+            )
+        except requests.ConnectionError:
+            if attempt == tries - 1:
+                raise
+            continue
+        if r.status_code == 200 or attempt == tries - 1:
+            text_out = " ".join(m.get("text", "") for m in r.json()) if r.status_code == 200 else ""
+            return r.status_code, text_out, r.headers.get("X-Instance", "")
+    raise AssertionError("unreachable")
+
+
+def events_text(cluster: Cluster, sender: str) -> str:
+    engine = sa.create_engine(cluster.database_url)
+    try:
+        with engine.connect() as con:
+            rows = con.execute(sa.text("SELECT data FROM events WHERE sender_id = :s"), {"s": sender}).fetchall()
+    finally:
+        engine.dispose()
+    return "\n".join(r[0] for r in rows)
+
+
+def test_follow_ups_while_messages_land_on_different_instances(cluster: Cluster) -> None:
+    moves, seen = 0, set()
+    for _ in range(6):
+        sender = f"follow-{uuid.uuid4().hex[:12]}"
+        status, first, one = say(cluster, sender, "Wie viele kommunale Jobcenter gibt es?")
+        assert status == 200 and "104" in first
+        status, second, two = say(cluster, sender, "Und gemeinsame Einrichtungen?")
+        assert status == 200 and "303" in second, second  # the context came from the database
+        moves += one != two
+        seen |= {one, two}
+    assert len(seen) == INSTANCES and moves >= 3, (seen, moves)
+
+
+def test_the_widget_page_and_socket_io_through_nginx(cluster: Cluster) -> None:
+    page = requests.get(f"{cluster.url}/", timeout=10)
+    assert page.status_code == 200 and cluster.url in page.text  # the widget talks to nginx
+    assert requests.get(f"{cluster.url}/static/widget.js", timeout=10).status_code == 200
+    polling = requests.get(f"{cluster.url}/socket.io/?EIO=4&transport=polling", timeout=10)
+    assert polling.status_code == 400  # websocket only: a socket never needs a second instance
+
+    async def greeting() -> str:
+        client = socketio.AsyncClient(reconnection=False)
+        replies: asyncio.Queue[dict] = asyncio.Queue()
+        client.on("bot_uttered", lambda data: replies.put_nowait(data))
+        await client.connect(cluster.url, headers={"Origin": cluster.url}, transports=["websocket"],
+                             socketio_path="/socket.io", wait_timeout=30)  # fmt: skip
+        await client.emit("session_request", {"session_id": ""})
+        await client.emit("user_uttered", {"message": "Hallo"})
+        reply = await asyncio.wait_for(replies.get(), 60)
+        await client.disconnect()
+        return str(reply.get("text", ""))
+
+    assert "automatisiert" in asyncio.run(greeting())
+
+
+def test_32_conversations_over_rest_and_socket_io_none_lost_or_crossed(cluster: Cluster) -> None:
+    problems: list[str] = []
+
+    async def run() -> int:
+        url = f"{cluster.url}/webhooks/rest/webhook"
+        half = CONVERSATIONS // 2
+        conversation_names = names()
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=600)) as session:
+            counts = await asyncio.gather(
+                *(rest_conversation(session, url, n, problems) for n in conversation_names[:half]),
+                *(socket_conversation(cluster.url, n, problems) for n in conversation_names[half:]),
+            )
+        return sum(counts)
+
+    started = time.monotonic()
+    answered = asyncio.run(run())
+    print(f"\ncluster load: {answered} replies in {time.monotonic() - started:.1f} s, {len(problems)} problems")
+    assert problems == []  # no 5xx (REST), each reply names its own conversation's Jobcenter
+    assert answered == CONVERSATIONS * MESSAGES
+
+
+def test_redaction_and_retention_hold_on_postgresql(cluster: Cluster) -> None:
+    sender = f"pii-{uuid.uuid4().hex[:12]}"
+    status, _, _ = say(cluster, sender, "Meine Mail ist erika.musterfrau@example.org, IBAN DE89 3704 0044 0532 0130 00")
+    assert status == 200
+    stored = events_text(cluster, sender)
+    assert stored and "erika" not in stored and "DE89" not in stored and "[E-Mail]" in stored
+    assert purge_postgres(cluster.database_url, days=30) == 0  # nothing is old yet
+    deleted = purge_postgres(cluster.database_url, days=0, now=time.time() + 60)
+    assert deleted >= 1 and events_text(cluster, sender) == ""
+
+
+def test_postgresql_restarting_gets_a_clear_answer_then_full_recovery(cluster: Cluster) -> None:
+    assert cluster.postgres is not None
+    sender = f"pg-{uuid.uuid4().hex[:12]}"
+    assert "104" in say(cluster, sender, "Wie viele kommunale Jobcenter gibt es?")[1]
+    cluster.postgres.stop()
+    try:
+        status, text, _ = say(cluster, sender, "Und gemeinsame Einrichtungen?")
+        assert status == 503 or (status == 200 and "noch einmal" in text), (status, text)
+    finally:
+        cluster.postgres.start()
+    for instance in range(INSTANCES):  # every instance recovers by itself
+        status, text, _ = say(cluster, f"{sender}-{instance}", "Wie viele kommunale Jobcenter gibt es?")
+        assert status == 200 and "104" in text
+    assert "303" in say(cluster, sender, "Und gemeinsame Einrichtungen?")[1]  # the conversation goes on
+
+
+def test_an_instance_killed_during_a_load_run_loses_no_message(cluster: Cluster) -> None:
+    results: list[tuple[int, str, str]] = []
+    lock = threading.Lock()
+
+    def conversation() -> None:
+        sender = f"kill-{uuid.uuid4().hex[:12]}"
+        for i in range(10):
+            question, answer = ("Wie viele kommunale Jobcenter gibt es?", "104") if i % 2 == 0 else (
+                "Und gemeinsame Einrichtungen?", "303")  # fmt: skip
+            status, text, _ = say(cluster, sender, question, tries=3)
+            with lock:
+                results.append((status, answer, text))
+
+    threads = [threading.Thread(target=conversation) for _ in range(8)]
+    for t in threads:
+        t.start()
+    time.sleep(1.5)
+    cluster.kill(0)
+    for t in threads:
+        t.join(120)
+    lost = [r for r in results if r[0] != 200 or r[1] not in r[2]]
+    print(f"\nkilled one instance during {len(results)} messages: {len(lost)} lost or wrong")
+    assert len(results) == 80 and lost == []
+    cluster.restart(0)
+    status, text, _ = say(cluster, "after-restart", "Wie viele kommunale Jobcenter gibt es?")
+    assert status == 200 and "104" in text
