@@ -94,7 +94,7 @@ test: lint validate $(MODEL) $(VENDOR_JS) browser redis postgres nginx ## set up
 	$(BIN)/pytest tests
 	$(MAKE) --no-print-directory test-core
 
-bench: $(SPACY_MODEL)/meta.json redis ## benchmarks (trains its own model, times it) vs. a TF-IDF baseline
+bench: $(SPACY_MODEL)/meta.json $(MODEL) redis postgres nginx ## benchmarks (trains its own model, times it) vs. a TF-IDF baseline; cluster scaling 1-3 instances
 	$(BIN)/python -m bench.run
 
 purge: $(BIN)/.installed ## delete conversations idle longer than RETENTION_DAYS (default 30); DATABASE_URL: PostgreSQL

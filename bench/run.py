@@ -11,6 +11,9 @@ as knowledge/outcomes.py defines them. The baseline's predictions are counted th
     python -m bench.run            # full run (trains its own model, times it)
     python -m bench.run --quick    # smoke run for `make test`: small counts, existing model
 
+Scaling (issue 15): the same load through `make cluster` (runtime/cluster.py) with 1, 2 and 3 Rasa
+instances on PostgreSQL, Redis and nginx, against this run's single-machine figures.
+
 Levers that production code does not offer, to measure them against the production settings:
 ``--tracker-store SQL`` (Rasa's own SQL tracker store) and ``--uncached-validation`` (Rasa's
 action-answer validation without runtime/rasa_changes.py's cached validator).
@@ -204,6 +207,7 @@ def run(
     workers: int = PRODUCTION_WORKERS,
     tracker_store: str | None = None,
     uncached_validation: bool = False,
+    with_cluster: bool = True,
 ) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     results: dict[str, Any] = {"quick": quick, "workers": workers, "tracker_store": tracker_store or "production",
@@ -244,10 +248,55 @@ def run(
                 results["outcomes"][name], results["misses"][name] = tally.summary(), tally.misses
             results["rasa_memory"] = memory(rasa.pid)
             results["actions_memory"] = memory(actions.pid)
+    if with_cluster:
+        results["cluster"] = scaling(texts, quick)
     results["baseline"] = baseline_scores(sets)
     results["lookup"] = lookup_latency()
     shutil.rmtree(work, ignore_errors=True)
     return results
+
+
+def scaling(texts: list[str], quick: bool) -> list[dict[str, Any]]:
+    """The scaling figure (issue 15): `make cluster` with 1, 2 and 3 Rasa instances (one Sanic
+    worker each) behind nginx on PostgreSQL and Redis, all on this machine's two cores; 8 and 32
+    concurrent conversations through nginx; CPU ms per message of each part."""
+    from runtime.cluster import running_cluster
+
+    rows = []
+    for count in (1, 2) if quick else (1, 2, 3):
+        work = Path(tempfile.mkdtemp(prefix=f"bench-cluster{count}-"))
+        no_limits = {"RATE_LIMIT_PER_SENDER": "0", "RATE_LIMIT_PER_ADDRESS": "0"}
+        with running_cluster(work, port=free_port(), instances=count, extra_env=no_limits) as cluster:
+            url = f"{cluster.url}/webhooks/rest/webhook"
+            asyncio.run(load(url, texts, 8, 2, "warm-up"))  # every instance's database pool is open
+            groups = {k: [p for pid in pids for p in process_tree(pid)] for k, pids in cluster.processes().items()}
+            row: dict[str, Any] = {"instances": count}
+            for c, per in ((8, 4 if quick else 20), (32, 2 if quick else 15)):
+                before = cpu_now(groups)
+                level = asyncio.run(load(url, texts, c, per, f"cluster{count}c{c}"))
+                after = cpu_now(groups)
+                level["cpu_ms_per_msg"] = {k: (after[k] - before[k]) * 1000 / level["n"] for k in after}
+                row[f"concurrent_{c}"] = level
+            rows.append(row)
+        shutil.rmtree(work, ignore_errors=True)
+    return rows
+
+
+def scaling_rows(rows: list[dict[str, Any]], single: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """Each cluster size against today's single-machine configuration (2 workers, SQLite) of this run."""
+    out = []
+    for row in rows:
+        n = row["instances"]
+        for level in ("concurrent_8", "concurrent_32"):
+            s, base = row[level], single[level]
+            out.append((f"cluster {n} instance(s), {level}: p95 ms / msg/s (errors)",
+                        f"{s['p95_ms']:.0f} / {s['msg_per_s']:.0f} ({s['errors']})",
+                        f"{base['p95_ms']:.0f} / {base['msg_per_s']:.0f}",
+                        f"{s['msg_per_s'] / base['msg_per_s']:.2f}"))  # fmt: skip
+        cpu = row["concurrent_32"]["cpu_ms_per_msg"]
+        parts = ("rasa", "actions", "postgres", "redis", "nginx", "load")
+        out.append((f"cluster {n}: CPU ms/msg " + "/".join(parts), "/".join(f"{cpu[k]:.1f}" for k in parts), "", ""))
+    return out
 
 
 def outcome_rows(ours: dict[str, Any], base: dict[str, Any]) -> list[tuple[str, str, str, str]]:
@@ -287,6 +336,8 @@ def table(r: dict[str, Any]) -> str:
             cpu = s["cpu_ms_per_msg"]
             shares = "/".join(f"{cpu[k]:.1f}" for k in ("rasa", "actions", "redis", "load"))
             rows.append((f"{level}: CPU ms/msg Rasa/actions/Redis/load", shares, "", ""))
+    if "cluster" in r:
+        rows += scaling_rows(r["cluster"], r)
     rows += [
         ("Jobcenter name search p50/p95 ms", f"{r['lookup']['p50_ms']:.2f}/{r['lookup']['p95_ms']:.2f}", "", ""),
         ("start to first answer (s)", f"{r['start_to_first_answer_s']:.1f}", "", ""),
@@ -302,6 +353,8 @@ def table(r: dict[str, Any]) -> str:
     lines.append(f"Rasa with {r['workers']} Sanic worker(s) and the Redis lock store, SQLite tracker store.")
     lines.append(f"Concurrent levels: medians of {len(r['concurrent_8'].get('rounds_msg_per_s', [1]))} round(s).")
     lines.append("baseline latency is in-process (no HTTP); ours is over the REST channel.")
+    lines.append("cluster rows: make cluster (PostgreSQL, Redis, nginx) on the same 2 cores; their baseline column")
+    lines.append("is this run's single-machine configuration (2 workers, SQLite), ratio = msg/s cluster / single.")
     lines.append("outcomes: right / fallback (asks back, cannot answer, signposting) / wrong (knowledge/outcomes.py).")
     return "\n".join(lines)
 
@@ -313,9 +366,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=PRODUCTION_WORKERS, help="Sanic workers (1 to compare)")
     parser.add_argument("--tracker-store", default=None, help="tracker store type instead of production's (e.g. SQL)")
     parser.add_argument("--uncached-validation", action="store_true", help="Rasa's own action-answer validation")
+    parser.add_argument("--no-cluster", action="store_true", help="skip the scaling figure (make cluster, 1-3 instances)")
     parser.add_argument("--out", default="", help="results file name (default latest.json / smoke.json)")
     args = parser.parse_args()
-    results = run(args.quick, args.no_train, args.workers, args.tracker_store, args.uncached_validation)
+    results = run(
+        args.quick, args.no_train, args.workers, args.tracker_store, args.uncached_validation, not args.no_cluster
+    )
     RESULTS.mkdir(parents=True, exist_ok=True)
     name = args.out or ("smoke.json" if args.quick else "latest.json")
     (RESULTS / name).write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")

@@ -160,6 +160,7 @@ class Instance:
     actions_port: int
     workdir: Path
     proc: subprocess.Popen | None = None
+    actions: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
@@ -174,10 +175,10 @@ def start_instance(instance: Instance, env: dict[str, str], log: Path) -> Iterat
     endpoints.write_text(yaml.safe_dump(cluster_endpoints(instance.actions_port, env["REDIS_URL"])), encoding="utf-8")
     command = rasa_command(instance.port, credentials, endpoints, MODEL)
     with (
-        start_actions(instance.actions_port, log),
+        start_actions(instance.actions_port, log) as actions,
         running(command, env, log, f"{instance.url}/webhooks/rest/", 180) as proc,
     ):
-        instance.proc = proc
+        instance.proc, instance.actions = proc, actions
         yield instance
 
 
@@ -252,6 +253,21 @@ class Cluster:
     postgres: Postgres | None
     database_url: str
     stack: ExitStack = field(default_factory=ExitStack)
+    redis: subprocess.Popen | None = None
+    nginx: subprocess.Popen | None = None
+
+    def processes(self) -> dict[str, list[int]]:
+        """The process ids of each part started here (``make bench`` reads their CPU time)."""
+        groups: dict[str, list[int]] = {
+            "rasa": [i.proc.pid for i in self.instances if i.proc],
+            "actions": [i.actions.pid for i in self.instances if i.actions],
+            "redis": [self.redis.pid] if self.redis else [],
+            "nginx": [self.nginx.pid] if self.nginx else [],
+            "postgres": [],
+        }
+        if self.postgres and (self.postgres.data / "postmaster.pid").is_file():
+            groups["postgres"] = [int((self.postgres.data / "postmaster.pid").read_text().split()[0])]
+        return groups
 
     def kill(self, index: int) -> None:
         """The instance dies at once (SIGKILL), as on a crash or a lost machine."""
@@ -280,6 +296,7 @@ def running_cluster(
     log = workdir / "cluster.log"
     with ExitStack() as stack:
         pg: Postgres | None = None
+        redis: subprocess.Popen | None = None
         database_url = os.environ.get("DATABASE_URL", "")
         if not database_url:
             pg = stack.enter_context(start_postgres(workdir / "postgres", free_port()))
@@ -287,7 +304,7 @@ def running_cluster(
         redis_url = os.environ.get("REDIS_URL", "")
         if not redis_url:
             redis_port = free_port()
-            stack.enter_context(start_redis(redis_port))
+            redis = stack.enter_context(start_redis(redis_port))
             redis_url = f"redis://127.0.0.1:{redis_port}/0"
         origins = f"http://127.0.0.1:{port},http://localhost:{port}"
         secret = os.environ.get("SOCKET_SESSION_SECRET") or secrets.token_hex(32)
@@ -299,8 +316,8 @@ def running_cluster(
                 instance = Instance(free_port(), free_port(), workdir / f"rasa-{i + 1}")
                 started.append(stack.enter_context(start_instance(instance, env, log)))
             urls = [i.url for i in started]
-        stack.enter_context(start_nginx(workdir / "nginx", port, urls))
-        cluster = Cluster(f"http://127.0.0.1:{port}", started, env, log, pg, database_url, stack)
+        nginx = stack.enter_context(start_nginx(workdir / "nginx", port, urls))
+        cluster = Cluster(f"http://127.0.0.1:{port}", started, env, log, pg, database_url, stack, redis, nginx)
         yield cluster
 
 
