@@ -366,7 +366,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=PRODUCTION_WORKERS, help="Sanic workers (1 to compare)")
     parser.add_argument("--tracker-store", default=None, help="tracker store type instead of production's (e.g. SQL)")
     parser.add_argument("--uncached-validation", action="store_true", help="Rasa's own action-answer validation")
-    parser.add_argument("--no-cluster", action="store_true", help="skip the scaling figure (make cluster, 1-3 instances)")
+    parser.add_argument("--no-cluster", action="store_true", help="skip the scaling figure (make cluster)")
     parser.add_argument("--out", default="", help="results file name (default latest.json / smoke.json)")
     args = parser.parse_args()
     results = run(
