@@ -44,3 +44,33 @@ def test_connections_are_reused(tmp_path: Path) -> None:
     assert store.engine.pool.checkedout() == 0
     assert store.engine.pool.size() >= 1
     assert type(store.engine.pool).__name__ == "QueuePool"
+
+
+def test_plain_sql_reads_and_writes_what_rasas_orm_queries_do(tmp_path: Path) -> None:
+    """The same rows, order and session rule as Rasa's SQLTrackerStore (runtime PlainSQLEvents)."""
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.events import SessionStarted
+
+    domain = Domain.load(str(DOMAIN))
+    db = str(tmp_path / "tracker.db")
+    ours, rasas = SQLiteTrackerStore(domain, db=db), SQLTrackerStore(domain, dialect="sqlite", db=db)
+    first = [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
+             UserUttered("Hallo"), SlotSet("topic", "legal_basis")]  # fmt: skip
+    for store, sender in ((ours, "ours"), (rasas, "rasas")):
+        tracker = DialogueStateTracker.from_events(sender, first)
+        asyncio.run(store.save(tracker))
+        tracker.update(ActionExecuted("action_session_start"))
+        tracker.update(SessionStarted())  # a new session: only its events are read back
+        tracker.update(UserUttered("Und weiter?"))
+        asyncio.run(store.save(tracker))
+        asyncio.run(store.save(tracker))  # nothing new: nothing added
+    for sender in ("ours", "rasas"):
+        by_ours, by_rasas = asyncio.run(ours.retrieve(sender)), asyncio.run(rasas.retrieve(sender))
+        assert by_ours is not None and by_rasas is not None
+        assert [e.as_dict() for e in by_ours.events] == [e.as_dict() for e in by_rasas.events]
+        assert "Hallo" not in [getattr(e, "text", None) for e in by_ours.events]  # the new session only
+        assert "Und weiter?" in [getattr(e, "text", None) for e in by_ours.events]
+    with sqlite3.connect(db) as raw:
+        rows = raw.execute("SELECT sender_id, type_name, intent_name, action_name FROM events ORDER BY id").fetchall()
+    assert [r[1:] for r in rows if r[0] == "ours"] == [r[1:] for r in rows if r[0] == "rasas"]
+    assert asyncio.run(ours.retrieve("nobody")) is None
