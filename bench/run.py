@@ -15,8 +15,10 @@ Scaling (issue 15): the same load through `make cluster` (runtime/cluster.py) wi
 instances on PostgreSQL, Redis and nginx, against this run's single-machine figures.
 
 Levers that production code does not offer, to measure them against the production settings:
-``--tracker-store SQL`` (Rasa's own SQL tracker store) and ``--uncached-validation`` (Rasa's
-action-answer validation without runtime/rasa_changes.py's cached validator).
+``--tracker-store SQL`` (Rasa's own SQL tracker store), ``--tracker-store
+bench.orm_tracker_store.OrmSQLiteTrackerStore`` (Rasa's ORM queries), ``--uncached-validation``
+(Rasa's action-answer validation without runtime/rasa_changes.py's cached validator) and
+``--fresh-connections`` (a new connection per action-server call, without change 8).
 """
 
 from __future__ import annotations
@@ -208,10 +210,11 @@ def run(
     tracker_store: str | None = None,
     uncached_validation: bool = False,
     with_cluster: bool = True,
+    module: str | None = None,
 ) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     results: dict[str, Any] = {"quick": quick, "workers": workers, "tracker_store": tracker_store or "production",
-                               "uncached_validation": uncached_validation}  # fmt: skip
+                               "uncached_validation": uncached_validation, "module": module}  # fmt: skip
     model = MODEL
     if not quick and not no_train:
         results["train_s"] = train(work / "model")
@@ -226,7 +229,7 @@ def run(
             work, rasa_port, actions_port, log, model=model, workers=workers, redis_port=redis_port,
             extra_env={"RATE_LIMIT_PER_SENDER": "0", "RATE_LIMIT_PER_ADDRESS": "0"},  # load from one address
             tracker_store={"type": tracker_store} if tracker_store else None,
-            module="bench.uncached_validation" if uncached_validation else "runtime",
+            module=module or ("bench.uncached_validation" if uncached_validation else "runtime"),
         ) as rasa:  # fmt: skip
             url = f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
             asyncio.run(load(url, texts[:1], 1, 1, "first"))
@@ -366,11 +369,19 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=PRODUCTION_WORKERS, help="Sanic workers (1 to compare)")
     parser.add_argument("--tracker-store", default=None, help="tracker store type instead of production's (e.g. SQL)")
     parser.add_argument("--uncached-validation", action="store_true", help="Rasa's own action-answer validation")
+    parser.add_argument("--fresh-connections", action="store_true", help="a new connection per action call")
     parser.add_argument("--no-cluster", action="store_true", help="skip the scaling figure (make cluster)")
     parser.add_argument("--out", default="", help="results file name (default latest.json / smoke.json)")
     args = parser.parse_args()
+    module = "bench.fresh_connections" if args.fresh_connections else None
     results = run(
-        args.quick, args.no_train, args.workers, args.tracker_store, args.uncached_validation, not args.no_cluster
+        args.quick,
+        args.no_train,
+        args.workers,
+        args.tracker_store,
+        args.uncached_validation,
+        not args.no_cluster,
+        module,
     )
     RESULTS.mkdir(parents=True, exist_ok=True)
     name = args.out or ("smoke.json" if args.quick else "latest.json")

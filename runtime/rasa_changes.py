@@ -39,6 +39,10 @@ turn a change off. Each change has a unit test (tests/test_rasa_changes.py) and 
    it could not read as a new one (a follow-up question then got a confidently wrong answer, and
    nothing was stored). A database error now reaches change 1, which answers
    ``utter_store_unavailable``; other errors are handled as before.
+8. Speed (``EndpointConfig.session``): Rasa opened a new HTTP session, and so a new TCP
+   connection, for every call to the action server; now each endpoint keeps one session per event
+   loop with its connections (idle ones closed after ``KEEPALIVE_S``). Measured in
+   docs/performance.md.
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ RASA_VERSION = "3.6.21"
 ACTION_TIMEOUT_S = float(os.environ.get("ACTION_TIMEOUT_S", "3"))
 UNAVAILABLE_RESPONSE = "utter_action_unavailable"
 STORE_UNAVAILABLE_RESPONSE = "utter_store_unavailable"
+KEEPALIVE_S = 2.0
 UNUSED_PACKAGES = ("jax", "jaxlib")
 MARK = "_jobcenter_change"
 
@@ -266,8 +271,51 @@ def failing_loudly(store_class: Any) -> Callable:
     return marked(functools.wraps(store_class.retrieve)(retrieve))
 
 
+class KeptSession:
+    """What ``EndpointConfig.session()`` gives under change 8: the endpoint's one session for the
+    running event loop, left open when the ``async with`` block around it ends."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    async def __aenter__(self) -> Any:
+        return self.session
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+def reusing_connections(endpoint_class: Any) -> Callable:
+    """Change 8: ``EndpointConfig.session`` that keeps one session (and its connections) per
+    endpoint and event loop instead of a new session and TCP connection for every request."""
+    import asyncio
+
+    import aiohttp
+    from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
+
+    kept: dict[tuple[int, int], aiohttp.ClientSession] = {}
+
+    def session(self: Any) -> KeptSession:
+        key = (id(self), id(asyncio.get_running_loop()))
+        current = kept.get(key)
+        if current is None or current.closed:
+            auth = (
+                aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"]) if self.basic_auth else None
+            )
+            current = kept[key] = aiohttp.ClientSession(
+                headers=self.headers,
+                auth=auth,
+                timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+                # idle connections closed well before the action server's (Sanic: 5 s) would
+                connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_S),
+            )
+        return KeptSession(current)
+
+    return marked(functools.wraps(endpoint_class.session)(session))
+
+
 def install() -> None:
-    """Install changes 1-7 once; raises RasaChangeError instead of starting a changed Rasa blindly."""
+    """Install changes 1-8 once; raises RasaChangeError instead of starting a changed Rasa blindly."""
     skip_unused_imports()
     import rasa
     import rasa.core.actions.action as action_module
@@ -277,6 +325,7 @@ def install() -> None:
     from rasa.core.processor import MessageProcessor
     from rasa.core.tracker_store import FailSafeTrackerStore
     from rasa.utils import log_utils
+    from rasa.utils.endpoints import EndpointConfig
 
     check(
         rasa.__version__,
@@ -291,6 +340,7 @@ def install() -> None:
             (rasa.server, "add_root_route"),
             (FailSafeTrackerStore, "retrieve"),
             (FailSafeTrackerStore, "on_tracker_store_error"),
+            (EndpointConfig, "session"),
         ],
     )
     install_log_changes()
@@ -302,3 +352,4 @@ def install() -> None:
     RemoteAction._validate_action_result = cached_validation(RemoteAction)
     action_module.DEFAULT_REQUEST_TIMEOUT = ACTION_TIMEOUT_S
     FailSafeTrackerStore.retrieve = failing_loudly(FailSafeTrackerStore)
+    EndpointConfig.session = reusing_connections(EndpointConfig)

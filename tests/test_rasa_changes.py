@@ -120,6 +120,23 @@ async def test_a_database_error_is_not_answered_as_a_new_conversation() -> None:
     assert await other.retrieve("s") is None and isinstance(errors[-1], ValueError)
 
 
+async def test_action_server_calls_reuse_one_session() -> None:
+    """Rasa opened a new HTTP session and TCP connection for every action-server call."""
+    from rasa.utils.endpoints import EndpointConfig
+
+    assert getattr(EndpointConfig.session, rasa_changes.MARK, False)
+    endpoint = EndpointConfig("http://127.0.0.1:9/webhook")
+    async with endpoint.session() as first:
+        pass
+    async with endpoint.session() as second:
+        assert second is first and not first.closed  # kept open after the block
+    assert EndpointConfig("http://127.0.0.1:9/other").session().session is not first
+    await first.close()
+    async with endpoint.session() as third:  # a closed session is replaced
+        assert third is not first and not third.closed
+    await third.close()
+
+
 async def test_failing_action_server_call_gets_an_answer() -> None:
     from rasa.core.actions.action import RemoteAction
     from rasa.utils.endpoints import EndpointConfig
