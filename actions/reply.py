@@ -1,7 +1,8 @@
 """The one custom action: sends the reply that knowledge.routing.route() decides.
 
-Thin on purpose: it reads the NLU result and the slot "topic" from the tracker, asks the routing,
-and turns the reply into a dispatcher call and slot events. Imports only rasa_sdk and knowledge.
+Thin on purpose: it reads the NLU result and the slots "topic" and "language" from the tracker,
+asks knowledge.language for the conversation's language (and a note when it has just changed) and
+the routing for the reply, and turns both into dispatcher calls and slot events. Imports only rasa_sdk and knowledge.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 import knowledge
+from knowledge.language import turn
 from knowledge.routing import Parse, route
 
 
@@ -23,6 +25,10 @@ class ActionReply(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        language, note = turn(tracker.latest_message.get("text") or "", tracker.get_slot("language"))
+        if note:
+            dispatcher.utter_message(response=note)
         reply = route(Parse.from_nlu(tracker.latest_message), tracker.get_slot("topic"), knowledge.load())
         dispatcher.utter_message(response=reply.response, buttons=reply.buttons, **reply.values)
-        return [SlotSet(name, value) for name, value in reply.slots.items()]
+        slots = {**reply.slots, **({"language": language} if language else {})}
+        return [SlotSet(name, value) for name, value in slots.items()]

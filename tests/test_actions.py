@@ -45,3 +45,18 @@ async def test_buttons_and_no_slot_change(dispatcher: CollectingDispatcher, make
     [message] = dispatcher.messages
     assert message["response"] == "utter_suggest_topics" and len(message["buttons"]) == 3
     assert events == []
+
+
+async def test_a_question_in_another_language_gets_a_note_in_it_once(
+    dispatcher: CollectingDispatcher, make_tracker: TrackerFactory
+) -> None:
+    """An English question got a German reply without a word of English (issue 16)."""
+    latest = parse_data("How many municipal job centres are there?", "faq", "count_municipal_jobcenters")
+    events = await ActionReply().run(dispatcher, make_tracker(latest), {})
+    first = [m["response"] for m in dispatcher.messages]
+    assert first[0] == "utter_german_only_en" and len(first) == 2  # the note, then the (German) reply
+    assert SlotSet("language", "en") in events
+    dispatcher.messages.clear()
+    events = await ActionReply().run(dispatcher, make_tracker(latest, slots={"language": "en"}), {})
+    assert [m["response"] for m in dispatcher.messages] == first[1:]
+    assert all(e["name"] != "language" for e in events)  # unchanged: no note, no slot event

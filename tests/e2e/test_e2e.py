@@ -128,3 +128,24 @@ def test_lookup_ask_back_and_follow_up(servers: Servers) -> None:
     stadt = next(b for b in buttons if b["title"] == "Stadt Leipzig")
     assert "Nein." in text_of(servers.say(stadt["payload"], sender="ask-back"))
     assert "Landkreis Bautzen" in text_of(servers.say("Und Bautzen?", sender="ask-back"))
+
+
+@pytest.mark.parametrize(
+    ("question", "note"),
+    [
+        ("How many municipal job centres are there in Germany?", "So far I can answer only in German"),
+        ("Що таке комунальний джобцентр?", "Поки що я можу відповідати лише німецькою"),
+        ("ما هو مركز العمل البلدي؟", "حاليًا لا أستطيع الإجابة إلا باللغة الألمانية"),
+        ("Belediye iş merkezi nedir ve nasıl çalışır?", "Şimdilik yalnızca Almanca"),
+        ("Что такое муниципальный джобцентр?", "Пока я могу отвечать только на немецком"),
+    ],
+)
+def test_a_question_in_another_language_gets_a_note_in_that_language(
+    servers: Servers, question: str, note: str
+) -> None:
+    """It got a German refusal or a German fallback without a word in its language (issue 16)."""
+    sender = f"lang-{abs(hash(question))}"
+    texts = [m.get("text", "") for m in servers.say(question, sender)]
+    assert texts[0].startswith(note) and len(texts) >= 2
+    again = [m.get("text", "") for m in servers.say(question, sender)]
+    assert not again[0].startswith(note)  # once per change of language

@@ -1,0 +1,137 @@
+"""Which language a conversation is in (issue 16, first part): plain Python, no Rasa.
+
+``choose(text, current)`` gives the conversation's language after one message, one of
+``SUPPORTED``: a switch the citizen typed ("Leichte Sprache", "English please"; data/languages.yml)
+wins; else the message's script and, for Latin script, an offline detector decide
+(lingua-language-detector, its models ship in the wheel, restricted to the supported languages);
+a short or unclear message keeps the current language, and German text keeps Leichte Sprache.
+
+- Arabic letters: ``ar``. Cyrillic: ``uk`` with a letter only Ukrainian has (і ї є ґ), ``ru``
+  with one only Russian has (ы э ъ ё), else more question words of the one than of the other
+  ("що", "что"; data/languages.yml), else the detector between the two. So mixed German and
+  Ukrainian ("Jobcenter kommunal що це") is Ukrainian: a German reader would not type Cyrillic.
+- Latin script: the detector among German, English and Turkish, from ``MIN_LETTERS`` letters and
+  ``MIN_CONFIDENCE`` on.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DATA = Path(__file__).resolve().parent / "data" / "languages.yml"
+GERMAN, EASY_GERMAN = "de", "de-x-ls"
+SUPPORTED = ("de", "de-x-ls", "en", "uk", "ar", "tr", "ru")
+MIN_LETTERS = 12
+MIN_CONFIDENCE = 0.7
+# The note a conversation in another language gets while its answers are German only.
+GERMAN_ONLY_NOTES = {
+    "en": "utter_german_only_en",
+    "uk": "utter_german_only_uk",
+    "ar": "utter_german_only_ar",
+    "tr": "utter_german_only_tr",
+    "ru": "utter_german_only_ru",
+}
+ONLY_UKRAINIAN, ONLY_RUSSIAN = set("іїєґІЇЄҐ"), set("ыэъёЫЭЪЁ")
+
+
+def _folded(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s-]", " ", unicodedata.normalize("NFC", text).casefold()).split())
+
+
+@functools.lru_cache(maxsize=1)
+def switches() -> dict[str, str]:
+    """Typed phrase (folded) -> language code."""
+    raw = yaml.safe_load(DATA.read_text(encoding="utf-8"))["languages"]
+    if set(raw) != set(SUPPORTED):
+        raise ValueError(f"{DATA}: languages must be exactly {SUPPORTED}")
+    return {_folded(phrase): code for code, spec in raw.items() for phrase in spec["switch"]}
+
+
+@functools.lru_cache(maxsize=8)
+def question_words(code: str) -> frozenset[str]:
+    """Short words that tell Ukrainian from Russian (data/languages.yml ``words``)."""
+    raw = yaml.safe_load(DATA.read_text(encoding="utf-8"))["languages"]
+    return frozenset(_folded(w) for w in raw[code].get("words", []))
+
+
+def names() -> dict[str, str]:
+    """Each language's own name (the widget's menu)."""
+    raw = yaml.safe_load(DATA.read_text(encoding="utf-8"))["languages"]
+    return {code: spec["name"] for code, spec in raw.items()}
+
+
+def requested(text: str) -> str | None:
+    """The language a message asks for by itself ("Leichte Sprache", "English please")."""
+    return switches().get(_folded(text))
+
+
+@functools.lru_cache(maxsize=2)
+def _detector(codes: tuple[str, ...]) -> Any:
+    from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+
+    languages = [Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())) for code in codes]
+    return LanguageDetectorBuilder.from_languages(*languages).with_low_accuracy_mode().build()
+
+
+def _likeliest(text: str, codes: tuple[str, ...]) -> tuple[str, float]:
+    values = _detector(codes).compute_language_confidence_values(text)
+    best = values[0]
+    return best.language.iso_code_639_1.name.lower(), float(best.value)
+
+
+def detect(text: str) -> str | None:
+    """The language of one message, or None when it is too short or unclear."""
+    letters = [c for c in text if c.isalpha()]
+    arabic = sum("ARABIC" in unicodedata.name(c, "") for c in letters)
+    cyrillic = [c for c in letters if "CYRILLIC" in unicodedata.name(c, "")]
+    if arabic >= 2:
+        return "ar"
+    if len(cyrillic) >= 2:
+        if ONLY_UKRAINIAN & set(cyrillic):
+            return "uk"
+        if ONLY_RUSSIAN & set(cyrillic):
+            return "ru"
+        words = set(_folded(text).split())
+        uk, ru = len(words & question_words("uk")), len(words & question_words("ru"))
+        if uk != ru:
+            return "uk" if uk > ru else "ru"
+        code, confidence = _likeliest("".join(c if c in cyrillic or c == " " else " " for c in text), ("uk", "ru"))
+        return code if confidence >= MIN_CONFIDENCE else None
+    if len(letters) < MIN_LETTERS:
+        return None
+    code, confidence = _likeliest(text, ("de", "en", "tr"))
+    return code if confidence >= MIN_CONFIDENCE else None
+
+
+def choose(text: str, current: str | None) -> str:
+    """The conversation's language after ``text``; ``current`` is the language so far."""
+    current = current if current in SUPPORTED else GERMAN
+    asked = requested(text)
+    if asked:
+        return asked
+    found = detect(text)
+    if found is None:
+        return current
+    if found == GERMAN and current == EASY_GERMAN:
+        return EASY_GERMAN
+    return found
+
+
+def german_only_note(language: str) -> str | None:
+    """The response that tells a citizen in another language that the answers are German only."""
+    return GERMAN_ONLY_NOTES.get(language)
+
+
+def turn(text: str, current: str | None) -> tuple[str | None, str | None]:
+    """After ``text``: the conversation's new language (None: unchanged) and the note to send
+    first (the German-only note when it has just changed to a language without answers yet)."""
+    language = choose(text, current)
+    if language == (current if current in SUPPORTED else GERMAN):
+        return None, None
+    return language, german_only_note(language)

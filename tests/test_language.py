@@ -1,0 +1,63 @@
+"""Which language a conversation is in (knowledge/language.py, issue 16 first part)."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.language import GERMAN_ONLY_NOTES, SUPPORTED, choose, german_only_note, names, requested, turn
+
+
+@pytest.mark.parametrize(
+    ("text", "current", "expected"),
+    [
+        ("Was ist ein kommunales Jobcenter?", None, "de"),
+        ("What is a municipal job centre?", "de", "en"),
+        ("How many job centres are run by the districts?", None, "en"),
+        ("Що таке комунальний джобцентр?", None, "uk"),
+        ("Jobcenter kommunal що це", "de", "uk"),  # mixed German and Ukrainian
+        ("Что такое муниципальный джобцентр?", None, "ru"),
+        ("ما هو مركز العمل البلدي؟", None, "ar"),
+        ("Belediye iş merkezi nedir ve nasıl çalışır?", None, "tr"),
+        ("Hallo", "en", "en"),  # too short to tell: the language stays
+        ("ok", "uk", "uk"),
+        ("104?", "ar", "ar"),
+        ("Leichte Sprache", "de", "de-x-ls"),
+        ("Leichte Sprache!", "en", "de-x-ls"),
+        ("English please", "de", "en"),
+        ("Deutsch bitte", "en", "de"),
+        ("Was ist ein kommunales Jobcenter?", "de-x-ls", "de-x-ls"),  # German keeps Leichte Sprache
+        ("Was ist ein kommunales Jobcenter?", "en", "de"),
+        ("Wie viele kommunale Jobcenter gibt es?", "xx", "de"),  # an unknown current language
+        ("", "tr", "tr"),
+    ],
+)
+def test_the_language_of_a_conversation(text: str, current: str | None, expected: str) -> None:
+    assert choose(text, current) == expected
+
+
+def test_every_language_has_a_name_and_switches() -> None:
+    assert set(names()) == set(SUPPORTED)
+    assert names()["uk"] == "Українська" and names()["de-x-ls"] == "Leichte Sprache"
+    assert requested("  ENGLISH please ") == "en" and requested("Wie viele?") is None
+
+
+def test_every_other_language_gets_a_german_only_note() -> None:
+    assert german_only_note("de") is None and german_only_note("de-x-ls") is None
+    assert set(GERMAN_ONLY_NOTES) == set(SUPPORTED) - {"de", "de-x-ls"}
+
+
+def test_a_turn_says_what_changed() -> None:
+    assert turn("Was ist ein kommunales Jobcenter?", None) == (None, None)  # German from the start
+    assert turn("What is a municipal job centre?", None) == ("en", "utter_german_only_en")
+    assert turn("What is a municipal job centre?", "en") == (None, None)
+    assert turn("Leichte Sprache", "de") == ("de-x-ls", None)  # German: no note
+
+
+def test_german_questions_stay_german() -> None:
+    """The held-out and external question sets are German but for one English question: a German
+    conversation must not get a foreign-language note."""
+    from knowledge.outcomes import external_questions, holdout_questions
+
+    questions = [q.text for q in [*holdout_questions(), *external_questions()]]
+    assert len(questions) > 300
+    assert [q for q in questions if choose(q, "de") != "de"] == ["Where is the job center?"]
