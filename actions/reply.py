@@ -25,7 +25,13 @@ class ActionReply(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        language, note = turn(tracker.latest_message.get("text") or "", tracker.get_slot("language"))
+        metadata = tracker.latest_message.get("metadata") or {}
+        language, note = turn(
+            tracker.latest_message.get("text") or "",
+            tracker.get_slot("language"),
+            chosen=metadata.get("language"),
+            platform=metadata.get("platform_language"),
+        )
         if note:
             dispatcher.utter_message(response=note)
         reply = route(Parse.from_nlu(tracker.latest_message), tracker.get_slot("topic"), knowledge.load())

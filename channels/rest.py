@@ -7,8 +7,9 @@ instead of an exception inside Rasa. Configured in credentials.yml as
 - ``sender`` is required: 1 to 64 letters, digits, "-" or "_", with at least one letter. A missing
   sender would put everyone into one shared conversation; a number could be the id of a Telegram
   or Facebook user's conversation.
-- ``input_channel`` and ``metadata`` of the body are ignored: the channel is "rest", and nothing
-  the bot needs comes as metadata (it would be stored unredacted).
+- ``input_channel`` of the body is ignored (the channel is "rest"); of ``metadata`` only
+  ``language`` is passed on (a supported code, checked by the input gate), the rest would be
+  stored unredacted.
 - at most ``RATE_LIMIT_PER_ADDRESS`` messages a minute from one client address (429 beyond;
   runtime/rate_limit.py).
 """
@@ -65,6 +66,10 @@ class CheckedRestInput(RestInput):
         return self.name()
 
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
+        """Only the chosen language (``{"metadata": {"language": "uk"}}``); the input gate checks it."""
+        metadata = body(request).get("metadata")
+        if isinstance(metadata, dict) and isinstance(metadata.get("language"), str):
+            return {"language": metadata["language"]}
         return None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:

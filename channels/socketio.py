@@ -12,7 +12,8 @@ Differences to ``rasa.core.channels.socketio.SocketIOInput``:
 - websocket transport only (no long polling): a socket never needs a second process;
 - messages are limited to ``MAX_SOCKET_BYTES`` by the server itself, and malformed payloads (not
   an object, no text) are ignored with a log line instead of raising;
-- metadata is never taken (it would be stored unredacted);
+- of the metadata only ``language`` is taken (a supported code, checked by the input gate);
+  the rest would be stored unredacted;
 - replies go out whole, tagged with their conversation and response (``WidgetOutput``), and a
   "Hilfreich?" rating comes in on the event ``feedback`` (runtime/feedback.py);
 - at most ``RATE_LIMIT_PER_ADDRESS`` messages a minute from one client address; more are dropped
@@ -178,7 +179,12 @@ class CheckedSocketIOInput(SocketIOInput):
                 give(sid, signed_session(secret))
                 await sio.emit("session_confirm", session_of[sid], room=sid)
             output = WidgetOutput(sio, self.bot_message_evt)
-            await on_new_message(UserMessage(text, output, session_of[sid], input_channel=self.name(), metadata=None))
+            metadata = data.get("metadata")
+            chosen = metadata.get("language") if isinstance(metadata, dict) else None
+            language = {"language": chosen} if isinstance(chosen, str) else None  # checked by the input gate
+            await on_new_message(
+                UserMessage(text, output, session_of[sid], input_channel=self.name(), metadata=language)
+            )
 
         @sio.on("feedback", namespace=self.namespace)
         async def handle_feedback(sid: str, data: Any = None) -> dict[str, bool]:

@@ -101,6 +101,13 @@ class SecureTelegramInput(TelegramInput):
         self.secret_token = secret_token
         self.api_url = api_url
 
+    def get_metadata(self, request: Request) -> dict[str, Any] | None:
+        """The user's Telegram language (``language_code``): the language a conversation starts in."""
+        body = request.json if isinstance(request.json, dict) else {}
+        source = body.get("message") or body.get("edited_message") or body.get("callback_query") or {}
+        code = (source.get("from") or {}).get("language_code") if isinstance(source, dict) else None
+        return {"platform_language": code} if isinstance(code, str) else None
+
     def get_output_channel(self) -> SecureTelegramOutput:
         return SecureTelegramOutput(self.access_token, self.api_url)
 

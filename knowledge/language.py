@@ -128,10 +128,33 @@ def german_only_note(language: str) -> str | None:
     return GERMAN_ONLY_NOTES.get(language)
 
 
-def turn(text: str, current: str | None) -> tuple[str | None, str | None]:
+def turn(
+    text: str, current: str | None, chosen: str | None = None, platform: str | None = None
+) -> tuple[str | None, str | None]:
     """After ``text``: the conversation's new language (None: unchanged) and the note to send
-    first (the German-only note when it has just changed to a language without answers yet)."""
-    language = choose(text, current)
-    if language == (current if current in SUPPORTED else GERMAN):
+    first (the German-only note when it has just changed to a language without answers yet).
+
+    ``chosen``: picked explicitly (the widget's menu; REST and socket.io metadata ``language``),
+    it wins. ``platform``: the messenger's user language (Telegram ``language_code``), the
+    language a conversation starts in until the citizen's text says otherwise."""
+    before = current if current in SUPPORTED else GERMAN
+    if chosen in SUPPORTED:
+        language = str(chosen)
+    else:
+        start = current if current in SUPPORTED else (platform if platform in SUPPORTED else GERMAN)
+        language = choose(text, start)
+    if language == before:
         return None, None
     return language, german_only_note(language)
+
+
+def metadata_language(value: object) -> str | None:
+    """A language code as a channel may pass it on ("en", "uk", "de-x-ls"; Telegram's "en-US"
+    becomes "en"), or None."""
+    if not isinstance(value, str) or len(value) > 16:
+        return None
+    code = value.strip().lower()
+    if code in SUPPORTED:
+        return code
+    base = code.split("-")[0]  # "en-us" -> "en", "de-at" -> "de"
+    return base if base in SUPPORTED else None

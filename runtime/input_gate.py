@@ -5,8 +5,8 @@ tokenizer included), with a polite note; control characters are dropped; persona
 replaced (runtime/pii.py) and the citizen is told so; a leading "/" is dropped, so no message
 can name an intent or entities itself (Rasa reads "/intent{...}" as a command; the bot offers no
 such buttons: its buttons send questions); an empty message gets a short request to type a
-question. Every message of every channel passes, "/"-messages included. Installed into Rasa by
-runtime/rasa_changes.py.
+question. Every message of every channel passes, "/"-messages included. Of the metadata only a
+language code is kept (``kept_metadata``). Installed into Rasa by runtime/rasa_changes.py.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 
+from knowledge.language import metadata_language
 from runtime.pii import redact
 
 MAX_INPUT_CHARS = int(os.environ.get("MAX_INPUT_CHARS", "1000"))
@@ -34,3 +35,14 @@ def clean_input(text: str) -> tuple[str, list[str]]:
     if not text:
         notes.append("utter_empty_message")
     return text, notes
+
+
+def kept_metadata(metadata: object) -> dict[str, str] | None:
+    """Of a message's metadata only what the bot needs and what is never personal: the language
+    chosen in the widget or sent over REST / socket.io (``language``) and the messenger's user
+    language (``platform_language``), each a supported code. Everything else is dropped (it would
+    be stored unredacted)."""
+    if not isinstance(metadata, dict):
+        return None
+    kept = {k: metadata_language(metadata.get(k)) for k in ("language", "platform_language")}
+    return {k: v for k, v in kept.items() if v} or None

@@ -7,8 +7,8 @@ turn a change off. Each change has a unit test (tests/test_rasa_changes.py) and 
 
 1. Input gate (``MessageProcessor.handle_message``): before Rasa parses, logs or stores a message,
    runtime/input_gate.py cleans it (length, control characters, personal data, a leading "/")
-   and the citizen gets its notes; every message passes, "/"-messages included. The message's
-   metadata is dropped (nothing the bot needs; it would be stored unredacted); a text that is not
+   and the citizen gets its notes; every message passes, "/"-messages included. Of the message's
+   metadata only a supported language code is kept (the rest would be stored unredacted); a text that is not
    a string (malformed socket.io payload) is ignored. When the tracker store's database fails
    (PostgreSQL restarting, ``make cluster``), the citizen gets ``utter_store_unavailable`` instead
    of an empty answer; the pool reconnects by itself (runtime/tracker_store.py).
@@ -101,7 +101,7 @@ def gated(original: Callable) -> Callable:
     """Change 1: ``MessageProcessor.handle_message`` behind the input gate."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from runtime.input_gate import clean_input
+    from runtime.input_gate import clean_input, kept_metadata
     from runtime.rate_limit import PER_SENDER_DEFAULT, from_env
 
     per_sender = from_env("RATE_LIMIT_PER_SENDER", PER_SENDER_DEFAULT)
@@ -120,7 +120,7 @@ def gated(original: Callable) -> Callable:
             logger.warning("Message over the per-conversation rate limit dropped")
             await tell(self, message, "utter_too_many_messages")
             return None
-        message.metadata = None  # never stored: nothing the bot needs, and unredacted
+        message.metadata = kept_metadata(getattr(message, "metadata", None))  # a language code at most: never personal
         typed = message.text
         message.text, notes = clean_input(message.text)
         if message.output_channel is not None:

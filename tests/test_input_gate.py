@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from runtime.input_gate import clean_input
+from runtime.input_gate import clean_input, kept_metadata
 from runtime.pii import redact
 from tests.conftest import PII
 
@@ -84,3 +84,22 @@ def test_sliding_window_limits_each_key_and_forgets_old_hits() -> None:
     now[0] = 61.0
     assert window.allow("a")  # a minute later
     assert all(SlidingWindow(0).allow("x") for _ in range(1000))  # 0: off
+
+
+@pytest.mark.parametrize(
+    ("metadata", "kept"),
+    [
+        ({"language": "uk"}, {"language": "uk"}),
+        ({"language": "de-x-ls", "name": "Erika Musterfrau"}, {"language": "de-x-ls"}),
+        ({"platform_language": "en-US"}, {"platform_language": "en"}),
+        ({"platform_language": "pt-br"}, None),
+        ({"language": "<script>"}, None),
+        ({"language": ["uk"]}, None),
+        ({"language": "x" * 100}, None),
+        ({"email": "a@b.de"}, None),
+        ("uk", None),
+        (None, None),
+    ],
+)
+def test_only_a_language_code_is_kept_of_the_metadata(metadata: object, kept: dict | None) -> None:
+    assert kept_metadata(metadata) == kept

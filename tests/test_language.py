@@ -61,3 +61,14 @@ def test_german_questions_stay_german() -> None:
     questions = [q.text for q in [*holdout_questions(), *external_questions()]]
     assert len(questions) > 300
     assert [q for q in questions if choose(q, "de") != "de"] == ["Where is the job center?"]
+
+
+def test_a_chosen_or_platform_language() -> None:
+    # chosen in the widget's menu (metadata "language"): it wins over the text
+    assert turn("Was ist ein kommunales Jobcenter?", None, chosen="uk") == ("uk", "utter_german_only_uk")
+    assert turn("Hallo", "uk", chosen="uk") == (None, None)
+    # the messenger's language starts the conversation; the text can still change it
+    assert turn("Hallo", None, platform="tr") == ("tr", "utter_german_only_tr")
+    assert turn("Was ist ein kommunales Jobcenter?", None, platform="tr") == (None, None)
+    assert turn("Hallo", "de", platform="tr") == (None, None)  # a conversation already German
+    assert turn("Hallo", None, chosen="xx", platform="yy") == (None, None)

@@ -71,7 +71,11 @@ async def test_input_gate_is_installed_and_cleans_before_rasa() -> None:
                               metadata={"name": "Erika"})  # fmt: skip
     await handle(processor, command)
     assert seen[-1] == 'greet{"jobcenter": "[Telefonnummer]"}'  # text, never an intent; redacted
-    assert command.metadata is None  # metadata is never stored
+    assert command.metadata is None  # metadata is never stored, but for a language code
+    chosen = SimpleNamespace(text="Hallo", output_channel=None, sender_id="s",
+                             metadata={"language": "uk", "name": "Erika", "platform_language": "en-US"})  # fmt: skip
+    await handle(processor, chosen)
+    assert chosen.metadata == {"language": "uk", "platform_language": "en"}
     slash_iban = SimpleNamespace(text="/Meine IBAN ist DE89 3704 0044 0532 0130 00", output_channel=None, sender_id="s")
     await handle(processor, slash_iban)
     assert seen[-1] == "Meine IBAN ist [IBAN]"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import requests
 
 from tests.e2e.servers import Servers, module_servers
 
@@ -149,3 +150,14 @@ def test_a_question_in_another_language_gets_a_note_in_that_language(
     assert texts[0].startswith(note) and len(texts) >= 2
     again = [m.get("text", "") for m in servers.say(question, sender)]
     assert not again[0].startswith(note)  # once per change of language
+
+
+def test_a_language_chosen_in_the_metadata_wins(servers: Servers) -> None:
+    """REST (and the widget over socket.io) may send the chosen language as metadata."""
+    r = requests.post(
+        f"{servers.rasa_url}/webhooks/rest/webhook",
+        json={"sender": "chosen-uk", "message": "Was ist ein kommunales Jobcenter?", "metadata": {"language": "uk"}},
+        timeout=30,
+    )
+    texts = [m.get("text", "") for m in r.json()]
+    assert texts[0].startswith("Поки що") and "Optionskommune" in " ".join(texts)

@@ -83,6 +83,18 @@ def test_telegram_answer_reaches_the_right_chat(stack: tuple[Servers, FakePlatfo
 
 
 @pytest.mark.e2e
+def test_telegram_users_language_starts_the_conversation(stack: tuple[Servers, FakePlatforms]) -> None:
+    """A Ukrainian Telegram user got German only (issue 16): the user's language_code now starts
+    the conversation in Ukrainian (a note that answers are German so far)."""
+    servers, fake = stack
+    update = telegram_update(3, 5003, "Hallo")
+    update["message"]["from"]["language_code"] = "uk"
+    assert post_telegram(servers, update).status_code == 200
+    sent = wait_for(lambda: fake.telegram_sent(5003))
+    assert texts(sent).startswith("Поки що я можу відповідати лише німецькою")
+
+
+@pytest.mark.e2e
 def test_telegram_start_gets_the_greeting(stack: tuple[Servers, FakePlatforms]) -> None:
     servers, fake = stack
     post_telegram(servers, telegram_update(2, 5001, "/start"))

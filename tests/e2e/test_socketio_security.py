@@ -161,3 +161,21 @@ def test_a_rating_is_received_checked_and_acknowledged(servers: Servers) -> None
     assert acks == [{"ok": False}] * 6
     assert good == {"ok": True}
     assert "feedback: answer=utter_faq/count_municipal_jobcenters helpful=no" in servers.log.read_text(encoding="utf-8")
+
+
+def test_the_widget_may_send_the_chosen_language_and_nothing_else(servers: Servers) -> None:
+    async def scenario() -> tuple[str, str]:
+        client = Client()
+        await client.connect(servers)
+        given = await client.session("")
+        metadata = {"language": "ar", "email": "erika.musterfrau@example.org"}
+        await client.sio.emit("user_uttered", {"message": "Was ist ein kommunales Jobcenter?", "metadata": metadata})
+        reply = await asyncio.wait_for(client.replies.get(), 60)
+        await client.sio.disconnect()
+        return given, str(reply.get("text", ""))
+
+    given, text = asyncio.run(scenario())
+    assert text.startswith("حاليًا")
+    with sqlite3.connect(servers.workdir / "tracker.db") as con:
+        stored = "\n".join(r[0] for r in con.execute("SELECT data FROM events WHERE sender_id = ?", (given,)))
+    assert '"language": "ar"' in stored and "erika" not in stored
