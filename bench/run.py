@@ -208,13 +208,12 @@ def run(
     no_train: bool = False,
     workers: int = PRODUCTION_WORKERS,
     tracker_store: str | None = None,
-    uncached_validation: bool = False,
+    undo: str | None = None,
     with_cluster: bool = True,
-    module: str | None = None,
 ) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     results: dict[str, Any] = {"quick": quick, "workers": workers, "tracker_store": tracker_store or "production",
-                               "uncached_validation": uncached_validation, "module": module}  # fmt: skip
+                               "undone_change": undo}  # fmt: skip
     model = MODEL
     if not quick and not no_train:
         results["train_s"] = train(work / "model")
@@ -227,9 +226,10 @@ def run(
         start = time.perf_counter()
         with start_rasa(
             work, rasa_port, actions_port, log, model=model, workers=workers, redis_port=redis_port,
-            extra_env={"RATE_LIMIT_PER_SENDER": "0", "RATE_LIMIT_PER_ADDRESS": "0"},  # load from one address
+            extra_env={"RATE_LIMIT_PER_SENDER": "0", "RATE_LIMIT_PER_ADDRESS": "0",  # load from one address
+                       **({"BENCH_UNDO": undo} if undo else {})},
             tracker_store={"type": tracker_store} if tracker_store else None,
-            module=module or ("bench.uncached_validation" if uncached_validation else "runtime"),
+            module="bench.without_change" if undo else "runtime",
         ) as rasa:  # fmt: skip
             url = f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
             asyncio.run(load(url, texts[:1], 1, 1, "first"))
@@ -373,16 +373,8 @@ def main() -> None:
     parser.add_argument("--no-cluster", action="store_true", help="skip the scaling figure (make cluster)")
     parser.add_argument("--out", default="", help="results file name (default latest.json / smoke.json)")
     args = parser.parse_args()
-    module = "bench.fresh_connections" if args.fresh_connections else None
-    results = run(
-        args.quick,
-        args.no_train,
-        args.workers,
-        args.tracker_store,
-        args.uncached_validation,
-        not args.no_cluster,
-        module,
-    )
+    undo = "validation" if args.uncached_validation else "connections" if args.fresh_connections else None
+    results = run(args.quick, args.no_train, args.workers, args.tracker_store, undo, not args.no_cluster)
     RESULTS.mkdir(parents=True, exist_ok=True)
     name = args.out or ("smoke.json" if args.quick else "latest.json")
     (RESULTS / name).write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")

@@ -51,6 +51,15 @@ class PlainSQLEvents(SQLTrackerStore):
     there is none. Event timestamps are Unix times, so ``COALESCE(..., 0)`` stands for "none".
     """
 
+    def _rebuild_engine(self, **options: Any) -> None:
+        """Rasa's engine replaced by one to the same database with these pool ``options``."""
+        engine: sa.engine.Engine = self.engine  # type: ignore[has-type]
+        url = engine.url
+        engine.dispose()
+        self.engine = sa.create_engine(url, **options)
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        self._plain_statements()
+
     def _plain_statements(self) -> None:
         mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
         since = (f"sender_id = {mark} AND timestamp >= COALESCE((SELECT MAX(timestamp) FROM events "
@@ -97,18 +106,10 @@ class SQLiteTrackerStore(PlainSQLEvents):
     ) -> None:
         kwargs.pop("dialect", None)
         super().__init__(domain, dialect="sqlite", db=db, event_broker=event_broker, **kwargs)
-        engine: sa.engine.Engine = self.engine  # type: ignore[has-type]
-        url = engine.url
-        engine.dispose()
-        self.engine = sa.create_engine(
-            url,
-            poolclass=QueuePool,
-            pool_size=5,
-            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S},
+        self._rebuild_engine(
+            poolclass=QueuePool, pool_size=5, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S}
         )
-        sa.event.listen(self.engine, "connect", _configure_connection)
-        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
-        self._plain_statements()
+        sa.event.listen(self.engine, "connect", _configure_connection)  # before the first connection
 
 
 class PostgresTrackerStore(PlainSQLEvents):
@@ -142,9 +143,4 @@ class PostgresTrackerStore(PlainSQLEvents):
             event_broker=event_broker,
             **kwargs,
         )
-        engine: sa.engine.Engine = self.engine  # type: ignore[has-type]
-        engine_url = engine.url
-        engine.dispose()
-        self.engine = sa.create_engine(engine_url, pool_pre_ping=True, pool_size=5, max_overflow=10)
-        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
-        self._plain_statements()
+        self._rebuild_engine(pool_pre_ping=True, pool_size=5, max_overflow=10)

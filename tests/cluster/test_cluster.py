@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import aiohttp
 import pytest
 import requests
 import socketio
@@ -24,7 +23,7 @@ from runtime.paths import MODEL
 from runtime.retention import purge_postgres
 from runtime.services import free_port
 from tests.e2e.servers import NO_RATE_LIMITS
-from tests.e2e.test_load import CONVERSATIONS, MESSAGES, names, rest_conversation, socket_conversation
+from tests.e2e.test_load import CONVERSATIONS, MESSAGES, one_round
 
 pytestmark = pytest.mark.cluster
 INSTANCES = 3
@@ -106,20 +105,8 @@ def test_the_widget_page_and_socket_io_through_nginx(cluster: Cluster) -> None:
 
 def test_32_conversations_over_rest_and_socket_io_none_lost_or_crossed(cluster: Cluster) -> None:
     problems: list[str] = []
-
-    async def run() -> int:
-        url = f"{cluster.url}/webhooks/rest/webhook"
-        half = CONVERSATIONS // 2
-        conversation_names = names()
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=600)) as session:
-            counts = await asyncio.gather(
-                *(rest_conversation(session, url, n, problems) for n in conversation_names[:half]),
-                *(socket_conversation(cluster.url, n, problems) for n in conversation_names[half:]),
-            )
-        return sum(counts)
-
     started = time.monotonic()
-    answered = asyncio.run(run())
+    answered = asyncio.run(one_round(cluster.url, problems))
     print(f"\ncluster load: {answered} replies in {time.monotonic() - started:.1f} s, {len(problems)} problems")
     assert problems == []  # no 5xx (REST), each reply names its own conversation's Jobcenter
     assert answered == CONVERSATIONS * MESSAGES

@@ -76,14 +76,15 @@ async def socket_conversation(url: str, name: str, problems: list[str]) -> int:
     return answered
 
 
-async def one_round(servers: Servers, problems: list[str]) -> int:
-    url = f"{servers.rasa_url}/webhooks/rest/webhook"
+async def one_round(base_url: str, problems: list[str]) -> int:
+    """32 conversations against ``base_url`` (Rasa, or nginx in front of several: tests/cluster)."""
+    url = f"{base_url}/webhooks/rest/webhook"
     half = CONVERSATIONS // 2
     conversation_names = names()
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=600)) as session:
         counts = await asyncio.gather(
             *(rest_conversation(session, url, n, problems) for n in conversation_names[:half]),
-            *(socket_conversation(servers.rasa_url, n, problems) for n in conversation_names[half:]),
+            *(socket_conversation(base_url, n, problems) for n in conversation_names[half:]),
         )
     return sum(counts)
 
@@ -91,9 +92,9 @@ async def one_round(servers: Servers, problems: list[str]) -> int:
 def test_32_conversations_two_rounds(servers: Servers) -> None:
     assert len(names()) == CONVERSATIONS
     problems: list[str] = []
-    first = asyncio.run(one_round(servers, problems))
+    first = asyncio.run(one_round(servers.rasa_url, problems))
     after_first = rss_mb(servers.rasa.pid)
-    second = asyncio.run(one_round(servers, problems))
+    second = asyncio.run(one_round(servers.rasa_url, problems))
     after_second = rss_mb(servers.rasa.pid)
     print(
         f"\nload: {first + second} replies, {len(problems)} problems, "
