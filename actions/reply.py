@@ -26,15 +26,15 @@ class ActionReply(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         metadata = tracker.latest_message.get("metadata") or {}
-        language, note = turn(
+        now = turn(
             tracker.latest_message.get("text") or "",
             tracker.get_slot("language"),
             chosen=metadata.get("language"),
             platform=metadata.get("platform_language"),
         )
-        if note:
-            dispatcher.utter_message(response=note)
+        if now.note:  # every response is chosen in this turn's language (runtime/nlg.py)
+            dispatcher.utter_message(response=now.note, language=now.language)
         reply = route(Parse.from_nlu(tracker.latest_message), tracker.get_slot("topic"), knowledge.load())
-        dispatcher.utter_message(response=reply.response, buttons=reply.buttons, **reply.values)
-        slots = {**reply.slots, **({"language": language} if language else {})}
+        dispatcher.utter_message(response=reply.response, buttons=reply.buttons, language=now.language, **reply.values)
+        slots = {**reply.slots, **({"language": now.language} if now.changed else {})}
         return [SlotSet(name, value) for name, value in slots.items()]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +30,10 @@ GERMAN, EASY_GERMAN = "de", "de-x-ls"
 SUPPORTED = ("de", "de-x-ls", "en", "uk", "ar", "tr", "ru")
 MIN_LETTERS = 12
 MIN_CONFIDENCE = 0.7
-# The note a conversation in another language gets while its answers are German only.
-GERMAN_ONLY_NOTES = {
-    "en": "utter_german_only_en",
-    "uk": "utter_german_only_uk",
-    "ar": "utter_german_only_ar",
-    "tr": "utter_german_only_tr",
-    "ru": "utter_german_only_ru",
-}
+# The note a conversation in another language gets while its answers are German only: one
+# response with a variation per language (domain/languages.yml, chosen by runtime/nlg.py).
+GERMAN_ONLY_NOTE = "utter_german_only"
+GERMAN_ONLY = ("en", "uk", "ar", "tr", "ru")
 ONLY_UKRAINIAN, ONLY_RUSSIAN = set("іїєґІЇЄҐ"), set("ыэъёЫЭЪЁ")
 
 
@@ -123,16 +120,18 @@ def choose(text: str, current: str | None) -> str:
     return found
 
 
-def german_only_note(language: str) -> str | None:
-    """The response that tells a citizen in another language that the answers are German only."""
-    return GERMAN_ONLY_NOTES.get(language)
+@dataclass(frozen=True)
+class Turn:
+    """The conversation's language for this turn, whether it changed, and the note to send first."""
+
+    language: str
+    changed: bool
+    note: str | None = None
 
 
-def turn(
-    text: str, current: str | None, chosen: str | None = None, platform: str | None = None
-) -> tuple[str | None, str | None]:
-    """After ``text``: the conversation's new language (None: unchanged) and the note to send
-    first (the German-only note when it has just changed to a language without answers yet).
+def turn(text: str, current: str | None, chosen: str | None = None, platform: str | None = None) -> Turn:
+    """The conversation's language after ``text``, and the German-only note when it has just
+    changed to a language whose answers are not written yet.
 
     ``chosen``: picked explicitly (the widget's menu; REST and socket.io metadata ``language``),
     it wins. ``platform``: the messenger's user language (Telegram ``language_code``), the
@@ -143,9 +142,8 @@ def turn(
     else:
         start = current if current in SUPPORTED else (platform if platform in SUPPORTED else GERMAN)
         language = choose(text, start)
-    if language == before:
-        return None, None
-    return language, german_only_note(language)
+    changed = language != before
+    return Turn(language, changed, GERMAN_ONLY_NOTE if changed and language in GERMAN_ONLY else None)
 
 
 def metadata_language(value: object) -> str | None:

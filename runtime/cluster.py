@@ -151,6 +151,7 @@ def cluster_endpoints(actions_port: int, redis_url: str) -> dict[str, Any]:
         "action_endpoint": {"url": f"http://127.0.0.1:{actions_port}/webhook"},
         "tracker_store": {"type": "runtime.tracker_store.PostgresTrackerStore", "url": "${DATABASE_URL}"},
         "lock_store": lock_store(redis_url),
+        "nlg": {"type": "runtime.nlg.LanguageNLG"},
     }
 
 

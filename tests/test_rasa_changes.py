@@ -242,3 +242,21 @@ def test_rasa_structlog_output_has_no_message_text(caplog: pytest.LogCaptureFixt
     structlog.get_logger().error("rest.message.received.timeout", text="Meine E-Mail ist erika@example.org")
     assert "rest.message.received.timeout" in caplog.text  # the event is logged ...
     assert "erika@example.org" not in caplog.text  # ... without the text
+
+
+async def test_the_response_variation_follows_the_language_of_this_turn() -> None:
+    """Rasa chose variations by the slots before the action ran: a language set in this turn came
+    one message late (runtime/nlg.py)."""
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from runtime.nlg import LanguageNLG
+    from runtime.paths import DOMAIN
+
+    nlg = LanguageNLG(domain=Domain.load(str(DOMAIN)))
+    tracker = DialogueStateTracker.from_events("s", [], slots=Domain.load(str(DOMAIN)).slots)
+    english = await nlg.generate("utter_german_only", tracker, "rest", language="en")
+    ukrainian = await nlg.generate("utter_german_only", tracker, "rest", language="uk")
+    assert english and english["text"].startswith("So far") and ukrainian and ukrainian["text"].startswith("Поки")
+    greeting = await nlg.generate("utter_greet", tracker, "rest", language="xx")  # unknown: the slots decide
+    assert greeting and greeting["text"].startswith("Guten Tag")
