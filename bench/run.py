@@ -47,6 +47,7 @@ from knowledge.language import GERMAN_ONLY_NOTE
 from knowledge.outcomes import OUTCOMES, Question, Tally, first_message_sets, label_of
 from nlp.training_data import training_examples
 from runtime.paths import DOMAIN, MODEL, ROOT
+from runtime.rate_limit import NO_RATE_LIMITS
 from runtime.services import PRODUCTION_WORKERS, free_port, start_actions, start_rasa, start_redis
 
 RESULTS = ROOT / "bench" / "results"
@@ -229,8 +230,7 @@ def run(
         start = time.perf_counter()
         with start_rasa(
             work, rasa_port, actions_port, log, model=model, workers=workers, redis_port=redis_port,
-            extra_env={"RATE_LIMIT_PER_SENDER": "0", "RATE_LIMIT_PER_ADDRESS": "0",  # load from one address
-                       **({"BENCH_UNDO": undo} if undo else {})},
+            extra_env={**NO_RATE_LIMITS, **({"BENCH_UNDO": undo} if undo else {})},  # load from one address
             tracker_store={"type": tracker_store} if tracker_store else None,
             module="bench.without_change" if undo else "runtime",
         ) as rasa:  # fmt: skip
@@ -271,8 +271,7 @@ def scaling(texts: list[str], quick: bool) -> list[dict[str, Any]]:
     rows = []
     for count in (1, 2) if quick else (1, 2, 3):
         work = Path(tempfile.mkdtemp(prefix=f"bench-cluster{count}-"))
-        no_limits = {"RATE_LIMIT_PER_SENDER": "0", "RATE_LIMIT_PER_ADDRESS": "0"}
-        with running_cluster(work, port=free_port(), instances=count, extra_env=no_limits) as cluster:
+        with running_cluster(work, port=free_port(), instances=count, extra_env=NO_RATE_LIMITS) as cluster:
             url = f"{cluster.url}/webhooks/rest/webhook"
             asyncio.run(load(url, texts, 8, 2, "warm-up"))  # every instance's database pool is open
             groups = {k: [p for pid in pids for p in process_tree(pid)] for k, pids in cluster.processes().items()}

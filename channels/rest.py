@@ -26,6 +26,7 @@ from sanic import Blueprint, response
 from sanic.exceptions import InvalidUsage, SanicException
 from sanic.request import Request
 
+from runtime.input_gate import kept_metadata
 from runtime.rate_limit import PER_ADDRESS_DEFAULT, from_env
 
 SENDER = re.compile(r"(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{1,64}")
@@ -66,11 +67,8 @@ class CheckedRestInput(RestInput):
         return self.name()
 
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
-        """Only the chosen language (``{"metadata": {"language": "uk"}}``); the input gate checks it."""
-        metadata = body(request).get("metadata")
-        if isinstance(metadata, dict) and isinstance(metadata.get("language"), str):
-            return {"language": metadata["language"]}
-        return None
+        """Only the chosen language (``{"metadata": {"language": "uk"}}``), as the input gate keeps it."""
+        return kept_metadata(body(request).get("metadata"), keys=("language",))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = super().blueprint(on_new_message)

@@ -38,6 +38,7 @@ from sanic.request import Request
 from socketio import AsyncServer
 
 from runtime import feedback
+from runtime.input_gate import kept_metadata
 from runtime.rate_limit import PER_ADDRESS_DEFAULT, from_env
 
 logger = logging.getLogger(__name__)
@@ -179,9 +180,7 @@ class CheckedSocketIOInput(SocketIOInput):
                 give(sid, signed_session(secret))
                 await sio.emit("session_confirm", session_of[sid], room=sid)
             output = WidgetOutput(sio, self.bot_message_evt)
-            metadata = data.get("metadata")
-            chosen = metadata.get("language") if isinstance(metadata, dict) else None
-            language = {"language": chosen} if isinstance(chosen, str) else None  # checked by the input gate
+            language = kept_metadata(data.get("metadata"), keys=("language",))  # the chosen language only
             await on_new_message(
                 UserMessage(text, output, session_of[sid], input_channel=self.name(), metadata=language)
             )

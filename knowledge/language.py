@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from knowledge.files import read_yaml
 
 DATA = Path(__file__).resolve().parent / "data" / "languages.yml"
 GERMAN, EASY_GERMAN = "de", "de-x-ls"
@@ -42,25 +42,29 @@ def _folded(text: str) -> str:
 
 
 @functools.lru_cache(maxsize=1)
-def switches() -> dict[str, str]:
-    """Typed phrase (folded) -> language code."""
-    raw = yaml.safe_load(DATA.read_text(encoding="utf-8"))["languages"]
+def _languages() -> dict[str, Any]:
+    """data/languages.yml, read once: per code its name, switch phrases and question words."""
+    raw = read_yaml(DATA)["languages"]
     if set(raw) != set(SUPPORTED):
         raise ValueError(f"{DATA}: languages must be exactly {SUPPORTED}")
-    return {_folded(phrase): code for code, spec in raw.items() for phrase in spec["switch"]}
+    return dict(raw)
+
+
+@functools.lru_cache(maxsize=1)
+def switches() -> dict[str, str]:
+    """Typed phrase (folded) -> language code."""
+    return {_folded(phrase): code for code, spec in _languages().items() for phrase in spec["switch"]}
 
 
 @functools.lru_cache(maxsize=8)
 def question_words(code: str) -> frozenset[str]:
     """Short words that tell Ukrainian from Russian (data/languages.yml ``words``)."""
-    raw = yaml.safe_load(DATA.read_text(encoding="utf-8"))["languages"]
-    return frozenset(_folded(w) for w in raw[code].get("words", []))
+    return frozenset(_folded(w) for w in _languages()[code].get("words", []))
 
 
 def names() -> dict[str, str]:
     """Each language's own name (the widget's menu)."""
-    raw = yaml.safe_load(DATA.read_text(encoding="utf-8"))["languages"]
-    return {code: spec["name"] for code, spec in raw.items()}
+    return {code: spec["name"] for code, spec in _languages().items()}
 
 
 def requested(text: str) -> str | None:
@@ -137,11 +141,9 @@ def turn(text: str, current: str | None, chosen: str | None = None, platform: st
     it wins. ``platform``: the messenger's user language (Telegram ``language_code``), the
     language a conversation starts in until the citizen's text says otherwise."""
     before = current if current in SUPPORTED else GERMAN
-    if chosen in SUPPORTED:
-        language = str(chosen)
-    else:
-        start = current if current in SUPPORTED else (platform if platform in SUPPORTED else GERMAN)
-        language = choose(text, start)
+    # chosen wins; else the text decides, from the current language or the platform's (choose()
+    # takes an unknown one as German)
+    language = str(chosen) if chosen in SUPPORTED else choose(text, current if current in SUPPORTED else platform)
     changed = language != before
     return Turn(language, changed, GERMAN_ONLY_NOTE if changed and language in GERMAN_ONLY else None)
 

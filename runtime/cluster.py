@@ -26,12 +26,11 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,8 +38,9 @@ from urllib.parse import urlparse
 
 import yaml
 
-from runtime.paths import BUILD, MODEL, ROOT
+from runtime.paths import BUILD, MODEL
 from runtime.services import (
+    demo_site,
     environment,
     free_port,
     rasa_command,
@@ -48,6 +48,7 @@ from runtime.services import (
     start_actions,
     start_redis,
     stop,
+    wait_until,
     write_credentials,
 )
 
@@ -95,7 +96,7 @@ class Postgres:
 
 
 def prepare_postgres(home: Path, port: int) -> Postgres:
-    """A data directory with the database ``rasa`` and its user, created on first start."""
+    """The folder of the data directory, owned by the postgres user, and the password."""
     home.mkdir(parents=True, exist_ok=True)
     password_file = home.parent / "postgres-password"  # readable by this user only
     if not password_file.is_file():
@@ -109,24 +110,31 @@ def prepare_postgres(home: Path, port: int) -> Postgres:
             parent.chmod(parent.stat().st_mode | 0o001)
         shutil.chown(home, "postgres", "postgres")
     home.chmod(0o700)
-    if not (pg.data / "PG_VERSION").is_file():
-        init = [pg_tool("initdb"), "-D", str(pg.data), "-U", "postgres", "--auth-local=peer",
-                "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8"]  # fmt: skip
-        subprocess.run(as_postgres(init), check=True, stdout=subprocess.DEVNULL)
-        pg.start()
-        sql = (f"CREATE ROLE rasa LOGIN PASSWORD '{pg.password}';"
-               "CREATE DATABASE rasa OWNER rasa;")  # fmt: skip
-        for statement in sql.split(";")[:2]:
-            psql = ["psql", "-q", "-h", str(home), "-p", str(port), "-U", "postgres", "-c", statement]
-            subprocess.run(as_postgres(psql), check=True, stdout=subprocess.DEVNULL)
-        pg.stop()
     return pg
+
+
+def create_database(pg: Postgres) -> None:
+    """A new data directory (``initdb``); after the start: the user ``rasa`` and its database."""
+    init = [pg_tool("initdb"), "-D", str(pg.data), "-U", "postgres", "--auth-local=peer",
+            "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8"]  # fmt: skip
+    subprocess.run(as_postgres(init), check=True, stdout=subprocess.DEVNULL)
+
+
+def create_user(pg: Postgres) -> None:
+    for statement in (f"CREATE ROLE rasa LOGIN PASSWORD '{pg.password}'", "CREATE DATABASE rasa OWNER rasa"):
+        psql = ["psql", "-q", "-h", str(pg.home), "-p", str(pg.port), "-U", "postgres", "-c", statement]
+        subprocess.run(as_postgres(psql), check=True, stdout=subprocess.DEVNULL)
 
 
 @contextmanager
 def start_postgres(home: Path, port: int) -> Iterator[Postgres]:
     pg = prepare_postgres(home, port)
+    new = not (pg.data / "PG_VERSION").is_file()
+    if new:
+        create_database(pg)
     pg.start()
+    if new:
+        create_user(pg)
     try:
         yield pg
     finally:
@@ -168,17 +176,20 @@ class Instance:
         return f"http://127.0.0.1:{self.port}"
 
 
+def running_rasa(instance: Instance, env: dict[str, str], log: Path) -> AbstractContextManager[subprocess.Popen]:
+    """The instance's Rasa with the credentials and endpoints ``start_instance`` wrote."""
+    workdir = instance.workdir
+    command = rasa_command(instance.port, workdir / "credentials.yml", workdir / "endpoints.yml", MODEL)
+    return running(command, env, log, f"{instance.url}/webhooks/rest/", 180)
+
+
 @contextmanager
 def start_instance(instance: Instance, env: dict[str, str], log: Path) -> Iterator[Instance]:
     instance.workdir.mkdir(parents=True, exist_ok=True)
     credentials, endpoints = instance.workdir / "credentials.yml", instance.workdir / "endpoints.yml"
     write_credentials(credentials, env)
     endpoints.write_text(yaml.safe_dump(cluster_endpoints(instance.actions_port, env["REDIS_URL"])), encoding="utf-8")
-    command = rasa_command(instance.port, credentials, endpoints, MODEL)
-    with (
-        start_actions(instance.actions_port, log) as actions,
-        running(command, env, log, f"{instance.url}/webhooks/rest/", 180) as proc,
-    ):
+    with start_actions(instance.actions_port, log) as actions, running_rasa(instance, env, log) as proc:
         instance.proc, instance.actions = proc, actions
         yield instance
 
@@ -207,18 +218,6 @@ def nginx_config(prefix: Path, port: int, site: Path, instances: list[str]) -> s
     return text
 
 
-def demo_site(out: Path, server: str) -> Path:
-    """The demo page, its widget pointed at ``server`` (nginx: the page's own origin)."""
-    if out.exists():
-        shutil.rmtree(out)
-    shutil.copytree(ROOT / "web" / "public", out)
-    index = out / "index.html"
-    index.write_text(index.read_text(encoding="utf-8").replace("http://localhost:5005", server), encoding="utf-8")
-    for path in (out, *out.rglob("*")):  # nginx's workers (user nobody) read the site
-        path.chmod(0o755 if path.is_dir() else 0o644)
-    return out
-
-
 @contextmanager
 def start_nginx(prefix: Path, port: int, instances: list[str]) -> Iterator[subprocess.Popen]:
     prefix.mkdir(parents=True, exist_ok=True)
@@ -230,15 +229,7 @@ def start_nginx(prefix: Path, port: int, instances: list[str]) -> Iterator[subpr
     subprocess.run([nginx, "-t", "-q", "-p", str(prefix), "-c", str(conf)], check=True)
     proc = subprocess.Popen([nginx, "-p", str(prefix), "-c", str(conf), "-g", "daemon off;"])
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("nginx did not start (see its error.log)") from None
-                time.sleep(0.1)
+        wait_until(f"http://127.0.0.1:{port}/health", proc, 10)
         yield proc
     finally:
         stop(proc)
@@ -279,11 +270,7 @@ class Cluster:
 
     def restart(self, index: int) -> None:
         instance = self.instances[index]
-        command = rasa_command(instance.port, instance.workdir / "credentials.yml",
-                               instance.workdir / "endpoints.yml", MODEL)  # fmt: skip
-        instance.proc = self.stack.enter_context(
-            running(command, self.env, self.log, f"{instance.url}/webhooks/rest/", 180)
-        )
+        instance.proc = self.stack.enter_context(running_rasa(instance, self.env, self.log))
 
 
 @contextmanager

@@ -37,12 +37,12 @@ def clean_input(text: str) -> tuple[str, list[str]]:
     return text, notes
 
 
-def kept_metadata(metadata: object) -> dict[str, str] | None:
+def kept_metadata(metadata: object, keys: tuple[str, ...] = ("language", "platform_language")) -> dict[str, str] | None:
     """Of a message's metadata only what the bot needs and what is never personal: the language
     chosen in the widget or sent over REST / socket.io (``language``) and the messenger's user
     language (``platform_language``), each a supported code. Everything else is dropped (it would
-    be stored unredacted)."""
+    be stored unredacted). The REST and socket.io channels pass on only ``language``."""
     if not isinstance(metadata, dict):
         return None
-    kept = {k: metadata_language(metadata.get(k)) for k in ("language", "platform_language")}
+    kept = {k: metadata_language(metadata.get(k)) for k in keys}
     return {k: v for k, v in kept.items() if v} or None

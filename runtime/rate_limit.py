@@ -5,7 +5,8 @@ Defaults (per Rasa worker process; with two workers a client may get up to twice
   more are answered with a short note and neither parsed nor stored (runtime/rasa_changes.py);
 - ``RATE_LIMIT_PER_ADDRESS`` messages per minute and client address (default 300): REST answers
   429, socket.io drops the message (channels/rest.py, channels/socketio.py). Behind a reverse
-  proxy the address is the one Sanic trusts (``SANIC_FORWARDED_SECRET`` / ``SANIC_REAL_IP_HEADER``).
+  proxy the address is the one Sanic trusts (``SANIC_PROXIES_COUNT``, as `make cluster` sets it
+  behind nginx, or ``SANIC_FORWARDED_SECRET`` / ``SANIC_REAL_IP_HEADER``).
 0 switches a limit off (the tests and ``make bench`` do, to measure load from one address).
 """
 
@@ -48,3 +49,5 @@ def from_env(name: str, default: int) -> SlidingWindow:
 
 PER_SENDER_DEFAULT = 30
 PER_ADDRESS_DEFAULT = 300
+# Both limits off: the environment of servers under load from one address (tests, `make bench`).
+NO_RATE_LIMITS = {"RATE_LIMIT_PER_SENDER": "0", "RATE_LIMIT_PER_ADDRESS": "0"}

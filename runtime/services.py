@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -74,6 +75,19 @@ def redis_command(port: int = REDIS_PORT) -> list[str]:
 def web_command(port: int = WEB_PORT) -> list[str]:
     return [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory",
             str(ROOT / "web" / "public")]  # fmt: skip
+
+
+def demo_site(out: Path, server: str) -> Path:
+    """The demo page in ``out``, its widget pointed at ``server`` (nginx of `make cluster`, the
+    browser tests' Rasa); readable by everyone (nginx's workers run as nobody)."""
+    if out.exists():
+        shutil.rmtree(out)
+    shutil.copytree(ROOT / "web" / "public", out)
+    index = out / "index.html"
+    index.write_text(index.read_text(encoding="utf-8").replace("http://localhost:5005", server), encoding="utf-8")
+    for path in (out, *out.rglob("*")):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return out
 
 
 def write_credentials(out: Path, env: dict[str, str]) -> None:

@@ -20,9 +20,9 @@ import sqlalchemy as sa
 
 from runtime.cluster import Cluster, running_cluster
 from runtime.paths import MODEL
+from runtime.rate_limit import NO_RATE_LIMITS
 from runtime.retention import purge_postgres
 from runtime.services import free_port
-from tests.e2e.servers import NO_RATE_LIMITS
 from tests.e2e.test_load import CONVERSATIONS, MESSAGES, one_round
 
 pytestmark = pytest.mark.cluster

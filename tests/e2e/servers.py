@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from runtime.paths import MODEL
+from runtime.rate_limit import NO_RATE_LIMITS
 from runtime.services import free_port, start_actions, start_rasa, start_redis
 
 
@@ -32,9 +33,6 @@ class Servers:
         )
         r.raise_for_status()
         return list(r.json())
-
-
-NO_RATE_LIMITS = {"RATE_LIMIT_PER_SENDER": "0", "RATE_LIMIT_PER_ADDRESS": "0"}
 
 
 def module_servers(name: str, **options: Any) -> Any:

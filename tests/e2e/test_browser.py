@@ -10,7 +10,6 @@ import gzip
 import http.server
 import json
 import re
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from urllib.parse import urlparse
 import pytest
 
 from runtime.paths import MODEL, ROOT
+from runtime.services import demo_site
 from tests.e2e.servers import Servers, free_port, running_servers
 
 pytestmark = pytest.mark.e2e
@@ -45,14 +45,6 @@ def serve(directory: Path) -> tuple[str, http.server.ThreadingHTTPServer]:
     return f"http://localhost:{httpd.server_address[1]}", httpd
 
 
-def site(tmp: Path, rasa_url: str) -> Path:
-    """The demo page, pointed at the test's Rasa."""
-    shutil.copytree(PUBLIC, tmp, dirs_exist_ok=True)
-    index = tmp / "index.html"
-    index.write_text(index.read_text(encoding="utf-8").replace("http://localhost:5005", rasa_url), encoding="utf-8")
-    return tmp
-
-
 @dataclass
 class Stack:
     servers: Servers
@@ -69,7 +61,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     page_dir = tmp_path_factory.mktemp("site")
     url, httpd = serve(page_dir)  # first: the page's origin is the one the socket.io channel allows
     with running_servers(tmp_path_factory.mktemp("browser"), extra_env={"WIDGET_ORIGINS": url}) as servers:
-        site(page_dir, servers.rasa_url.replace("127.0.0.1", "localhost"))
+        demo_site(page_dir, servers.rasa_url.replace("127.0.0.1", "localhost"))
         yield Stack(servers, url, page_dir)
     httpd.shutdown()
 
@@ -485,7 +477,7 @@ def test_a_late_answer_does_not_land_in_a_new_conversation(stack: Stack, browser
 
 
 def test_widget_says_when_the_server_is_unreachable(tmp_path: Path, stack: Stack, browser: Any) -> None:
-    url, httpd = serve(site(tmp_path, f"http://localhost:{free_port()}"))
+    url, httpd = serve(demo_site(tmp_path / "site", f"http://localhost:{free_port()}"))
     try:
         page = browser.new_page()
         page.goto(url)
