@@ -34,7 +34,8 @@ class ActionReply(Action):
         )
         if now.note:  # every response is chosen in this turn's language (runtime/nlg.py)
             dispatcher.utter_message(response=now.note, language=now.language)
-        reply = route(Parse.from_nlu(tracker.latest_message), tracker.get_slot("topic"), knowledge.load())
+        parse = Parse.from_nlu(tracker.latest_message)
+        reply = route(parse, tracker.get_slot("topic"), knowledge.load(), now.language)
         dispatcher.utter_message(response=reply.response, buttons=reply.buttons, language=now.language, **reply.values)
         slots = {**reply.slots, **({"language": now.language} if now.changed else {})}
         return [SlotSet(name, value) for name, value in slots.items()]

@@ -43,7 +43,7 @@ import yaml
 import knowledge
 from bench.baseline import TfidfRetriever
 from bench.measure import proc_mb, process_tree
-from knowledge.language import GERMAN_ONLY_NOTE
+from knowledge.language import LANGUAGE_NOTE
 from knowledge.outcomes import OUTCOMES, Question, Tally, first_message_sets, label_of
 from nlp.training_data import training_examples
 from runtime.paths import DOMAIN, MODEL, ROOT
@@ -126,7 +126,7 @@ async def quality(url: str, questions: list[Question], tag: str) -> Tally:
                 replies = await r.json()
             # the reply's first message, past a language note (knowledge/language.py)
             responses = [which_response(m.get("text", ""), matchers) for m in replies]
-            got = next((name for name in responses if name != GERMAN_ONLY_NOTE), "unknown")
+            got = next((name for name in responses if name != LANGUAGE_NOTE), "unknown")
             results.append((question, label_of(got)))
     return Tally.of(results)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge.files import read_yaml
+from knowledge.translations import Translation
 
 PREFIX = "utter_faq/"
 FILE_PREFIX = "faq_"
@@ -56,7 +57,12 @@ class Answers:
     def in_topic(self, topic: str) -> set[str]:
         return {key for key, t in self.topics.items() if t == topic}
 
-    def buttons(self, keys: list[str], limit: int = 3) -> list[dict[str, str]]:
-        """Quick-reply buttons; each sends its question as an ordinary message."""
+    def question(self, key: str, translation: Translation | None = None) -> str:
+        """The question of an answer's button, in the translation's language if it has one."""
+        return (translation.question(PREFIX + key) if translation else None) or self.questions[key]
+
+    def buttons(self, keys: list[str], limit: int = 3, translation: Translation | None = None) -> list[dict[str, str]]:
+        """Quick-reply buttons; each sends its question (in the conversation's language) as an
+        ordinary message."""
         chosen = [k for k in dict.fromkeys(keys) if k in self.questions][:limit]
-        return [{"title": self.questions[k], "payload": self.questions[k]} for k in chosen]
+        return [{"title": q, "payload": q} for q in (self.question(k, translation) for k in chosen)]

@@ -1,7 +1,7 @@
 """Figures with value, unit, Stand and source, read from ``data/facts.yml``.
 
-Wording lives in domain/; this module turns each figure into German text (Babel, de_DE)
-and hands ``{<id>}``, ``{<id>_stand}`` and ``{<id>_source}`` to the responses.
+Wording lives in domain/ and translations/; this module turns each figure into text (Babel:
+German, de_DE, or the conversation's language) and hands ``{<id>}``, ``{<id>_stand}`` and ``{<id>_source}`` to the responses.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from knowledge.directory import JobcenterDirectory
 from knowledge.files import read_yaml
 
 LOCALE = "de_DE"
+# The Babel locale of each language of a conversation (knowledge/language.py SUPPORTED).
+LOCALES = {"de": "de_DE", "de-x-ls": "de_DE", "en": "en_GB", "uk": "uk_UA", "ar": "ar", "tr": "tr_TR", "ru": "ru_RU"}
 UNITS = {"count", "people", "share", "percent", "date", "date_range", "month"}
 
 
@@ -26,46 +28,50 @@ class Figure:
     key: str
     value: Any
     unit: str
-    stand: str
+    stand: Any  # a date or a text ("2018")
     source_title: str
     source_url: str | None
     qualifier: str = ""
     text: str = ""
 
-    def formatted(self) -> str:
-        if self.text:
-            return self.text
+    def formatted(self, locale: str = LOCALE, words: dict[str, str] | None = None) -> str:
+        """The value as text in ``locale``; ``words``: this figure's ``qualifier`` / ``text`` in
+        the language of ``locale`` (translations/<code>.yml ``figures``), German by default."""
+        words = words or {}
+        text = words.get("text", self.text) if self.text else ""
+        if text:
+            return text
         value = self.value
         if self.unit == "count":
-            out = format_decimal(value, locale=LOCALE)
+            out = format_decimal(value, locale=locale)
         elif self.unit == "people":
             out = (
-                format_compact_decimal(value, format_type="short", locale=LOCALE, fraction_digits=1)
+                format_compact_decimal(value, format_type="short", locale=locale, fraction_digits=1)
                 if value >= 1_000_000
-                else format_decimal(value, locale=LOCALE)
+                else format_decimal(value, locale=locale)
             )
         elif self.unit in ("share", "percent"):
-            out = format_percent(value, format="#,##0.0 %", locale=LOCALE)
+            out = format_percent(value, format="#,##0.0 %", locale=locale)
         elif self.unit == "date":
-            out = format_date(value, format="long", locale=LOCALE)
+            out = format_date(value, format="long", locale=locale)
         elif self.unit == "month":
-            out = format_date(value, format="MMMM y", locale=LOCALE)
+            out = format_date(value, format="LLLL y", locale=locale)
         else:  # date_range: "26. und 27. November 2018"
             start, end = value
-            if (start.year, start.month) == (end.year, end.month) and (end - start).days == 1:
-                out = f"{start.day}. und {format_date(end, format='long', locale=LOCALE)}"
+            if locale == LOCALE and (start.year, start.month) == (end.year, end.month) and (end - start).days == 1:
+                out = f"{start.day}. und {format_date(end, format='long', locale=locale)}"
             else:
-                out = format_interval(start, end, "yMMMMd", locale=LOCALE)
-        return f"{self.qualifier} {out}" if self.qualifier else out
+                out = format_interval(start, end, "yMMMMd", locale=locale)
+        qualifier = words.get("qualifier", self.qualifier) if self.qualifier else ""
+        return f"{qualifier} {out}" if qualifier else out
+
+    def stand_text(self, locale: str = LOCALE) -> str:
+        if isinstance(self.stand, dt.date):
+            return format_date(self.stand, format="long", locale=locale)
+        return str(self.stand)
 
     def source(self) -> str:
         return f"{self.source_title} ({self.source_url})" if self.source_url else self.source_title
-
-
-def _stand_text(raw: Any) -> str:
-    if isinstance(raw, dt.date):
-        return format_date(raw, format="long", locale=LOCALE)
-    return str(raw)
 
 
 class Facts:
@@ -94,7 +100,7 @@ class Facts:
                 key=key,
                 value=value,
                 unit=rec["unit"],
-                stand=_stand_text(rec["stand"]),
+                stand=rec["stand"],
                 source_title=src["title"],
                 source_url=src.get("url"),
                 qualifier=rec.get("qualifier", ""),
@@ -105,11 +111,15 @@ class Facts:
         links = {str(k): str(v) for k, v in (raw.get("links") or {}).items()}
         return cls(figures, links)
 
-    def placeholders(self) -> dict[str, str]:
-        """Every value a response may use: ``{id}``, ``{id_stand}``, ``{id_source}``."""
+    def placeholders(self, language: str = "de", words: dict[str, dict[str, str]] | None = None) -> dict[str, str]:
+        """Every value a response may use: ``{id}``, ``{id_stand}``, ``{id_source}``, figures and
+        dates in the conversation's ``language`` (Babel); ``words``: per figure its qualifier /
+        text in that language (translations/<code>.yml). Sources keep their German titles."""
+        locale = LOCALES[language]
+        words = words or {}
         out: dict[str, str] = dict(self.links)
         for key, fig in self.figures.items():
-            out[key] = fig.formatted()
-            out[f"{key}_stand"] = fig.stand
+            out[key] = fig.formatted(locale, words.get(key))
+            out[f"{key}_stand"] = fig.stand_text(locale)
             out[f"{key}_source"] = fig.source()
         return out

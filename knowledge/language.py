@@ -1,4 +1,4 @@
-"""Which language a conversation is in (issue 16, first part): plain Python, no Rasa.
+"""Which language a conversation is in (issue 16): plain Python, no Rasa.
 
 ``choose(text, current)`` gives the conversation's language after one message, one of
 ``SUPPORTED``: a switch the citizen typed ("Leichte Sprache", "English please"; data/languages.yml)
@@ -30,10 +30,9 @@ GERMAN, EASY_GERMAN = "de", "de-x-ls"
 SUPPORTED = ("de", "de-x-ls", "en", "uk", "ar", "tr", "ru")
 MIN_LETTERS = 12
 MIN_CONFIDENCE = 0.7
-# The note a conversation in another language gets while its answers are German only: one
-# response with a variation per language (domain/languages.yml, chosen by runtime/nlg.py).
-GERMAN_ONLY_NOTE = "utter_german_only"
-GERMAN_ONLY = ("en", "uk", "ar", "tr", "ru")
+# The note a conversation gets when it turns to another language than German: "I answer in
+# English; the German text is binding" (domain/languages.yml, translations/<code>.yml).
+LANGUAGE_NOTE = "utter_language_note"
 ONLY_UKRAINIAN, ONLY_RUSSIAN = set("іїєґІЇЄҐ"), set("ыэъёЫЭЪЁ")
 
 
@@ -134,8 +133,8 @@ class Turn:
 
 
 def turn(text: str, current: str | None, chosen: str | None = None, platform: str | None = None) -> Turn:
-    """The conversation's language after ``text``, and the German-only note when it has just
-    changed to a language whose answers are not written yet.
+    """The conversation's language after ``text``, and the language note when it has just
+    changed to a language other than German.
 
     ``chosen``: picked explicitly (the widget's menu; REST and socket.io metadata ``language``),
     it wins. ``platform``: the messenger's user language (Telegram ``language_code``), the
@@ -145,7 +144,7 @@ def turn(text: str, current: str | None, chosen: str | None = None, platform: st
     # takes an unknown one as German)
     language = str(chosen) if chosen in SUPPORTED else choose(text, current if current in SUPPORTED else platform)
     changed = language != before
-    return Turn(language, changed, GERMAN_ONLY_NOTE if changed and language in GERMAN_ONLY else None)
+    return Turn(language, changed, LANGUAGE_NOTE if changed and language != GERMAN else None)
 
 
 def metadata_language(value: object) -> str | None:

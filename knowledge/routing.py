@@ -27,6 +27,8 @@ from typing import Any
 
 from knowledge import Knowledge
 from knowledge.directory import BEZIRK, LANDKREIS, REGION, STADT, Jobcenter
+from knowledge.language import GERMAN
+from knowledge.translations import Translation
 from knowledge.thresholds import AMBIGUITY_THRESHOLD, ANSWER_THRESHOLD, INTENT_THRESHOLD, THEME_THRESHOLD
 
 FAQ = "faq"
@@ -56,6 +58,8 @@ PER_LAND_KEYS = {"count_municipal_jobcenters", "municipal_share"}
 PER_JOBCENTER_KEYS = {"erzgebirgskreis_since", "what_is_municipal_jobcenter", "what_is_joint_facility"}
 # After an answer on these topics (domain/faq_figures.yml) "Und in Sachsen?" asks for that Land.
 LAND_FOLLOW_UP_TOPICS = {"figures"}
+# The button of an ambiguous Jobcenter name (in the other languages: translations/<code>.yml).
+LOOKUP_QUESTION = "Ist das Jobcenter {name} kommunal?"
 # The partner of the Agentur für Arbeit in a gemeinsame Einrichtung, by kind of Jobcenter.
 PARTNER = {LANDKREIS: "dem Landkreis", STADT: "der Stadt", REGION: "dem kommunalen Träger", BEZIRK: "dem Land Berlin"}
 # The values the lookup responses of domain/lookup.yml may use.
@@ -124,23 +128,59 @@ class Reply:
     slots: dict[str, str] = field(default_factory=dict)
 
 
-def route(parse: Parse, last_key: str | None, kn: Knowledge) -> Reply:
-    """The reply to one message (the order of the steps: module docstring)."""
+def route(parse: Parse, last_key: str | None, kn: Knowledge, language: str = GERMAN) -> Reply:
+    """The reply to one message (the order of the steps: module docstring), with figures, dates
+    and buttons in the conversation's ``language`` (the response's text is chosen by it later:
+    runtime/nlg.py)."""
+    lang = Lang(kn, language)
     if not understood(parse):
-        return suggestions(parse, kn)
+        return suggestions(parse, lang)
     if parse.intent == FAQ:
-        return faq(parse, kn)
+        return faq(parse, lang)
     if parse.intent == FOLLOW_UP:
-        return follow_up(parse, last_key, kn)
+        return follow_up(parse, last_key, lang)
     if parse.intent == ASK_LAND:
-        return land_list(parse.land, kn) if parse.land else Reply("utter_land_unknown")
+        return land_list(parse.land, lang) if parse.land else Reply("utter_land_unknown")
     if parse.intent == ASK_JOBCENTER:
-        return lookup(parse, kn)
+        return lookup(parse, lang)
     if parse.intent == OUT_OF_SCOPE:
-        return signpost(parse, kn)
+        return signpost(parse, lang)
     if parse.intent in FIXED:
         return Reply(FIXED[parse.intent])
-    return suggestions(parse, kn)
+    return suggestions(parse, lang)
+
+
+@dataclass(frozen=True)
+class Lang:
+    """The knowledge with the conversation's language: placeholders, button questions, words."""
+
+    kn: Knowledge
+    language: str = GERMAN
+
+    @property
+    def translation(self) -> Translation | None:
+        return self.kn.translation(self.language)
+
+    @property
+    def placeholders(self) -> dict[str, str]:
+        return self.kn.placeholders_in(self.language)
+
+    def buttons(self, keys: list[str]) -> list[dict[str, str]]:
+        return self.kn.answers.buttons(keys, translation=self.translation)
+
+    def partner(self, kind: str) -> str:
+        t = self.translation
+        return (t.partner.get(kind) if t else None) or PARTNER[kind]
+
+    def note(self, jobcenter: Jobcenter) -> str:
+        t = self.translation
+        return (t.notes.get(jobcenter.name) if t and jobcenter.note else None) or jobcenter.note
+
+    def question_for(self, jobcenter: Jobcenter) -> str:
+        """The question a button sends; it names the Jobcenter unambiguously."""
+        t = self.translation
+        template = (t.lookup_question if t else "") or LOOKUP_QUESTION
+        return template.format(name=jobcenter.display)
 
 
 def understood(parse: Parse) -> bool:
@@ -152,49 +192,50 @@ def understood(parse: Parse) -> bool:
     return True
 
 
-def answer(key: str, kn: Knowledge) -> Reply:
+def answer(key: str, lang: Lang) -> Reply:
     """The FAQ answer ``utter_faq/<key>`` with its figures; remembers the key for follow-ups."""
-    return Reply(f"utter_faq/{key}", kn.placeholders, slots={"topic": key})
+    return Reply(f"utter_faq/{key}", lang.placeholders, slots={"topic": key})
 
 
-def offer(keys: list[str], response: str, kn: Knowledge) -> Reply:
+def offer(keys: list[str], response: str, lang: Lang) -> Reply:
     """``response`` with up to three questions as buttons (the default questions when none fit)."""
-    return Reply(response, buttons=kn.answers.buttons(keys or kn.answers.default))
+    return Reply(response, buttons=lang.buttons(keys or lang.kn.answers.default))
 
 
 def ranked_keys(parse: Parse, kn: Knowledge) -> list[str]:
     return [key for key, _ in parse.answer_ranking if key in kn.answers.questions]
 
 
-def suggestions(parse: Parse, kn: Knowledge) -> Reply:
+def suggestions(parse: Parse, lang: Lang) -> Reply:
     """Not understood: the FAQ questions the NLU thought possible, if "faq" was among its best two
     intents; else the default questions."""
     best_two = [name for name, _ in parse.intent_ranking[:2]]
-    keys = ranked_keys(parse, kn) if FAQ in best_two else []
-    return offer(keys, "utter_suggest", kn) if keys else offer([], "utter_suggest_topics", kn)
+    keys = ranked_keys(parse, lang.kn) if FAQ in best_two else []
+    return offer(keys, "utter_suggest", lang) if keys else offer([], "utter_suggest_topics", lang)
 
 
-def faq(parse: Parse, kn: Knowledge) -> Reply:
+def faq(parse: Parse, lang: Lang) -> Reply:
+    kn = lang.kn
     key, confidence = parse.answer_ranking[0] if parse.answer_ranking else ("", 0.0)
     sure = key in kn.answers.questions and confidence >= ANSWER_THRESHOLD
     if (key in PER_JOBCENTER_KEYS or not sure) and names_other_jobcenter(parse, kn):
-        return lookup(parse, kn)  # "Seit wann ist der Landkreis Görlitz kommunal?"
+        return lookup(parse, lang)  # "Seit wann ist der Landkreis Görlitz kommunal?"
     if sure and not kn.terms.allow(key, parse.text):
-        return offer(ranked_keys(parse, kn), "utter_suggest", kn)  # "Wie viele Einwohner hat Berlin?"
+        return offer(ranked_keys(parse, kn), "utter_suggest", lang)  # "Wie viele Einwohner hat Berlin?"
     if key in PER_LAND_KEYS and parse.land:
-        return land_list(parse.land, kn)  # "Wie viele kommunale Jobcenter gibt es in Hessen?"
+        return land_list(parse.land, lang)  # "Wie viele kommunale Jobcenter gibt es in Hessen?"
     if sure:
-        return answer(key, kn)
-    return offer(ranked_keys(parse, kn), "utter_suggest", kn)
+        return answer(key, lang)
+    return offer(ranked_keys(parse, kn), "utter_suggest", lang)
 
 
-def signpost(parse: Parse, kn: Knowledge) -> Reply:
+def signpost(parse: Parse, lang: Lang) -> Reply:
     """Out of scope: the signposting answer of the theme (where to go instead), if the theme is
     sure; else the general "cannot answer" with the default questions."""
     theme, confidence = parse.theme_ranking[0] if parse.theme_ranking else ("", 0.0)
-    if theme in kn.answers.themes and confidence >= THEME_THRESHOLD:
-        return Reply(f"utter_{OUT_OF_SCOPE}/{theme}", kn.placeholders)
-    return Reply(CANNOT_ANSWER, kn.placeholders)
+    if theme in lang.kn.answers.themes and confidence >= THEME_THRESHOLD:
+        return Reply(f"utter_{OUT_OF_SCOPE}/{theme}", lang.placeholders)
+    return Reply(CANNOT_ANSWER, lang.placeholders)
 
 
 def names_other_jobcenter(parse: Parse, kn: Knowledge) -> bool:
@@ -204,56 +245,53 @@ def names_other_jobcenter(parse: Parse, kn: Knowledge) -> bool:
     return any(j.name != kn.directory.home for j in kn.directory.resolve(parse.jobcenter))
 
 
-def follow_up(parse: Parse, last_key: str | None, kn: Knowledge) -> Reply:
+def follow_up(parse: Parse, last_key: str | None, lang: Lang) -> Reply:
+    kn = lang.kn
     land_context = {LOOKUP_TOPIC, LAND_TOPIC}.union(*(kn.answers.in_topic(t) for t in LAND_FOLLOW_UP_TOPICS))
     if parse.land and last_key in land_context:
-        return land_list(parse.land, kn)  # "Und in Sachsen?"
+        return land_list(parse.land, lang)  # "Und in Sachsen?"
     if parse.jobcenter and last_key in (LOOKUP_TOPIC, LAND_TOPIC):
-        return lookup(parse, kn)  # "Und Bautzen?"
+        return lookup(parse, lang)  # "Und Bautzen?"
     key = kn.follow_ups.resolve(last_key, parse.text)
     if key:
-        return answer(key, kn)
+        return answer(key, lang)
     if parse.jobcenter:
-        return lookup(parse, kn)
-    return offer([], "utter_follow_up_unclear", kn)
+        return lookup(parse, lang)
+    return offer([], "utter_follow_up_unclear", lang)
 
 
-def question_for(jobcenter: Jobcenter) -> str:
-    """The question a button sends; it names the Jobcenter unambiguously."""
-    return f"Ist das Jobcenter {jobcenter.display} kommunal?"
-
-
-def list_source(kn: Knowledge) -> dict[str, str]:
+def list_source(lang: Lang) -> dict[str, str]:
     """{source} and {stand} of the 2026 list, named in every lookup answer."""
-    return {"source": kn.placeholders[f"{LIST_FIGURE}_source"], "stand": kn.placeholders[f"{LIST_FIGURE}_stand"]}
+    values = lang.placeholders
+    return {"source": values[f"{LIST_FIGURE}_source"], "stand": values[f"{LIST_FIGURE}_stand"]}
 
 
-def lookup(parse: Parse, kn: Knowledge) -> Reply:
+def lookup(parse: Parse, lang: Lang) -> Reply:
     """ "Ist <Jobcenter> kommunal?"; a question back when the name fits several Jobcenter."""
-    found = kn.directory.resolve(parse.jobcenter) if parse.jobcenter else []
+    found = lang.kn.directory.resolve(parse.jobcenter) if parse.jobcenter else []
     slots = {"topic": LOOKUP_TOPIC}
-    sourced = list_source(kn)
+    sourced = list_source(lang)
     if not found:
         return Reply("utter_lookup_unknown", slots=slots)
     if len(found) > 1 and all(j.kind == BEZIRK for j in found):
         return Reply("utter_lookup_berlin", {"count": str(len(found)), **sourced}, slots=slots)
     if len(found) > 1:
-        buttons = [{"title": j.display, "payload": question_for(j)} for j in found]
+        buttons = [{"title": j.display, "payload": lang.question_for(j)} for j in found]
         return Reply("utter_lookup_ambiguous", buttons=buttons, slots=slots)
     jc = found[0]
-    values = {"name": jc.display, "note": jc.note, **sourced}
+    values = {"name": jc.display, "note": lang.note(jc), **sourced}
     if not jc.municipal:
-        return Reply("utter_lookup_joint", {**values, "partner": PARTNER[jc.kind]}, slots=slots)
+        return Reply("utter_lookup_joint", {**values, "partner": lang.partner(jc.kind)}, slots=slots)
     if jc.admission_year:
         values |= {"land": jc.bundesland, "year": jc.admission_year}
         return Reply("utter_lookup_municipal_since", values, slots=slots)
     return Reply("utter_lookup_municipal", {**values, "land": jc.bundesland}, slots=slots)
 
 
-def land_list(land: str, kn: Knowledge) -> Reply:
+def land_list(land: str, lang: Lang) -> Reply:
     """The kommunale Jobcenter of one Land."""
-    municipal = kn.directory.municipal_in(land)
-    values = {"land": land, **list_source(kn)}
+    municipal = lang.kn.directory.municipal_in(land)
+    values = {"land": land, **list_source(lang)}
     slots = {"topic": LAND_TOPIC}
     if not municipal:
         return Reply("utter_land_none", values, slots=slots)

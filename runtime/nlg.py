@@ -1,10 +1,15 @@
-"""Rasa's response generator, with the conversation's language of this very turn (issue 16).
+"""Rasa's response generator, with the answers of every language (issue 16).
+
+The domain holds each response in German. ``LanguageNLG`` adds, for each language of
+translations/<code>.yml, the translated text (and buttons) as one more variation of the response
+with the condition ``language == <code>`` (Rasa's conditional response variations) and takes the
+German variations' metadata along (``feedback: false`` and the like). A response without a
+translation keeps its German text.
 
 Rasa fills a response from the tracker as it was before the action ran, so a ``language`` slot
-that ``action_reply`` sets in the same turn would not yet choose the response's variation
-(``condition: [{type: slot, name: language, value: en}]``). The action passes the turn's language
-with every response (``language=...``, knowledge/language.py); this generator takes it as the
-slot's value for choosing the variation. Configured in endpoints.yml as ``nlg: type:
+that ``action_reply`` sets in the same turn would not yet choose the variation. The action passes
+the turn's language with every response (``language=...``, knowledge/language.py); this generator
+takes it as the slot's value. Configured in endpoints.yml as ``nlg: type:
 runtime.nlg.LanguageNLG`` (Rasa's extension point for generators); everything else is Rasa's.
 """
 
@@ -17,11 +22,34 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from knowledge.language import SUPPORTED
+from knowledge.translations import Translation, load_translations
+
+SLOT = "language"
+
+
+def with_translations(
+    responses: dict[str, list[dict[str, Any]]], translations: dict[str, Translation]
+) -> dict[str, list[dict[str, Any]]]:
+    """Every response with one variation per translated language (condition on the slot)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name, variations in responses.items():
+        metadata = next((v["metadata"] for v in variations if v.get("metadata")), None)
+        added = []
+        for code, translation in sorted(translations.items()):
+            variation = translation.variation(name)
+            if variation is None:
+                continue
+            variation["condition"] = [{"type": "slot", "name": SLOT, "value": code}]
+            if metadata:
+                variation["metadata"] = metadata
+            added.append(variation)
+        out[name] = [*variations, *added]
+    return out
 
 
 class LanguageNLG(TemplatedNaturalLanguageGenerator):
     def __init__(self, endpoint_config: Any = None, domain: Domain | None = None, **_: Any) -> None:
-        super().__init__(domain.responses if domain else {})
+        super().__init__(with_translations(domain.responses if domain else {}, load_translations()))
 
     async def generate(
         self, utter_action: str, tracker: DialogueStateTracker, output_channel: str, **kwargs: Any
@@ -29,5 +57,5 @@ class LanguageNLG(TemplatedNaturalLanguageGenerator):
         slots = tracker.current_slot_values()
         language = kwargs.get("language")
         if isinstance(language, str) and language in SUPPORTED:
-            slots = {**slots, "language": language}
+            slots = {**slots, SLOT: language}
         return self.generate_from_slots(utter_action, slots, output_channel, **kwargs)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DOMAIN = ROOT / "domain"
+TRANSLATIONS = ROOT / "translations"
 MODEL = ROOT / "models" / "current.tar.gz"
 BUILD = ROOT / "build"
 SPACY_PIPELINE = BUILD / "spacy_de"

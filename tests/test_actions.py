@@ -50,11 +50,13 @@ async def test_buttons_and_no_slot_change(dispatcher: CollectingDispatcher, make
 async def test_a_question_in_another_language_gets_a_note_in_it_once(
     dispatcher: CollectingDispatcher, make_tracker: TrackerFactory
 ) -> None:
-    """An English question got a German reply without a word of English (issue 16)."""
+    """An English question got a German reply without a word of English (issue 16): now the note
+    ("I will answer in English; the German text is binding") once, then the answer, both chosen
+    in English, and buttons with the English questions."""
     latest = parse_data("How many municipal job centres are there?", "faq", "count_municipal_jobcenters")
     events = await ActionReply().run(dispatcher, make_tracker(latest), {})
     first = [m["response"] for m in dispatcher.messages]
-    assert first[0] == "utter_german_only" and len(first) == 2  # the note, then the (German) reply
+    assert first[0] == "utter_language_note" and len(first) == 2  # the note, then the reply
     assert all(m["language"] == "en" for m in dispatcher.messages)  # the variation of this turn
     assert SlotSet("language", "en") in events
     dispatcher.messages.clear()

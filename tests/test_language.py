@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.language import GERMAN_ONLY, GERMAN_ONLY_NOTE, SUPPORTED, Turn, choose, names, requested, turn
+from knowledge.language import LANGUAGE_NOTE, SUPPORTED, Turn, choose, names, requested, turn
 
 
 @pytest.mark.parametrize(
@@ -41,21 +41,12 @@ def test_every_language_has_a_name_and_switches() -> None:
     assert requested("  ENGLISH please ") == "en" and requested("Wie viele?") is None
 
 
-def test_every_other_language_has_its_german_only_note_in_the_domain() -> None:
-    import yaml
-
-    from runtime.paths import DOMAIN
-
-    responses = yaml.safe_load((DOMAIN / "languages.yml").read_text(encoding="utf-8"))["responses"]
-    by_language = {v["condition"][0]["value"]: v["text"] for v in responses[GERMAN_ONLY_NOTE]}
-    assert set(by_language) == set(GERMAN_ONLY) == set(SUPPORTED) - {"de", "de-x-ls"}
-
-
 def test_a_turn_says_what_changed() -> None:
     assert turn("Was ist ein kommunales Jobcenter?", None) == Turn("de", False)  # German from the start
-    assert turn("What is a municipal job centre?", None) == Turn("en", True, GERMAN_ONLY_NOTE)
+    assert turn("What is a municipal job centre?", None) == Turn("en", True, LANGUAGE_NOTE)
     assert turn("What is a municipal job centre?", "en") == Turn("en", False)
-    assert turn("Leichte Sprache", "de") == Turn("de-x-ls", True)  # German: no note
+    assert turn("Leichte Sprache", "de") == Turn("de-x-ls", True, LANGUAGE_NOTE)
+    assert turn("Deutsch bitte", "en") == Turn("de", True)  # back to German: no note
 
 
 def test_german_questions_stay_german() -> None:
@@ -70,10 +61,10 @@ def test_german_questions_stay_german() -> None:
 
 def test_a_chosen_or_platform_language() -> None:
     # chosen in the widget's menu (metadata "language"): it wins over the text
-    assert turn("Was ist ein kommunales Jobcenter?", None, chosen="uk") == Turn("uk", True, GERMAN_ONLY_NOTE)
+    assert turn("Was ist ein kommunales Jobcenter?", None, chosen="uk") == Turn("uk", True, LANGUAGE_NOTE)
     assert turn("Hallo", "uk", chosen="uk") == Turn("uk", False)
     # the messenger's language starts the conversation; the text can still change it
-    assert turn("Hallo", None, platform="tr") == Turn("tr", True, GERMAN_ONLY_NOTE)
+    assert turn("Hallo", None, platform="tr") == Turn("tr", True, LANGUAGE_NOTE)
     assert turn("Was ist ein kommunales Jobcenter?", None, platform="tr") == Turn("de", False)
     assert turn("Hallo", "de", platform="tr") == Turn("de", False)  # a conversation already German
     assert turn("Hallo", None, chosen="xx", platform="yy") == Turn("de", False)

@@ -255,8 +255,11 @@ async def test_the_response_variation_follows_the_language_of_this_turn() -> Non
 
     nlg = LanguageNLG(domain=Domain.load(str(DOMAIN)))
     tracker = DialogueStateTracker.from_events("s", [], slots=Domain.load(str(DOMAIN)).slots)
-    english = await nlg.generate("utter_german_only", tracker, "rest", language="en")
-    ukrainian = await nlg.generate("utter_german_only", tracker, "rest", language="uk")
-    assert english and english["text"].startswith("So far") and ukrainian and ukrainian["text"].startswith("Поки")
+    english = await nlg.generate("utter_greet", tracker, "rest", language="en")
+    assert english and english["text"].startswith("Hello!")
+    assert [b["payload"] for b in english["buttons"]][0] == "What is a municipal Jobcenter?"
+    assert english["metadata"] == {"feedback": False}  # the German variation's metadata
+    lookup = await nlg.generate("utter_land_none", tracker, "rest", language="en", land="Bayern", source="S", stand="1")
+    assert lookup and lookup["text"].startswith("In Bayern there is no municipal Jobcenter")
     greeting = await nlg.generate("utter_greet", tracker, "rest", language="xx")  # unknown: the slots decide
     assert greeting and greeting["text"].startswith("Guten Tag")

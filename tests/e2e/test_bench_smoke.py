@@ -19,10 +19,8 @@ def test_answers_are_recognised_by_their_response() -> None:
     assert which_response(text, matchers) == "utter_faq/erzgebirgskreis_since"
     assert which_response("Etwas ganz anderes.", matchers) == "unknown"
     assert label_of(which_response("Gern geschehen! Kann ich Ihnen noch etwas beantworten?", matchers)) == "thank"
-    note = (
-        "Поки що я можу відповідати лише німецькою мовою; відповіді українською готуються. Ось моя відповідь німецькою:"
-    )
-    assert which_response(note, matchers) == "utter_german_only"  # skipped when a reply is scored
+    note = "I will answer in English. Only the German text is legally binding; write \"Deutsch bitte\" to switch back."
+    assert which_response(note, matchers) == "utter_language_note"  # skipped when a reply is scored
 
 
 @pytest.mark.e2e
