@@ -63,6 +63,8 @@ class Figure:
             else:
                 out = format_interval(start, end, "yMMMMd", locale=locale)
         qualifier = words.get("qualifier", self.qualifier) if self.qualifier else ""
+        if "{value}" in qualifier:  # a language that puts it after the number: "{value}'den fazla"
+            return qualifier.replace("{value}", out)
         return f"{qualifier} {out}" if qualifier else out
 
     def stand_text(self, locale: str = LOCALE) -> str:

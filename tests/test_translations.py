@@ -30,6 +30,7 @@ MAX_AVERAGE_WORDS = 10
 def sentences(text: str) -> list[str]:
     """Sentences of a text; a source line ("Quelle: ...") counts as one."""
     text = re.sub(r"\([^)]*https?://[^)]*\)", "", text)  # an address in brackets is no words
+    text = text.replace("Stark. Sozial. Vor Ort.", "Stark-Sozial-Vor-Ort")  # a name, not 3 sentences
     parts = re.split(r"(?<=[.!?:])\s+(?=[A-ZÄÖÜ„\"])", " ".join(text.split()))
     return [p for p in parts if re.search(r"\w", p)]
 
