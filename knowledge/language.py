@@ -10,8 +10,15 @@ a short or unclear message keeps the current language, and German text keeps Lei
   with one only Russian has (ы э ъ ё), else more question words of the one than of the other
   ("що", "что"; data/languages.yml), else the detector between the two. So mixed German and
   Ukrainian ("Jobcenter kommunal що це") is Ukrainian: a German reader would not type Cyrillic.
-- Latin script: the detector among German, English and Turkish, from ``MIN_LETTERS`` letters and
-  ``MIN_CONFIDENCE`` on.
+- Latin script: a letter only Turkish has (ç ğ ı ş) makes ``tr``; else the detector among German,
+  English and Turkish, from ``MIN_LETTERS`` letters and
+  ``MIN_CONFIDENCE`` on; a message found German is looked at again without the German names any
+  language keeps ("Jobcenter Erzgebirgskreis", "Agentur für Arbeit"; data/languages.yml
+  ``neutral``): "When did the Jobcenter Erzgebirgskreis become municipal?" is English. In a
+  conversation in another language a German verdict switches only when it is sure
+  (``OVERTURN_CONFIDENCE``) or the text is German without those names too.
+- Between Ukrainian and Russian only a letter or question word of one of them switches; the
+  detector's guess keeps the conversation's language.
 """
 
 from __future__ import annotations
@@ -34,6 +41,9 @@ MIN_CONFIDENCE = 0.7
 # English; the German text is binding" (domain/languages.yml, translations/<code>.yml).
 LANGUAGE_NOTE = "utter_language_note"
 ONLY_UKRAINIAN, ONLY_RUSSIAN = set("іїєґІЇЄҐ"), set("ыэъёЫЭЪЁ")
+ONLY_TURKISH = set("çğışÇĞİŞ")  # among German, English and Turkish
+# A German verdict is overturned by the text without German names only with this confidence.
+OVERTURN_CONFIDENCE = 0.9
 
 
 def _folded(text: str) -> str:
@@ -47,6 +57,18 @@ def _languages() -> dict[str, Any]:
     if set(raw) != set(SUPPORTED):
         raise ValueError(f"{DATA}: languages must be exactly {SUPPORTED}")
     return dict(raw)
+
+
+@functools.lru_cache(maxsize=1)
+def _neutral() -> re.Pattern[str]:
+    """The German names every language keeps (data/languages.yml ``neutral``), as one pattern."""
+    words = sorted((str(w) for w in read_yaml(DATA).get("neutral") or []), key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)", re.IGNORECASE)
+
+
+def without_names(text: str) -> str:
+    """The message without the German names it would keep in any language."""
+    return _neutral().sub(" ", text)
 
 
 @functools.lru_cache(maxsize=1)
@@ -103,10 +125,20 @@ def detect(text: str) -> str | None:
             return "uk" if uk > ru else "ru"
         code, confidence = _likeliest("".join(c if c in cyrillic or c == " " else " " for c in text), ("uk", "ru"))
         return code if confidence >= MIN_CONFIDENCE else None
-    if len(letters) < MIN_LETTERS:
+    if ONLY_TURKISH & set(letters):
+        return "tr"
+    code = _latin(text)
+    if code == GERMAN:  # German, or another language with German names in it?
+        other = _latin(without_names(text), OVERTURN_CONFIDENCE)
+        return other if other not in (None, GERMAN) else code
+    return code
+
+
+def _latin(text: str, min_confidence: float = MIN_CONFIDENCE) -> str | None:
+    if sum(c.isalpha() for c in text) < MIN_LETTERS:
         return None
     code, confidence = _likeliest(text, ("de", "en", "tr"))
-    return code if confidence >= MIN_CONFIDENCE else None
+    return code if confidence >= min_confidence else None
 
 
 def choose(text: str, current: str | None) -> str:
@@ -120,7 +152,24 @@ def choose(text: str, current: str | None) -> str:
         return current
     if found == GERMAN and current == EASY_GERMAN:
         return EASY_GERMAN
+    if (
+        found == GERMAN
+        and current != GERMAN
+        and GERMAN not in (_latin(text, OVERTURN_CONFIDENCE), _latin(without_names(text)))
+    ):
+        return current  # German only by its names ("What is a Jobcenter for?"): no switch
+    if {found, current} == {"uk", "ru"} and not decisive_cyrillic(text):
+        return current  # the detector's guess between two close languages does not switch
     return found
+
+
+def decisive_cyrillic(text: str) -> bool:
+    """The text has a letter or more question words only one of Ukrainian and Russian has."""
+    letters = set(text)
+    if (ONLY_UKRAINIAN | ONLY_RUSSIAN) & letters:
+        return True
+    words = set(_folded(text).split())
+    return len(words & question_words("uk")) != len(words & question_words("ru"))
 
 
 @dataclass(frozen=True)

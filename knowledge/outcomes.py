@@ -35,6 +35,7 @@ OUTCOMES = (RIGHT, FALLBACK, WRONG)
 UNSURE = "fallback"  # the label of a reply that gives no answer
 HOLDOUT = ROOT / "tests" / "data" / "nlu_holdout.yml"
 EXTERNAL = ROOT / "tests" / "data" / "external_questions.yml"
+HOLDOUT_LANGUAGES = ROOT / "tests" / "data" / "holdout"  # <code>.yml: held-out questions per language
 # Responses that say "I cannot answer" or "did you mean ...?".
 NO_ANSWER = {"utter_cannot_answer", "utter_suggest", "utter_suggest_topics", "utter_follow_up_unclear",
              "utter_action_unavailable", "utter_empty_message", "nlu_fallback"}  # fmt: skip
@@ -60,9 +61,9 @@ def label_of(response: str) -> str:
     return SMALL_TALK.get(response, response)
 
 
-def reply_label(nlu_data: dict[str, Any], kn: Knowledge) -> str:
+def reply_label(nlu_data: dict[str, Any], kn: Knowledge, language: str = "de") -> str:
     """The label of the reply the routing gives to a first message (no conversation before it)."""
-    return label_of(route(Parse.from_nlu(nlu_data), None, kn).response)
+    return label_of(route(Parse.from_nlu(nlu_data), None, kn, language).response)
 
 
 def outcome(expected: str, got: str) -> str:
@@ -90,6 +91,15 @@ class Question:
 def holdout_questions(path: Path = HOLDOUT) -> list[Question]:
     """The held-out file (Rasa NLU format; labels faq/<key>, out_of_scope/<theme>, intents)."""
     return [Question(text, intent) for text, intent in nlu_examples(path)]
+
+
+def language_holdout() -> dict[str, list[Question]]:
+    """The held-out questions of each other language (tests/data/holdout/<code>.yml), follow-ups
+    left out (they need a conversation)."""
+    return {
+        path.stem: [q for q in holdout_questions(path) if q.expected != FOLLOW_UP]
+        for path in sorted(HOLDOUT_LANGUAGES.glob("*.yml"))
+    }
 
 
 def external_questions(path: Path = EXTERNAL) -> list[Question]:

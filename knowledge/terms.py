@@ -5,17 +5,26 @@ rather than a confident answer to another question."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from knowledge.directory import folded  # the form the patterns are written in
 from knowledge.files import read_yaml
 
 
+Rule = tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ...]]  # (all must, none may occur)
+
+
 @dataclass(frozen=True)
 class Terms:
+    """Per answer key its German rule (``answers``) and, for the other languages (issue 16), a
+    rule per language (``languages: {en: {<key>: {all: [...], none: [...]}}}``). A question passes
+    when it passes the German rule or any language's rule of its key: mixed German and Ukrainian
+    ("Jobcenter kommunal що це") passes on its German words."""
+
     required: dict[str, tuple[re.Pattern[str], ...]]  # answer key -> each must occur
     excluded: dict[str, tuple[re.Pattern[str], ...]]  # answer key -> none may occur
+    languages: dict[str, dict[str, Rule]] = field(default_factory=dict)  # key -> language -> rule
 
     @classmethod
     def load(cls, path: Path, keys: set[str] | None = None) -> Terms:
@@ -28,13 +37,28 @@ class Terms:
         for key, entry in entries.items():
             if not entry.get("all"):
                 raise ValueError(f"{path}: '{key}' has no `all` patterns")
-            required[key] = tuple(re.compile(p) for p in entry["all"])
-            excluded[key] = tuple(re.compile(p) for p in entry.get("none") or [])
-        return cls(required, excluded)
+            required[key], excluded[key] = _rule(entry)
+        languages: dict[str, dict[str, Rule]] = {}
+        for code, by_key in (read_yaml(path).get("languages") or {}).items():
+            if keys is not None and not set(by_key) <= keys:
+                raise ValueError(f"{path}: {code}: {sorted(set(by_key) - keys)} are no answer keys")
+            for key, entry in by_key.items():
+                if not entry.get("all"):
+                    raise ValueError(f"{path}: {code}: '{key}' has no `all` patterns")
+                languages.setdefault(key, {})[str(code)] = _rule(entry)
+        return cls(required, excluded, languages)
 
     def allow(self, key: str, text: str) -> bool:
         """The question is about what answer ``key`` is about (keys without an entry: always)."""
         question = folded(text)
-        return all(p.search(question) for p in self.required.get(key, ())) and not any(
-            p.search(question) for p in self.excluded.get(key, ())
-        )
+        rules = [(self.required.get(key, ()), self.excluded.get(key, ())), *self.languages.get(key, {}).values()]
+        return any(_passes(rule, question) for rule in rules)
+
+
+def _rule(entry: dict[str, list[str]]) -> Rule:
+    return tuple(re.compile(p) for p in entry.get("all") or []), tuple(re.compile(p) for p in entry.get("none") or [])
+
+
+def _passes(rule: Rule, question: str) -> bool:
+    required, excluded = rule
+    return all(p.search(question) for p in required) and not any(p.search(question) for p in excluded)

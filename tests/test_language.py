@@ -27,6 +27,12 @@ from knowledge.language import LANGUAGE_NOTE, SUPPORTED, Turn, choose, names, re
         ("Deutsch bitte", "en", "de"),
         ("Was ist ein kommunales Jobcenter?", "de-x-ls", "de-x-ls"),  # German keeps Leichte Sprache
         ("Was ist ein kommunales Jobcenter?", "en", "de"),
+        ("Wie viele Menschen betreuen die kommunalen Jobcenter insgesamt?", "en", "de"),
+        ("When did the Jobcenter Erzgebirgskreis become municipal?", "de", "en"),  # German names
+        ("What is a Jobcenter for?", "en", "en"),
+        ("New York'ta saat kaç?", "de", "tr"),  # a letter only Turkish has
+        ("Котра година в Нью-Йорку?", "uk", "uk"),  # no letter of one of them: no switch
+        ("Который час в Нью-Йорке?", "uk", "ru"),
         ("Wie viele kommunale Jobcenter gibt es?", "xx", "de"),  # an unknown current language
         ("", "tr", "tr"),
     ],

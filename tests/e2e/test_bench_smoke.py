@@ -19,7 +19,7 @@ def test_answers_are_recognised_by_their_response() -> None:
     assert which_response(text, matchers) == "utter_faq/erzgebirgskreis_since"
     assert which_response("Etwas ganz anderes.", matchers) == "unknown"
     assert label_of(which_response("Gern geschehen! Kann ich Ihnen noch etwas beantworten?", matchers)) == "thank"
-    note = "I will answer in English. Only the German text is legally binding; write \"Deutsch bitte\" to switch back."
+    note = 'I will answer in English. Only the German text is legally binding; write "Deutsch bitte" to switch back.'
     assert which_response(note, matchers) == "utter_language_note"  # skipped when a reply is scored
 
 
