@@ -38,6 +38,7 @@ from sanic.request import Request
 from socketio import AsyncServer
 
 from runtime import feedback
+from knowledge.language import SUPPORTED
 from runtime.input_gate import kept_metadata
 from runtime.rate_limit import PER_ADDRESS_DEFAULT, from_env
 
@@ -71,7 +72,7 @@ class WidgetOutput(SocketIOOutput):
     them out; Rasa's output splits at blank lines), tagged with the conversation it belongs to
     (``session``: the widget drops late answers of a conversation it has left) and the response it
     came from (``answer``: what a "Hilfreich?" rating refers to; no rating is offered when the
-    response's metadata says ``feedback: false``)."""
+    response's metadata says ``feedback: false``) and its language (``language``, issue 16)."""
 
     def _tagged(self, recipient_id: str, message: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, Any]:
         message["session"] = recipient_id
@@ -80,6 +81,8 @@ class WidgetOutput(SocketIOOutput):
         wanted = not (isinstance(metadata, dict) and metadata.get("feedback") is False)
         if isinstance(answer, str) and wanted:
             message["answer"] = answer
+        if kwargs.get("language") in SUPPORTED:  # the turn's language: the widget's texts follow it
+            message["language"] = kwargs["language"]
         return message
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:

@@ -220,7 +220,7 @@ def faq(parse: Parse, lang: Lang) -> Reply:
     sure = key in kn.answers.questions and confidence >= ANSWER_THRESHOLD
     if (key in PER_JOBCENTER_KEYS or not sure) and names_other_jobcenter(parse, kn):
         return lookup(parse, lang)  # "Seit wann ist der Landkreis Görlitz kommunal?"
-    if sure and not kn.terms.allow(key, parse.text):
+    if sure and not kn.terms.allow(key, parse.text, lang.language):
         return offer(ranked_keys(parse, kn), "utter_suggest", lang)  # "Wie viele Einwohner hat Berlin?"
     if key in PER_LAND_KEYS and parse.land:
         return land_list(parse.land, lang)  # "Wie viele kommunale Jobcenter gibt es in Hessen?"

@@ -19,8 +19,9 @@ Rule = tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ...]]  # (all m
 class Terms:
     """Per answer key its German rule (``answers``) and, for the other languages (issue 16), a
     rule per language (``languages: {en: {<key>: {all: [...], none: [...]}}}``). A question passes
-    when it passes the German rule or any language's rule of its key: mixed German and Ukrainian
-    ("Jobcenter kommunal що це") passes on its German words."""
+    when it passes the German rule or the rule of the conversation's language: mixed German and
+    Ukrainian ("Jobcenter kommunal що це") passes on its German words; an English word inside a
+    German one ("erreichbar") does not count in a German conversation."""
 
     required: dict[str, tuple[re.Pattern[str], ...]]  # answer key -> each must occur
     excluded: dict[str, tuple[re.Pattern[str], ...]]  # answer key -> none may occur
@@ -48,10 +49,13 @@ class Terms:
                 languages.setdefault(key, {})[str(code)] = _rule(entry)
         return cls(required, excluded, languages)
 
-    def allow(self, key: str, text: str) -> bool:
-        """The question is about what answer ``key`` is about (keys without an entry: always)."""
+    def allow(self, key: str, text: str, language: str = "de") -> bool:
+        """The question is about what answer ``key`` is about (keys without an entry: always):
+        by the German words, or by the words of the conversation's ``language``."""
         question = folded(text)
-        rules = [(self.required.get(key, ()), self.excluded.get(key, ())), *self.languages.get(key, {}).values()]
+        rules = [(self.required.get(key, ()), self.excluded.get(key, ()))]
+        if language in self.languages.get(key, {}):
+            rules.append(self.languages[key][language])
         return any(_passes(rule, question) for rule in rules)
 
 

@@ -16,38 +16,152 @@
   var cfg = {
     server: data.server || window.location.protocol + "//" + window.location.hostname + ":5005",
     path: data.socketPath || "/socket.io/",
-    title: data.title || "Digitaler Assistent",
-    launcherText: data.launcherText || "Fragen? Chat öffnen",
+    title: data.title || "",              /* German only; the other languages have their own */
+    launcherText: data.launcherText || "",
     initial: data.initialMessage || "Hallo",
     answerTimeoutMs: Number(data.answerTimeout || 20000),
     privacyUrl: data.privacyUrl || "",
     retentionDays: Number(data.retentionDays || 30)
   };
+  /* The widget's own texts in each language of the assistant (issue 16; the answers come from the
+     server in the conversation's language). Written ahead of time, never translated at run time;
+     native speakers should review them before going live. */
+  var LANGUAGES = [["de", "Deutsch"], ["de-x-ls", "Leichte Sprache"], ["en", "English"], ["uk", "Українська"],
+    ["ar", "العربية"], ["tr", "Türkçe"], ["ru", "Русский"]];
+  var RTL = { ar: true };
+  var TEXTS = {
+    "de": { title: "Digitaler Assistent", launcher: "Fragen? Chat öffnen", close: "Chat schließen",
+      newChat: "Neues Gespräch", confirm: "Neues Gespräch beginnen? Der bisherige Verlauf wird aus diesem Fenster entfernt.",
+      yes: "Ja, neu beginnen", no: "Abbrechen", noteSummary: "Bitte keine persönlichen Daten eingeben.",
+      note: "Automatisierter Assistent, kein Mensch. Gespräche werden {days} Tage nach der letzten Nachricht gelöscht. ",
+      privacy: "Datenschutzhinweise", newWindow: " (öffnet in neuem Fenster)", log: "Gesprächsverlauf",
+      retry: "Erneut senden", label: "Ihre Frage", placeholder: "Frage eingeben …", send: "Senden",
+      counter: "{used} von {max} Zeichen", you: "Sie: ", bot: "Assistent: ",
+      queued: "Wird gesendet, sobald die Verbindung wieder besteht.", one: "1 Vorschlag", many: "{n} Vorschläge",
+      rateGroup: "War diese Antwort hilfreich?", rate: "Hilfreich?", rateYes: "Ja", rateNo: "Nein",
+      rateOffline: "Ihre Rückmeldung kann gerade nicht gesendet werden: keine Verbindung.",
+      rateFailed: "Ihre Rückmeldung konnte nicht gesendet werden.", thanks: "Danke für Ihre Rückmeldung.",
+      unreachable: "Der Assistent ist gerade nicht erreichbar. Neuer Versuch läuft …", typing: "Der Assistent schreibt",
+      noAnswer: "Es kam keine Antwort.", language: "Sprache", easy: "Leichte Sprache" },
+    "de-x-ls": { title: "Computer-Helfer", launcher: "Fragen? Hier klicken", close: "Chat zu-machen",
+      newChat: "Neu anfangen", confirm: "Neu anfangen? Dann ist der alte Chat weg.",
+      yes: "Ja, neu anfangen", no: "Nein", noteSummary: "Bitte schreiben Sie nichts über sich.",
+      note: "Ich bin ein Computer. Ich bin kein Mensch. Nach {days} Tagen lösche ich den Chat. ",
+      privacy: "Infos zum Daten-Schutz", newWindow: " (geht in neuem Fenster auf)", log: "Chat",
+      retry: "Noch einmal schicken", label: "Ihre Frage", placeholder: "Frage schreiben …", send: "Schicken",
+      counter: "{used} von {max} Zeichen", you: "Sie: ", bot: "Computer-Helfer: ",
+      queued: "Die Nachricht geht los, wenn die Verbindung wieder da ist.", one: "1 Vorschlag", many: "{n} Vorschläge",
+      rateGroup: "Hat Ihnen die Antwort geholfen?", rate: "Geholfen?", rateYes: "Ja", rateNo: "Nein",
+      rateOffline: "Keine Verbindung. Ihre Antwort geht gerade nicht los.",
+      rateFailed: "Ihre Antwort ist nicht angekommen.", thanks: "Danke für Ihre Antwort.",
+      unreachable: "Keine Verbindung. Ich versuche es noch einmal …", typing: "Der Computer-Helfer schreibt",
+      noAnswer: "Es kam keine Antwort.", language: "Sprache", easy: "Leichte Sprache" },
+    "en": { title: "Digital assistant", launcher: "Questions? Open chat", close: "Close chat",
+      newChat: "New conversation", confirm: "Start a new conversation? The conversation so far will be removed from this window.",
+      yes: "Yes, start again", no: "Cancel", noteSummary: "Please do not enter personal data.",
+      note: "Automated assistant, not a person. Conversations are deleted {days} days after the last message. ",
+      privacy: "Privacy notice", newWindow: " (opens in a new window)", log: "Conversation",
+      retry: "Send again", label: "Your question", placeholder: "Type your question …", send: "Send",
+      counter: "{used} of {max} characters", you: "You: ", bot: "Assistant: ",
+      queued: "Will be sent as soon as the connection is back.", one: "1 suggestion", many: "{n} suggestions",
+      rateGroup: "Was this answer helpful?", rate: "Helpful?", rateYes: "Yes", rateNo: "No",
+      rateOffline: "Your feedback cannot be sent right now: no connection.",
+      rateFailed: "Your feedback could not be sent.", thanks: "Thank you for your feedback.",
+      unreachable: "The assistant cannot be reached right now. Trying again …", typing: "The assistant is typing",
+      noAnswer: "No answer came.", language: "Language", easy: "Leichte Sprache (easy German)" },
+    "uk": { title: "Цифровий помічник", launcher: "Є запитання? Відкрити чат", close: "Закрити чат",
+      newChat: "Нова розмова", confirm: "Почати нову розмову? Попередню розмову буде видалено з цього вікна.",
+      yes: "Так, почати знову", no: "Скасувати", noteSummary: "Будь ласка, не вводьте особисті дані.",
+      note: "Автоматизований помічник, а не людина. Розмови видаляються через {days} днів після останнього повідомлення. ",
+      privacy: "Захист даних", newWindow: " (відкривається в новому вікні)", log: "Розмова",
+      retry: "Надіслати ще раз", label: "Ваше запитання", placeholder: "Введіть запитання …", send: "Надіслати",
+      counter: "{used} з {max} символів", you: "Ви: ", bot: "Помічник: ",
+      queued: "Буде надіслано, щойно з'єднання відновиться.", one: "1 пропозиція", many: "Пропозицій: {n}",
+      rateGroup: "Чи була ця відповідь корисною?", rate: "Корисно?", rateYes: "Так", rateNo: "Ні",
+      rateOffline: "Ваш відгук зараз не можна надіслати: немає з'єднання.",
+      rateFailed: "Ваш відгук не вдалося надіслати.", thanks: "Дякуємо за відгук.",
+      unreachable: "Помічник зараз недоступний. Повторна спроба …", typing: "Помічник пише",
+      noAnswer: "Відповідь не надійшла.", language: "Мова", easy: "Leichte Sprache (проста німецька)" },
+    "ar": { title: "المساعد الرقمي", launcher: "لديك أسئلة؟ افتح الدردشة", close: "أغلق الدردشة",
+      newChat: "محادثة جديدة", confirm: "هل تريد بدء محادثة جديدة؟ ستُحذف المحادثة السابقة من هذه النافذة.",
+      yes: "نعم، ابدأ من جديد", no: "إلغاء", noteSummary: "من فضلك لا تكتب بيانات شخصية.",
+      note: "مساعد آلي وليس إنسانًا. تُحذف المحادثات بعد {days} يومًا من آخر رسالة. ",
+      privacy: "حماية البيانات", newWindow: " (يفتح في نافذة جديدة)", log: "المحادثة",
+      retry: "أرسل مرة أخرى", label: "سؤالك", placeholder: "اكتب سؤالك …", send: "إرسال",
+      counter: "{used} من {max} حرفًا", you: "أنت: ", bot: "المساعد: ",
+      queued: "سيُرسل فور عودة الاتصال.", one: "اقتراح واحد", many: "الاقتراحات: {n}",
+      rateGroup: "هل كانت هذه الإجابة مفيدة؟", rate: "مفيدة؟", rateYes: "نعم", rateNo: "لا",
+      rateOffline: "لا يمكن إرسال رأيك الآن: لا يوجد اتصال.",
+      rateFailed: "تعذر إرسال رأيك.", thanks: "شكرًا لرأيك.",
+      unreachable: "لا يمكن الوصول إلى المساعد الآن. جارٍ المحاولة مرة أخرى …", typing: "المساعد يكتب",
+      noAnswer: "لم تصل إجابة.", language: "اللغة", easy: "Leichte Sprache (ألمانية مبسطة)" },
+    "tr": { title: "Dijital asistan", launcher: "Sorunuz mu var? Sohbeti açın", close: "Sohbeti kapat",
+      newChat: "Yeni sohbet", confirm: "Yeni bir sohbet başlatılsın mı? Önceki sohbet bu pencereden silinecek.",
+      yes: "Evet, yeniden başla", no: "İptal", noteSummary: "Lütfen kişisel bilgilerinizi girmeyin.",
+      note: "Otomatik asistan, insan değil. Sohbetler son mesajdan {days} gün sonra silinir. ",
+      privacy: "Veri koruma", newWindow: " (yeni pencerede açılır)", log: "Sohbet",
+      retry: "Tekrar gönder", label: "Sorunuz", placeholder: "Sorunuzu yazın …", send: "Gönder",
+      counter: "{used} / {max} karakter", you: "Siz: ", bot: "Asistan: ",
+      queued: "Bağlantı geri gelir gelmez gönderilecek.", one: "1 öneri", many: "{n} öneri",
+      rateGroup: "Bu yanıt yardımcı oldu mu?", rate: "Yardımcı oldu mu?", rateYes: "Evet", rateNo: "Hayır",
+      rateOffline: "Geri bildiriminiz şu anda gönderilemiyor: bağlantı yok.",
+      rateFailed: "Geri bildiriminiz gönderilemedi.", thanks: "Geri bildiriminiz için teşekkürler.",
+      unreachable: "Asistana şu anda ulaşılamıyor. Yeniden deneniyor …", typing: "Asistan yazıyor",
+      noAnswer: "Yanıt gelmedi.", language: "Dil", easy: "Leichte Sprache (kolay Almanca)" },
+    "ru": { title: "Цифровой помощник", launcher: "Есть вопросы? Открыть чат", close: "Закрыть чат",
+      newChat: "Новый разговор", confirm: "Начать новый разговор? Прежний разговор будет удалён из этого окна.",
+      yes: "Да, начать заново", no: "Отмена", noteSummary: "Пожалуйста, не вводите личные данные.",
+      note: "Автоматический помощник, а не человек. Разговоры удаляются через {days} дней после последнего сообщения. ",
+      privacy: "Защита данных", newWindow: " (открывается в новом окне)", log: "Разговор",
+      retry: "Отправить ещё раз", label: "Ваш вопрос", placeholder: "Введите вопрос …", send: "Отправить",
+      counter: "{used} из {max} символов", you: "Вы: ", bot: "Помощник: ",
+      queued: "Будет отправлено, как только восстановится соединение.", one: "1 предложение", many: "Предложений: {n}",
+      rateGroup: "Был ли этот ответ полезен?", rate: "Полезно?", rateYes: "Да", rateNo: "Нет",
+      rateOffline: "Ваш отзыв сейчас нельзя отправить: нет соединения.",
+      rateFailed: "Ваш отзыв не удалось отправить.", thanks: "Спасибо за отзыв.",
+      unreachable: "Помощник сейчас недоступен. Повторная попытка …", typing: "Помощник пишет",
+      noAnswer: "Ответ не пришёл.", language: "Язык", easy: "Leichte Sprache (простой немецкий)" }
+  };
   var STORE_KEY = "jobcenter-chat:" + cfg.server;
+  /* a text of the widget in the conversation's language, {placeholders} filled */
+  function t(key, values) {
+    var texts = TEXTS[state.language] || TEXTS.de;
+    var text = texts[key] !== undefined ? texts[key] : TEXTS.de[key];
+    if (state.language === "de" && key === "title" && cfg.title) text = cfg.title;
+    if (state.language === "de" && key === "launcher" && cfg.launcherText) text = cfg.launcherText;
+    Object.keys(values || {}).forEach(function (k) { text = text.split("{" + k + "}").join(String(values[k])); });
+    return text;
+  }
   var MAX_CHARS = 1000;  /* the server's input gate cuts there too (MAX_INPUT_CHARS) */
   var URL_RE = /(https?:\/\/[^\s<>"]+|www\.[^\s<>"]+)/g;
-  /* the sources of an answer: its last sentences, from "Quelle:" / "Quellen:" on */
-  var SOURCE_RE = /^(.*?[.!?)\u201c])\s+(Quellen?:\s.+)$/;
+  /* the sources of an answer: its last sentences, from "Quelle:" / "Quellen:" (or the same word
+     in the answer's language) on */
+  var SOURCE_WORD = "(?:Quellen?|Sources?|Джерела|Джерело|Источники|Источник|المصادر|المصدر|Kaynaklar|Kaynak):\\s";
+  var SOURCE_RE = new RegExp("^(.*?[.!?)\\u201c\\u00bb\"])\\s+(" + SOURCE_WORD + ".+)$");
+  var SOURCE_START = new RegExp("^" + SOURCE_WORD);
   /* below this size the chat takes the whole screen (widget.css has the same media query) */
   var compact = window.matchMedia("(max-width: 30rem), (max-height: 34rem)");
 
   function loadState() {
     try {
       var s = JSON.parse(window.sessionStorage.getItem(STORE_KEY) || "null");
-      if (s && typeof s.sessionId === "string" && Array.isArray(s.messages)) return s;
+      if (s && typeof s.sessionId === "string" && Array.isArray(s.messages)) {
+        if (!TEXTS[s.language]) s.language = "de";
+        return s;
+      }
     } catch (e) { /* a broken entry starts a new conversation */ }
     return newState();
   }
   /* The server issues the session id (session_confirm); "" asks for a new conversation. */
-  function newState() {
-    return { sessionId: "", messages: [], open: false };
+  function newState(language) {
+    return { sessionId: "", messages: [], open: false, language: language || "de" };
   }
   /* A question is kept in the tab's storage only once the bot has answered it, and then as the
      bot stored it (personal data removed by the server's input gate), never as typed. */
   function saveState() {
-    var kept = { sessionId: state.sessionId, open: state.open, greeted: state.greeted,
+    var kept = { sessionId: state.sessionId, open: state.open, greeted: state.greeted, language: state.language,
       messages: state.messages.filter(function (m) { return !m.pending; }).map(function (m) {
-        return { from: m.from, text: m.text, buttons: m.buttons, answer: m.answer, done: m.done };
+        return { from: m.from, text: m.text, buttons: m.buttons, answer: m.answer, done: m.done, lang: m.lang };
       }) };
     try { window.sessionStorage.setItem(STORE_KEY, JSON.stringify(kept)); } catch (e) { /* private mode */ }
   }
@@ -71,7 +185,7 @@
       try { host = new URL(href).hostname.replace(/^www\./, ""); } catch (e) { return match; }
       frag.appendChild(document.createTextNode(text.slice(last, offset)));
       var a = el("a", { href: href, target: "_blank", rel: "noopener noreferrer", title: href }, host);
-      a.appendChild(hidden(" (öffnet in neuem Fenster)"));
+      a.appendChild(hidden(t("newWindow")));
       frag.appendChild(a);
       last = offset + url.length;
       return match;
@@ -88,7 +202,7 @@
       if (!part) return;
       var m = SOURCE_RE.exec(part);
       if (m) out.push({ text: m[1] }, { text: m[2], source: true });
-      else out.push({ text: part, source: /^Quellen?:\s/.test(part) });
+      else out.push({ text: part, source: SOURCE_START.test(part) });
     });
     return out.length ? out : [{ text: "" }];
   }
@@ -103,50 +217,57 @@
   var answerTimer = null;
 
   /* ---- DOM ---- */
-  var root = el("div", { "class": "jcw", lang: "de" });
+  var root = el("div", { "class": "jcw" });
   var launcher = el("button", { type: "button", "class": "jcw-launcher", "aria-expanded": "false",
-    "aria-controls": "jcw-panel" }, cfg.launcherText);
+    "aria-controls": "jcw-panel" });
   var panel = el("section", { id: "jcw-panel", "class": "jcw-panel", role: "dialog", "aria-modal": "false",
     "aria-labelledby": "jcw-title" });
   panel.hidden = true;
   var header = el("div", { "class": "jcw-header" });
-  var title = el("h2", { id: "jcw-title", "class": "jcw-title" }, cfg.title);
-  var newBtn = el("button", { type: "button", "class": "jcw-new" }, "Neues Gespräch");
-  var closeBtn = el("button", { type: "button", "class": "jcw-close", "aria-label": "Chat schließen" }, "\u00d7");
-  header.append(title, newBtn, closeBtn);
+  var title = el("h2", { id: "jcw-title", "class": "jcw-title" });
+  /* the language menu: each language in its own name (and its own lang attribute) */
+  var langSelect = el("select", { "class": "jcw-lang" });
+  LANGUAGES.forEach(function (l) {
+    langSelect.appendChild(el("option", { value: l[0], lang: htmlLang(l[0]), dir: RTL[l[0]] ? "rtl" : "ltr" }, l[1]));
+  });
+  var newBtn = el("button", { type: "button", "class": "jcw-new" });
+  var closeBtn = el("button", { type: "button", "class": "jcw-close" }, "\u00d7");
+  header.append(title, langSelect, newBtn, closeBtn);
 
   /* "Neues Gespräch" asks first */
   var confirmBox = el("div", { "class": "jcw-confirm", role: "group", "aria-labelledby": "jcw-confirm-text" });
   confirmBox.hidden = true;
-  var confirmYes = el("button", { type: "button", "class": "jcw-confirm-yes" }, "Ja, neu beginnen");
-  var confirmNo = el("button", { type: "button", "class": "jcw-confirm-no" }, "Abbrechen");
-  confirmBox.append(el("p", { id: "jcw-confirm-text" },
-    "Neues Gespräch beginnen? Der bisherige Verlauf wird aus diesem Fenster entfernt."), confirmYes, confirmNo);
+  var confirmYes = el("button", { type: "button", "class": "jcw-confirm-yes" });
+  var confirmNo = el("button", { type: "button", "class": "jcw-confirm-no" });
+  var confirmText = el("p", { id: "jcw-confirm-text" });
+  confirmBox.append(confirmText, confirmYes, confirmNo);
 
   /* the privacy note: its first line always visible, the rest folded away on small screens */
   var note = el("details", { "class": "jcw-note" });
-  note.appendChild(el("summary", {}, "Bitte keine persönlichen Daten eingeben."));
-  var noteText = el("p", {}, "Automatisierter Assistent, kein Mensch. Gespräche werden " + cfg.retentionDays +
-    " Tage nach der letzten Nachricht gelöscht. ");
+  var noteSummary = el("summary");
+  note.appendChild(noteSummary);
+  var noteText = el("p");
+  var noteWords = document.createTextNode("");
+  noteText.appendChild(noteWords);
+  var privacy = null;
   if (cfg.privacyUrl) {
-    var privacy = el("a", { href: cfg.privacyUrl, target: "_blank", rel: "noopener" }, "Datenschutzhinweise");
-    privacy.appendChild(hidden(" (öffnet in neuem Fenster)"));
+    privacy = el("a", { href: cfg.privacyUrl, target: "_blank", rel: "noopener" });
     noteText.appendChild(privacy);
   }
-  note.appendChild(noteText);
+  /* Leichte Sprache at one click (also in the language menu) */
+  var easyBtn = el("button", { type: "button", "class": "jcw-easy", "aria-pressed": "false" });
+  note.append(noteText, easyBtn);
   note.open = !compact.matches;
   if (compact.addEventListener) compact.addEventListener("change", function (e) { note.open = !e.matches; });
 
-  var log = el("div", { "class": "jcw-log", role: "log", "aria-live": "polite", "aria-label": "Gesprächsverlauf",
-    tabindex: "0" });
+  var log = el("div", { "class": "jcw-log", role: "log", "aria-live": "polite", tabindex: "0" });
   var status = el("div", { "class": "jcw-status", role: "status", "aria-live": "polite" });
-  var retry = el("button", { type: "button", "class": "jcw-retry" }, "Erneut senden");
+  var retry = el("button", { type: "button", "class": "jcw-retry" });
   retry.hidden = true;
   var form = el("form", { "class": "jcw-form" });
-  var label = el("label", { "for": "jcw-input", "class": "jcw-label" }, "Ihre Frage");
-  var input = el("input", { id: "jcw-input", type: "text", autocomplete: "off", maxlength: String(MAX_CHARS),
-    placeholder: "Frage eingeben …" });
-  var send = el("button", { type: "submit", "class": "jcw-send" }, "Senden");
+  var label = el("label", { "for": "jcw-input", "class": "jcw-label" });
+  var input = el("input", { id: "jcw-input", type: "text", autocomplete: "off", maxlength: String(MAX_CHARS) });
+  var send = el("button", { type: "submit", "class": "jcw-send" });
   /* Near the 1000-character limit the citizen sees (and hears) how much is left. */
   var counter = el("p", { id: "jcw-counter", "class": "jcw-counter", "aria-live": "polite" });
   counter.hidden = true;
@@ -154,16 +275,67 @@
   function count() {
     var used = input.value.length;
     counter.hidden = used < MAX_CHARS - 100;
-    counter.textContent = counter.hidden ? "" : used + " von " + MAX_CHARS + " Zeichen";
+    counter.textContent = counter.hidden ? "" : t("counter", { used: used, max: MAX_CHARS });
   }
   input.addEventListener("input", count);
   form.append(label, input, send, counter);
   panel.append(header, confirmBox, note, log, status, retry, form);
   root.append(launcher, panel);
 
+  /* ---- language ---- */
+  function htmlLang(code) { return code === "de-x-ls" ? "de" : code; }  /* Leichte Sprache is German */
+  /* Every text of the widget in the conversation's language; lang and dir on the panel. */
+  function applyTexts() {
+    var code = state.language;
+    root.setAttribute("lang", htmlLang(code));
+    root.setAttribute("dir", RTL[code] ? "rtl" : "ltr");
+    langSelect.value = code;
+    langSelect.setAttribute("aria-label", t("language"));
+    title.textContent = t("title");
+    launcher.textContent = panel.hidden ? t("launcher") : t("close");
+    newBtn.textContent = t("newChat");
+    closeBtn.setAttribute("aria-label", t("close"));
+    confirmText.textContent = t("confirm");
+    confirmYes.textContent = t("yes");
+    confirmNo.textContent = t("no");
+    noteSummary.textContent = t("noteSummary");
+    noteWords.nodeValue = t("note", { days: cfg.retentionDays });
+    if (privacy) {
+      privacy.textContent = t("privacy");
+      privacy.appendChild(hidden(t("newWindow")));
+    }
+    easyBtn.textContent = TEXTS["de-x-ls"].easy;
+    easyBtn.setAttribute("lang", "de");
+    easyBtn.setAttribute("aria-pressed", code === "de-x-ls" ? "true" : "false");
+    log.setAttribute("aria-label", t("log"));
+    retry.textContent = t("retry");
+    label.textContent = t("label");
+    input.setAttribute("placeholder", t("placeholder"));
+    send.textContent = t("send");
+    count();
+  }
+  /* The citizen chose a language (menu or button): the texts change at once, and the next
+     message tells the server (metadata "language"); online, a greeting in it is asked for now. */
+  function chooseLanguage(code) {
+    if (!TEXTS[code] || code === state.language) return;
+    state.language = code;
+    state.chosen = code;
+    saveState();
+    applyTexts();
+    log.textContent = "";
+    state.messages.forEach(function (m) { m.node = render(m); });
+    if (online) emit(cfg.initial);
+  }
+  langSelect.addEventListener("change", function () { chooseLanguage(langSelect.value); });
+  easyBtn.addEventListener("click", function () {
+    chooseLanguage(state.language === "de-x-ls" ? "de" : "de-x-ls");
+    easyBtn.focus();
+  });
+
   /* ---- messages ---- */
   function render(message) {
-    var item = el("div", { "class": "jcw-msg jcw-" + message.from });
+    var item = el("div", { "class": "jcw-msg jcw-" + message.from, lang: htmlLang(message.lang || state.language),
+      dir: RTL[message.lang || state.language] ? "rtl" : "ltr" });
     var bubble = el("div", { "class": "jcw-bubble" });
     fillBubble(bubble, message);
     item.appendChild(bubble);
@@ -172,7 +344,7 @@
       /* "3 Vorschläge", one list item each: read out apart from the answer and from each other */
       var n = message.buttons.length;
       var group = el("div", { "class": "jcw-buttons", role: "group",
-        "aria-label": n === 1 ? "1 Vorschlag" : n + " Vorschläge" });
+        "aria-label": n === 1 ? t("one") : t("many", { n: n }) });
       var list = el("ul", { "class": "jcw-quick-list" });
       message.buttons.forEach(function (b) {
         var btn = el("button", { type: "button", "class": "jcw-quick" }, b.title);
@@ -192,20 +364,20 @@
     bubble.textContent = "";
     paragraphs(message.text || "").forEach(function (part, i) {
       var p = el("p", { "class": part.source ? "jcw-source" : "jcw-para" });
-      if (i === 0) p.appendChild(hidden(message.from === "user" ? "Sie: " : "Assistent: "));
+      if (i === 0) p.appendChild(hidden(message.from === "user" ? t("you") : t("bot")));
       p.appendChild(linkified(part.text));
       bubble.appendChild(p);
     });
     if (message.queued) {
-      bubble.appendChild(el("p", { "class": "jcw-queued" }, "Wird gesendet, sobald die Verbindung wieder besteht."));
+      bubble.appendChild(el("p", { "class": "jcw-queued" }, t("queued")));
     }
   }
 
   /* "Hilfreich? Ja / Nein" under an answer: a structured event (response name and rating only) */
   function ratingControl(message) {
-    var group = el("div", { "class": "jcw-rating", role: "group", "aria-label": "War diese Antwort hilfreich?" });
-    group.appendChild(el("span", { "class": "jcw-rating-q", "aria-hidden": "true" }, "Hilfreich?"));
-    [["Ja", true], ["Nein", false]].forEach(function (choice) {
+    var group = el("div", { "class": "jcw-rating", role: "group", "aria-label": t("rateGroup") });
+    group.appendChild(el("span", { "class": "jcw-rating-q", "aria-hidden": "true" }, t("rate")));
+    [[t("rateYes"), true], [t("rateNo"), false]].forEach(function (choice) {
       var btn = el("button", { type: "button", "class": "jcw-rating-btn" }, choice[0]);
       btn.addEventListener("click", function () { rate(message, choice[1], group); });
       group.appendChild(btn);
@@ -213,15 +385,15 @@
     return group;
   }
   function rate(message, helpful, group) {
-    if (!online) { setStatus("Ihre Rückmeldung kann gerade nicht gesendet werden: keine Verbindung.", "error"); return; }
+    if (!online) { setStatus(t("rateOffline"), "error"); return; }
     socket.timeout(10000).emit("feedback", { answer: message.answer, helpful: helpful }, function (err, ack) {
       if (err || !ack || !ack.ok) {
-        setStatus("Ihre Rückmeldung konnte nicht gesendet werden.", "error");
+        setStatus(t("rateFailed"), "error");
         return;
       }
       message.done = true;
       saveState();
-      group.replaceWith(el("p", { "class": "jcw-rating-done" }, "Danke für Ihre Rückmeldung."));
+      group.replaceWith(el("p", { "class": "jcw-rating-done" }, t("thanks")));
       input.focus();
     });
   }
@@ -313,8 +485,14 @@
       clearTimeout(answerTimer);
       retry.hidden = true;
       setStatus("");
+      /* the reply's language (the server may have switched: "English please", a question in
+         English): the widget's own texts follow it */
+      if (typeof msg.language === "string" && TEXTS[msg.language] && msg.language !== state.language) {
+        state.language = msg.language;
+        applyTexts();
+      }
       addMessage({ from: "bot", text: msg.text || "", buttons: msg.quick_replies || msg.buttons || [],
-        answer: typeof msg.answer === "string" ? msg.answer : undefined });
+        answer: typeof msg.answer === "string" ? msg.answer : undefined, lang: state.language });
     });
     socket.on("connect_error", offline);
     socket.on("disconnect", offline);
@@ -323,18 +501,24 @@
     clearTimeout(answerTimer);
     setOnline(false);
     retry.hidden = true;
-    setStatus("Der Assistent ist gerade nicht erreichbar. Neuer Versuch läuft …", "error");
+    setStatus(t("unreachable"), "error");
   }
 
   function emit(text) {
-    socket.emit("user_uttered", { message: text, session_id: state.sessionId });
-    setStatus("Der Assistent schreibt", "typing");  /* the dots are drawn by the stylesheet */
+    var payload = { message: text, session_id: state.sessionId };
+    if (state.chosen) {  /* a language chosen in the menu goes with the next message, once */
+      payload.metadata = { language: state.chosen };
+      delete state.chosen;
+      saveState();
+    }
+    socket.emit("user_uttered", payload);
+    setStatus(t("typing"), "typing");  /* the dots are drawn by the stylesheet */
     retry.hidden = true;
     clearTimeout(answerTimer);
     answerTimer = setTimeout(timedOut, cfg.answerTimeoutMs);
   }
   function timedOut() {
-    setStatus("Es kam keine Antwort.", "error");
+    setStatus(t("noAnswer"), "error");
     retry.hidden = !(lastSent && lastSent.pending);
   }
   function transmit(message) {
@@ -350,7 +534,7 @@
     text = String(text || "").trim();
     if (!text) return;
     closeEarlierAnswers();
-    var message = { from: "user", text: shown || text, payload: text, pending: true };
+    var message = { from: "user", text: shown || text, payload: text, pending: true, lang: state.language };
     if (!online) message.queued = true;
     addMessage(message);
     if (online) transmit(message);
@@ -358,12 +542,11 @@
   }
 
   /* ---- open / close / new conversation ---- */
-  var CLOSE_TEXT = "Chat schließen";
   function showOpen(isOpen) {
     panel.hidden = !isOpen;
     root.classList.toggle("jcw-open", isOpen);
     launcher.setAttribute("aria-expanded", isOpen ? "true" : "false");
-    launcher.textContent = isOpen ? CLOSE_TEXT : cfg.launcherText;
+    launcher.textContent = isOpen ? t("close") : t("launcher");
   }
   function open() {
     showOpen(true);
@@ -389,7 +572,7 @@
   }
   function startNew() {
     confirmBox.hidden = true;
-    state = newState();
+    state = newState(state.language);
     state.open = true;
     saveState();
     queue = [];
@@ -433,6 +616,7 @@
     var css = el("link", { rel: "stylesheet", href: base + "widget.css" });
     document.head.appendChild(css);
     document.body.appendChild(root);
+    applyTexts();
     state.messages.forEach(function (m) { m.node = render(m); });
     var io = el("script", { src: base + "vendor/socket.io.min.js" });
     io.onload = function () { if (state.open) connect(); };
