@@ -6,7 +6,10 @@ bench/results/latest.json.
 Quality: every question of the held-out set and of the external set (questions written by others,
 tests/data/external_questions.yml) goes over HTTP; each reply is right, a fallback ("Meinten Sie
 ...?", "cannot answer", a signposting answer) or wrong (a confident answer to another question),
-as knowledge/outcomes.py defines them. The baseline's predictions are counted the same way.
+as knowledge/outcomes.py defines them. The baseline's predictions are counted the same way. The
+held-out questions of every other language (tests/data/holdout/<code>.yml, issue 16) go the same
+way, each set with its language chosen; apart, how many of them are taken for their language as a
+first message.
 
     python -m bench.run            # full run (trains its own model, times it)
     python -m bench.run --quick    # smoke run for `make test`: small counts, existing model
@@ -43,8 +46,9 @@ import yaml
 import knowledge
 from bench.baseline import TfidfRetriever
 from bench.measure import proc_mb, process_tree
-from knowledge.language import LANGUAGE_NOTE
-from knowledge.outcomes import OUTCOMES, Question, Tally, first_message_sets, label_of
+from knowledge.language import LANGUAGE_NOTE, choose
+from knowledge.outcomes import OUTCOMES, Question, Tally, first_message_sets, label_of, language_holdout
+from knowledge.translations import load_translations
 from nlp.training_data import training_examples
 from runtime.paths import DOMAIN, MODEL, ROOT
 from runtime.rate_limit import NO_RATE_LIMITS
@@ -53,16 +57,21 @@ from runtime.services import PRODUCTION_WORKERS, free_port, start_actions, start
 RESULTS = ROOT / "bench" / "results"
 # A citizen's conversation is short: after this many messages the load generator starts a new one.
 MESSAGES_PER_CONVERSATION = 6
+HELD_OUT_IN = "held-out"  # the held-out set of another language: "held-out en"
 # Each concurrency level is run this many times; the table shows the medians (runs on this
 # machine spread widely, docs/performance.md).
 ROUNDS = 3
 
 
 def response_matchers() -> list[tuple[str, re.Pattern[str]]]:
-    """Each domain response as a regular expression ({placeholders} match anything)."""
+    """Each domain response, and its text in every translation, as a regular expression
+    ({placeholders} match anything)."""
     responses: dict[str, Any] = {}
     for path in sorted(DOMAIN.glob("*.yml")):
         responses |= yaml.safe_load(path.read_text(encoding="utf-8")).get("responses") or {}
+    for translation in load_translations().values():
+        for name, spec in translation.responses.items():
+            responses.setdefault(name, []).append({"text": spec["text"]})
     out = []
     for name, variants in responses.items():
         for variant in variants:
@@ -115,14 +124,17 @@ async def load(url: str, questions: list[str], conversations: int, per_conversat
     return {**summary(latencies, wall), "errors": errors}
 
 
-async def quality(url: str, questions: list[Question], tag: str) -> Tally:
+async def quality(url: str, questions: list[Question], tag: str, language: str | None = None) -> Tally:
     """Each question as the first message of its own conversation (sender ``quality-<tag>-<i>``:
-    unique per set, so no answer of another set is its context); the reply's outcome."""
+    unique per set, so no answer of another set is its context); the reply's outcome. A set of
+    another language is sent with that language chosen (metadata, as the widget's menu does)."""
     matchers = response_matchers()
     results = []
+    metadata = {"language": language} if language else {}
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
         for i, question in enumerate(questions):
-            async with session.post(url, json={"sender": f"quality-{tag}-{i}", "message": question.text}) as r:
+            body = {"sender": f"quality-{tag}-{i}", "message": question.text, "metadata": metadata}
+            async with session.post(url, json=body) as r:
                 replies = await r.json()
             # the reply's first message, past a language note (knowledge/language.py)
             responses = [which_response(m.get("text", ""), matchers) for m in replies]
@@ -223,6 +235,8 @@ def run(
         results["train_s"] = train(work / "model")
         model = work / "model" / "current.tar.gz"
     sets = {name: questions[:: 8 if quick else 1] for name, questions in first_message_sets().items()}
+    languages = {f"{HELD_OUT_IN} {code}": code for code in language_holdout()}
+    sets |= {name: language_holdout()[code][:: 8 if quick else 1] for name, code in languages.items()}
     texts = [q.text for q in sets["held-out"]]
     log = work / "servers.log"
     actions_port, rasa_port, redis_port = free_port(), free_port(), free_port()
@@ -250,13 +264,18 @@ def run(
                 results[f"concurrent_{c}"] = median_round(rounds)
             results["outcomes"], results["misses"] = {}, {}
             for name, questions in sets.items():
-                tally = asyncio.run(quality(url, questions, name))
+                tally = asyncio.run(quality(url, questions, name.replace(" ", "-"), languages.get(name)))
                 results["outcomes"][name], results["misses"][name] = tally.summary(), tally.misses
             results["rasa_memory"] = memory(rasa.pid)
             results["actions_memory"] = memory(actions.pid)
     if with_cluster:
         results["cluster"] = scaling(texts, quick)
     results["baseline"] = baseline_scores(sets)
+    # a first message in another language: is it taken for its language (knowledge/language.py)?
+    results["detected"] = {
+        name: {"n": len(sets[name]), "detected": sum(choose(q.text, None) == code for q in sets[name])}
+        for name, code in languages.items()
+    }
     results["lookup"] = lookup_latency()
     shutil.rmtree(work, ignore_errors=True)
     return results
@@ -325,6 +344,8 @@ def table(r: dict[str, Any]) -> str:
     b = r["baseline"]
     seq = r["sequential"]
     rows = outcome_rows(r["outcomes"], b["outcomes"])
+    for name, d in r.get("detected", {}).items():
+        rows.append((f"{name}: first message taken for its language", f"{d['detected']}/{d['n']}", "", ""))
     rows += [
         ("latency p50, sequential (ms)", f"{seq['p50_ms']:.1f}", f"{b['p50_ms']:.2f}",
          f"{seq['p50_ms'] / b['p50_ms']:.0f}"),

@@ -37,8 +37,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from socketio import AsyncServer
 
-from runtime import feedback
 from knowledge.language import SUPPORTED
+from runtime import feedback
 from runtime.input_gate import kept_metadata
 from runtime.rate_limit import PER_ADDRESS_DEFAULT, from_env
 

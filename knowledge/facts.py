@@ -1,7 +1,8 @@
 """Figures with value, unit, Stand and source, read from ``data/facts.yml``.
 
 Wording lives in domain/ and translations/; this module turns each figure into text (Babel:
-German, de_DE, or the conversation's language) and hands ``{<id>}``, ``{<id>_stand}`` and ``{<id>_source}`` to the responses.
+German, de_DE, or the conversation's language) and hands ``{<id>}``, ``{<id>_stand}`` and
+``{<id>_source}`` to the responses.
 """
 
 from __future__ import annotations

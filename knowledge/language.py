@@ -127,11 +127,11 @@ def detect(text: str) -> str | None:
         return code if confidence >= MIN_CONFIDENCE else None
     if ONLY_TURKISH & set(letters):
         return "tr"
-    code = _latin(text)
-    if code == GERMAN:  # German, or another language with German names in it?
+    latin = _latin(text)
+    if latin == GERMAN:  # German, or another language with German names in it?
         other = _latin(without_names(text), OVERTURN_CONFIDENCE)
-        return other if other not in (None, GERMAN) else code
-    return code
+        return other if other not in (None, GERMAN) else latin
+    return latin
 
 
 def _latin(text: str, min_confidence: float = MIN_CONFIDENCE) -> str | None:

@@ -28,8 +28,8 @@ from typing import Any
 from knowledge import Knowledge
 from knowledge.directory import BEZIRK, LANDKREIS, REGION, STADT, Jobcenter
 from knowledge.language import GERMAN
-from knowledge.translations import Translation
 from knowledge.thresholds import AMBIGUITY_THRESHOLD, ANSWER_THRESHOLD, INTENT_THRESHOLD, THEME_THRESHOLD
+from knowledge.translations import Translation
 
 FAQ = "faq"
 OUT_OF_SCOPE = "out_of_scope"  # a retrieval intent too: out_of_scope/<theme>

@@ -11,7 +11,6 @@ from pathlib import Path
 from knowledge.directory import folded  # the form the patterns are written in
 from knowledge.files import read_yaml
 
-
 Rule = tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ...]]  # (all must, none may occur)
 
 

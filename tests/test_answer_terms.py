@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 import knowledge
-from knowledge.terms import Terms, folded
 from knowledge.files import nlu_examples
+from knowledge.terms import Terms, folded
 from nlp.training_data import plain_text
 from runtime.paths import NLU_DATA
 

@@ -488,3 +488,63 @@ def test_widget_says_when_the_server_is_unreachable(tmp_path: Path, stack: Stack
         page.close()
     finally:
         httpd.shutdown()
+
+
+@pytest.mark.parametrize(
+    ("code", "question", "answer_has", "send"),
+    [
+        ("ar", "ما هو مركز Jobcenter البلدي؟", "تديره الدائرة", "إرسال"),
+        ("uk", "Що таке комунальний Jobcenter?", "керує лише район", "Надіслати"),
+    ],
+)
+def test_widget_in_another_language_by_keyboard(stack: Stack, browser: Any, code: str, question: str,
+                                                answer_has: str, send: str) -> None:  # fmt: skip
+    """Issue 16: the language menu (a labelled select, each language in its own name) changes the
+    widget's own texts, lang and dir at once and asks for a greeting in that language; the answer
+    comes in it, Arabic mirrored (dir="rtl", the panel at the left edge). Screenshots for ar, uk."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    open_widget(page, stack.url)
+    menu = page.locator(".jcw-lang")
+    assert menu.get_attribute("aria-label") == "Sprache"
+    assert menu.locator("option").all_inner_texts() == ["Deutsch", "Leichte Sprache", "English", "Українська",
+                                                         "العربية", "Türkçe", "Русский"]  # fmt: skip
+    menu.focus()
+    menu.select_option(code)  # as a keyboard user does: arrow keys on the focused select
+    assert page.locator(".jcw").get_attribute("lang") == code
+    assert page.locator(".jcw").get_attribute("dir") == ("rtl" if code == "ar" else "ltr")
+    assert page.locator(".jcw-send").inner_text() == send
+    page.locator(".jcw-bot", has_text="Jobcenter Erzgebirgskreis").nth(1).wait_for(timeout=30_000)  # greeting
+    ask(page, question, answer_has)
+    answer = page.locator(".jcw-bot").last
+    assert answer.get_attribute("lang") == code
+    if code == "ar":
+        panel, viewport_width = box(page, "#jcw-panel"), 1280
+        assert panel["x"] < viewport_width / 2  # mirrored: the panel on the left
+        assert answer.evaluate("e => getComputedStyle(e).direction") == "rtl"
+    page.screenshot(path=str(ARTIFACTS / f"widget-{code}.png"))
+    axe_clean(page, f"language-{code}")
+    context.close()
+
+
+def test_leichte_sprache_button_and_every_language_pass_axe(stack: Stack, browser: Any) -> None:
+    """The Leichte-Sprache button (aria-pressed) switches and switches back; axe finds nothing in
+    any of the seven languages (issue 16)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    open_widget(page, stack.url)
+    easy = page.locator(".jcw-easy")
+    assert easy.get_attribute("aria-pressed") == "false"
+    easy.focus()
+    page.keyboard.press("Enter")
+    assert easy.get_attribute("aria-pressed") == "true"
+    assert page.locator(".jcw-send").inner_text() == "Schicken"
+    page.locator(".jcw-bot", has_text="Computer-Helfer").last.wait_for(timeout=30_000)
+    axe_clean(page, "language-de-x-ls")
+    for code in ("en", "tr", "ru"):
+        page.locator(".jcw-lang").select_option(code)
+        assert page.locator(".jcw").get_attribute("lang") == code
+        axe_clean(page, f"language-{code}")
+    page.locator(".jcw-lang").select_option("de")
+    assert page.locator(".jcw-send").inner_text() == "Senden"
+    context.close()

@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from tests.e2e.servers import Servers, module_servers
+from tests.readability import MAX_AVERAGE_WORDS, average_words
 
 pytestmark = pytest.mark.e2e
 
@@ -132,24 +133,46 @@ def test_lookup_ask_back_and_follow_up(servers: Servers) -> None:
 
 
 @pytest.mark.parametrize(
-    ("question", "note"),
+    ("question", "note", "answer"),
     [
-        ("How many municipal job centres are there in Germany?", "So far I can answer only in German"),
-        ("Що таке комунальний джобцентр?", "Поки що я можу відповідати лише німецькою"),
-        ("ما هو مركز العمل البلدي؟", "حاليًا لا أستطيع الإجابة إلا باللغة الألمانية"),
-        ("Belediye iş merkezi nedir ve nasıl çalışır?", "Şimdilik yalnızca Almanca"),
-        ("Что такое муниципальный джобцентр?", "Пока я могу отвечать только на немецком"),
+        ("How many municipal Jobcenters are there?", "I will answer in English", "as of 1 January 2026"),
+        ("Що таке комунальний Jobcenter?", "Я відповідатиму українською", "керує лише район"),
+        ("ما هو مركز Jobcenter البلدي؟", "سأجيب باللغة العربية", "تديره الدائرة"),
+        ("Belediye Jobcenter'ı nedir?", "Türkçe yanıt vereceğim", "yalnızca ilçe"),
+        ("Сколько существует коммунальных Jobcenter?", "Я буду отвечать на русском", "1 января 2026 г."),
     ],
 )
-def test_a_question_in_another_language_gets_a_note_in_that_language(
-    servers: Servers, question: str, note: str
+def test_a_question_in_another_language_gets_the_answer_in_that_language(
+    servers: Servers, question: str, note: str, answer: str
 ) -> None:
-    """It got a German refusal or a German fallback without a word in its language (issue 16)."""
+    """It got a German refusal or a German fallback without a word in its language (issue 16):
+    now the note (the German text is binding) once, then the answer in that language, with its
+    figures and dates written for the language (Babel)."""
     sender = f"lang-{abs(hash(question))}"
     texts = [m.get("text", "") for m in servers.say(question, sender)]
-    assert texts[0].startswith(note) and len(texts) >= 2
+    assert texts[0].startswith(note) and answer in " ".join(texts[1:])
     again = [m.get("text", "") for m in servers.say(question, sender)]
-    assert not again[0].startswith(note)  # once per change of language
+    assert not again[0].startswith(note) and answer in again[0]  # the note once per change
+
+
+def test_leichte_sprache_over_rest_has_short_sentences(servers: Servers) -> None:
+    """Chosen with the metadata ``de-x-ls``: the answers in Leichte Sprache, at most 10 words per
+    sentence on average (issue 16)."""
+    questions = ["Was ist ein kommunales Jobcenter?", "Wie viele kommunale Jobcenter gibt es?",
+                 "Seit wann ist das Jobcenter Erzgebirgskreis kommunal?", "Ist das Jobcenter Dresden kommunal?",
+                 "Was ist die Kampagne Stark. Sozial. Vor Ort.?", "Wie viel Bürgergeld bekomme ich?"]  # fmt: skip
+    texts = []
+    for i, question in enumerate(questions):
+        metadata = {"language": "de-x-ls"} if i == 0 else {}
+        r = requests.post(
+            f"{servers.rasa_url}/webhooks/rest/webhook",
+            json={"sender": "leichte-sprache", "message": question, "metadata": metadata},
+            timeout=30,
+        )
+        texts += [m.get("text", "") for m in r.json()]
+    assert texts[0].startswith("Ich schreibe jetzt in Leichter Sprache")
+    assert "Kommunal heißt: Das Jobcenter gehört zum Landkreis." in texts[1]
+    assert average_words(texts) <= MAX_AVERAGE_WORDS, texts
 
 
 def test_a_language_chosen_in_the_metadata_wins(servers: Servers) -> None:
@@ -160,4 +183,5 @@ def test_a_language_chosen_in_the_metadata_wins(servers: Servers) -> None:
         timeout=30,
     )
     texts = [m.get("text", "") for m in r.json()]
-    assert texts[0].startswith("Поки що") and "Optionskommune" in " ".join(texts)
+    assert texts[0].startswith("Я відповідатиму українською") and "Optionskommune" in " ".join(texts)
+    assert "керує лише район" in " ".join(texts)  # the German question, answered in the chosen language

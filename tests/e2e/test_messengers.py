@@ -85,13 +85,34 @@ def test_telegram_answer_reaches_the_right_chat(stack: tuple[Servers, FakePlatfo
 @pytest.mark.e2e
 def test_telegram_users_language_starts_the_conversation(stack: tuple[Servers, FakePlatforms]) -> None:
     """A Ukrainian Telegram user got German only (issue 16): the user's language_code now starts
-    the conversation in Ukrainian (a note that answers are German so far)."""
+    the conversation in Ukrainian: the note, the greeting and its buttons in Ukrainian, and a
+    button pressed gets its answer in Ukrainian."""
     servers, fake = stack
     update = telegram_update(3, 5003, "Hallo")
     update["message"]["from"]["language_code"] = "uk"
     assert post_telegram(servers, update).status_code == 200
-    sent = wait_for(lambda: fake.telegram_sent(5003))
-    assert texts(sent).startswith("Поки що я можу відповідати лише німецькою")
+    sent = wait_for(lambda: [m for m in fake.telegram_sent(5003) if m.get("reply_markup")])
+    assert texts(sent).startswith("Я відповідатиму українською") and "Добрий день!" in texts(sent)
+    keyboard = json.loads(sent[-1]["reply_markup"])["inline_keyboard"]
+    first = keyboard[0][0]
+    assert first["text"] == "Що таке комунальний Jobcenter?"
+    before = len(fake.telegram_sent(5003))
+    user = {"id": 5003, "is_bot": False, "first_name": "Test", "language_code": "uk"}
+    query = {"id": "cb-uk", "from": user, "chat_instance": "ci", "data": first["callback_data"],
+             "message": {"message_id": 9, "date": int(time.time()), "chat": {"id": 5003, "type": "private"},
+                         "text": sent[-1]["text"], "reply_markup": {"inline_keyboard": keyboard}}}  # fmt: skip
+    assert post_telegram(servers, {"update_id": 14, "callback_query": query}).status_code == 200
+    assert wait_for(lambda: "керує лише район" in texts(fake.telegram_sent(5003)[before:]))
+
+
+@pytest.mark.e2e
+def test_facebook_answers_in_the_language_of_the_question(stack: tuple[Servers, FakePlatforms]) -> None:
+    """Facebook sends no language: the question's own language decides (issue 16)."""
+    servers, fake = stack
+    assert post_facebook(servers, fb_body("U-tr", {"text": "Belediye Jobcenter'ı nedir?"})).status_code == 200
+    sent = wait_for(lambda: [m for m in fake.facebook_sent("U-tr") if "yalnızca ilçe" in str(m.get("text"))])
+    assert sent
+    assert texts(fake.facebook_sent("U-tr")).startswith("Türkçe yanıt vereceğim")
 
 
 @pytest.mark.e2e

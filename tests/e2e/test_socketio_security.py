@@ -175,7 +175,7 @@ def test_the_widget_may_send_the_chosen_language_and_nothing_else(servers: Serve
         return given, str(reply.get("text", ""))
 
     given, text = asyncio.run(scenario())
-    assert text.startswith("حاليًا")
+    assert text.startswith("سأجيب باللغة العربية")
     with sqlite3.connect(servers.workdir / "tracker.db") as con:
         stored = "\n".join(r[0] for r in con.execute("SELECT data FROM events WHERE sender_id = ?", (given,)))
     assert '"language": "ar"' in stored and "erika" not in stored
