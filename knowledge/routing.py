@@ -170,7 +170,7 @@ class Lang:
 
     def partner(self, kind: str) -> str:
         t = self.translation
-        return (t.partner.get(kind) if t else None) or PARTNER[kind]
+        return (t.partner.get(kind.lower()) if t else None) or PARTNER[kind]  # keys: landkreis, stadt, ...
 
     def note(self, jobcenter: Jobcenter) -> str:
         t = self.translation

@@ -69,3 +69,28 @@ def test_leichte_sprache_has_short_sentences() -> None:
     average = average_words(filled)
     print(f"\nLeichte Sprache: {average:.1f} words per sentence on average")
     assert average <= MAX_AVERAGE_WORDS
+
+
+def test_the_routing_fills_in_the_conversations_language() -> None:
+    """Buttons, figures, dates and the words of a lookup answer in the conversation's language."""
+    from knowledge.routing import route
+    from tests.conftest import nlu_result
+
+    uk = KN.translation("uk")
+    assert uk
+    suggestions = route(nlu_result("щось", "greet", "x", ranking=[]), None, KN, "uk")  # fixed response
+    assert suggestions.response == "utter_greet"
+    unsure = route(nlu_result("???", "faq", "partners", 0.1, ranking=["contact"]), None, KN, "uk")
+    assert [b["title"] for b in unsure.buttons] == [uk.question("utter_faq/partners"), uk.question("utter_faq/contact")]
+    assert all(b["payload"] == b["title"] for b in unsure.buttons)  # the button sends the Ukrainian question
+    since = route(
+        nlu_result("Seit wann ist der Erzgebirgskreis kommunal?", "faq", "erzgebirgskreis_since"), None, KN, "ru"
+    )
+    assert since.values["erzgebirgskreis_municipal_since"] == "1 января 2012\u202fг."  # Babel, ru_RU
+    joint = route(nlu_result("Ist das Jobcenter Dresden kommunal?", "ask_jobcenter_form"), None, KN, "tr")
+    assert joint.response == "utter_lookup_joint" and joint.values["partner"] == "şehir"
+    ambiguous = route(nlu_result("Ist das Jobcenter Leipzig kommunal?", "ask_jobcenter_form"), None, KN, "en")
+    assert {b["payload"] for b in ambiguous.buttons} == {
+        "Is the Jobcenter Landkreis Leipzig municipal?",
+        "Is the Jobcenter Stadt Leipzig municipal?",
+    }

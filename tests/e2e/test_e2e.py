@@ -139,7 +139,7 @@ def test_lookup_ask_back_and_follow_up(servers: Servers) -> None:
         ("Що таке комунальний Jobcenter?", "Я відповідатиму українською", "керує лише район"),
         ("ما هو مركز Jobcenter البلدي؟", "سأجيب باللغة العربية", "تديره الدائرة"),
         ("Belediye Jobcenter'ı nedir?", "Türkçe yanıt vereceğim", "yalnızca ilçe"),
-        ("Сколько существует коммунальных Jobcenter?", "Я буду отвечать на русском", "1 января 2026 г."),
+        ("Сколько существует коммунальных Jobcenter?", "Я буду отвечать на русском", "1 января 2026\u202fг."),
     ],
 )
 def test_a_question_in_another_language_gets_the_answer_in_that_language(
