@@ -49,7 +49,17 @@ def with_translations(
 
 class LanguageNLG(TemplatedNaturalLanguageGenerator):
     def __init__(self, endpoint_config: Any = None, domain: Domain | None = None, **_: Any) -> None:
-        super().__init__(with_translations(domain.responses if domain else {}, load_translations()))
+        super().__init__(domain.responses if domain else {})
+
+    # Rasa's Agent sets ``nlg.responses = domain.responses`` once the model is loaded
+    # (rasa/core/agent.py, load_model): the translations are added whenever responses are set.
+    @property
+    def responses(self) -> dict[str, list[dict[str, Any]]]:
+        return self._responses
+
+    @responses.setter
+    def responses(self, value: dict[str, list[dict[str, Any]]]) -> None:
+        self._responses = with_translations(value or {}, load_translations())
 
     async def generate(
         self, utter_action: str, tracker: DialogueStateTracker, output_channel: str, **kwargs: Any

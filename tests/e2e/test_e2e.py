@@ -135,7 +135,7 @@ def test_lookup_ask_back_and_follow_up(servers: Servers) -> None:
 @pytest.mark.parametrize(
     ("question", "note", "answer"),
     [
-        ("How many municipal Jobcenters are there?", "I will answer in English", "as of 1 January 2026"),
+        ("How many municipal Jobcenters are there?", "I will answer in English", "On 1 January 2026"),
         ("Що таке комунальний Jobcenter?", "Я відповідатиму українською", "керує лише район"),
         ("ما هو مركز Jobcenter البلدي؟", "سأجيب باللغة العربية", "تديره الدائرة"),
         ("Belediye Jobcenter'ı nedir?", "Türkçe yanıt vereceğim", "yalnızca ilçe"),
