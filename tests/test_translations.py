@@ -94,3 +94,21 @@ def test_the_routing_fills_in_the_conversations_language() -> None:
         "Is the Jobcenter Landkreis Leipzig municipal?",
         "Is the Jobcenter Stadt Leipzig municipal?",
     }
+
+
+def test_the_widgets_texts_cover_every_language_with_the_same_keys() -> None:
+    """web/public/static/widget-texts.json: the widget's own texts (issue 16), every language with
+    every text and the same {placeholders}, the menu's names those of knowledge/data/languages.yml."""
+    import json
+
+    from knowledge.language import names
+    from runtime.paths import ROOT
+
+    data = json.loads((ROOT / "web" / "public" / "static" / "widget-texts.json").read_text(encoding="utf-8"))
+    assert dict(data["languages"]) == names()
+    assert set(data["texts"]) == set(SUPPORTED) and data["rtl"] == ["ar"]
+    german = data["texts"]["de"]
+    for code, texts in data["texts"].items():
+        assert set(texts) == set(german), code
+        for key, text in texts.items():
+            assert set(PLACEHOLDER.findall(text)) == set(PLACEHOLDER.findall(german[key])), (code, key)

@@ -362,6 +362,7 @@ def test_widget_reflows_at_every_size(stack: Stack, browser: Any, size: str) -> 
         total = sum(w for w in weight if w > 0)
         files = {p.name: (p.stat().st_size, len(gzip.compress(p.read_bytes())))
                  for p in [PUBLIC / "static" / "widget.js", PUBLIC / "static" / "widget.css",
+                           PUBLIC / "static" / "widget-texts.json",
                            PUBLIC / "static" / "vendor" / "socket.io.min.js"]}  # fmt: skip
         report = {"page_total_bytes": total, "widget_files_bytes_raw_gzip": files}
         (ARTIFACTS / "page-weight.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")

@@ -23,105 +23,12 @@
     privacyUrl: data.privacyUrl || "",
     retentionDays: Number(data.retentionDays || 30)
   };
-  /* The widget's own texts in each language of the assistant (issue 16; the answers come from the
-     server in the conversation's language). Written ahead of time, never translated at run time;
-     native speakers should review them before going live. */
-  var LANGUAGES = [["de", "Deutsch"], ["de-x-ls", "Leichte Sprache"], ["en", "English"], ["uk", "Українська"],
-    ["ar", "العربية"], ["tr", "Türkçe"], ["ru", "Русский"]];
-  var RTL = { ar: true };
-  var TEXTS = {
-    "de": { title: "Digitaler Assistent", launcher: "Fragen? Chat öffnen", close: "Chat schließen",
-      newChat: "Neues Gespräch", confirm: "Neues Gespräch beginnen? Der bisherige Verlauf wird aus diesem Fenster entfernt.",
-      yes: "Ja, neu beginnen", no: "Abbrechen", noteSummary: "Bitte keine persönlichen Daten eingeben.",
-      note: "Automatisierter Assistent, kein Mensch. Gespräche werden {days} Tage nach der letzten Nachricht gelöscht. ",
-      privacy: "Datenschutzhinweise", newWindow: " (öffnet in neuem Fenster)", log: "Gesprächsverlauf",
-      retry: "Erneut senden", label: "Ihre Frage", placeholder: "Frage eingeben …", send: "Senden",
-      counter: "{used} von {max} Zeichen", you: "Sie: ", bot: "Assistent: ",
-      queued: "Wird gesendet, sobald die Verbindung wieder besteht.", one: "1 Vorschlag", many: "{n} Vorschläge",
-      rateGroup: "War diese Antwort hilfreich?", rate: "Hilfreich?", rateYes: "Ja", rateNo: "Nein",
-      rateOffline: "Ihre Rückmeldung kann gerade nicht gesendet werden: keine Verbindung.",
-      rateFailed: "Ihre Rückmeldung konnte nicht gesendet werden.", thanks: "Danke für Ihre Rückmeldung.",
-      unreachable: "Der Assistent ist gerade nicht erreichbar. Neuer Versuch läuft …", typing: "Der Assistent schreibt",
-      noAnswer: "Es kam keine Antwort.", language: "Sprache", easy: "Leichte Sprache" },
-    "de-x-ls": { title: "Computer-Helfer", launcher: "Fragen? Hier klicken", close: "Chat zu-machen",
-      newChat: "Neu anfangen", confirm: "Neu anfangen? Dann ist der alte Chat weg.",
-      yes: "Ja, neu anfangen", no: "Nein", noteSummary: "Bitte schreiben Sie nichts über sich.",
-      note: "Ich bin ein Computer. Ich bin kein Mensch. Nach {days} Tagen lösche ich den Chat. ",
-      privacy: "Infos zum Daten-Schutz", newWindow: " (geht in neuem Fenster auf)", log: "Chat",
-      retry: "Noch einmal schicken", label: "Ihre Frage", placeholder: "Frage schreiben …", send: "Schicken",
-      counter: "{used} von {max} Zeichen", you: "Sie: ", bot: "Computer-Helfer: ",
-      queued: "Die Nachricht geht los, wenn die Verbindung wieder da ist.", one: "1 Vorschlag", many: "{n} Vorschläge",
-      rateGroup: "Hat Ihnen die Antwort geholfen?", rate: "Geholfen?", rateYes: "Ja", rateNo: "Nein",
-      rateOffline: "Keine Verbindung. Ihre Antwort geht gerade nicht los.",
-      rateFailed: "Ihre Antwort ist nicht angekommen.", thanks: "Danke für Ihre Antwort.",
-      unreachable: "Keine Verbindung. Ich versuche es noch einmal …", typing: "Der Computer-Helfer schreibt",
-      noAnswer: "Es kam keine Antwort.", language: "Sprache", easy: "Leichte Sprache" },
-    "en": { title: "Digital assistant", launcher: "Questions? Open chat", close: "Close chat",
-      newChat: "New conversation", confirm: "Start a new conversation? The conversation so far will be removed from this window.",
-      yes: "Yes, start again", no: "Cancel", noteSummary: "Please do not enter personal data.",
-      note: "Automated assistant, not a person. Conversations are deleted {days} days after the last message. ",
-      privacy: "Privacy notice", newWindow: " (opens in a new window)", log: "Conversation",
-      retry: "Send again", label: "Your question", placeholder: "Type your question …", send: "Send",
-      counter: "{used} of {max} characters", you: "You: ", bot: "Assistant: ",
-      queued: "Will be sent as soon as the connection is back.", one: "1 suggestion", many: "{n} suggestions",
-      rateGroup: "Was this answer helpful?", rate: "Helpful?", rateYes: "Yes", rateNo: "No",
-      rateOffline: "Your feedback cannot be sent right now: no connection.",
-      rateFailed: "Your feedback could not be sent.", thanks: "Thank you for your feedback.",
-      unreachable: "The assistant cannot be reached right now. Trying again …", typing: "The assistant is typing",
-      noAnswer: "No answer came.", language: "Language", easy: "Leichte Sprache (easy German)" },
-    "uk": { title: "Цифровий помічник", launcher: "Є запитання? Відкрити чат", close: "Закрити чат",
-      newChat: "Нова розмова", confirm: "Почати нову розмову? Попередню розмову буде видалено з цього вікна.",
-      yes: "Так, почати знову", no: "Скасувати", noteSummary: "Будь ласка, не вводьте особисті дані.",
-      note: "Автоматизований помічник, а не людина. Розмови видаляються через {days} днів після останнього повідомлення. ",
-      privacy: "Захист даних", newWindow: " (відкривається в новому вікні)", log: "Розмова",
-      retry: "Надіслати ще раз", label: "Ваше запитання", placeholder: "Введіть запитання …", send: "Надіслати",
-      counter: "{used} з {max} символів", you: "Ви: ", bot: "Помічник: ",
-      queued: "Буде надіслано, щойно з'єднання відновиться.", one: "1 пропозиція", many: "Пропозицій: {n}",
-      rateGroup: "Чи була ця відповідь корисною?", rate: "Корисно?", rateYes: "Так", rateNo: "Ні",
-      rateOffline: "Ваш відгук зараз не можна надіслати: немає з'єднання.",
-      rateFailed: "Ваш відгук не вдалося надіслати.", thanks: "Дякуємо за відгук.",
-      unreachable: "Помічник зараз недоступний. Повторна спроба …", typing: "Помічник пише",
-      noAnswer: "Відповідь не надійшла.", language: "Мова", easy: "Leichte Sprache (проста німецька)" },
-    "ar": { title: "المساعد الرقمي", launcher: "لديك أسئلة؟ افتح الدردشة", close: "أغلق الدردشة",
-      newChat: "محادثة جديدة", confirm: "هل تريد بدء محادثة جديدة؟ ستُحذف المحادثة السابقة من هذه النافذة.",
-      yes: "نعم، ابدأ من جديد", no: "إلغاء", noteSummary: "من فضلك لا تكتب بيانات شخصية.",
-      note: "مساعد آلي وليس إنسانًا. تُحذف المحادثات بعد {days} يومًا من آخر رسالة. ",
-      privacy: "حماية البيانات", newWindow: " (يفتح في نافذة جديدة)", log: "المحادثة",
-      retry: "أرسل مرة أخرى", label: "سؤالك", placeholder: "اكتب سؤالك …", send: "إرسال",
-      counter: "{used} من {max} حرفًا", you: "أنت: ", bot: "المساعد: ",
-      queued: "سيُرسل فور عودة الاتصال.", one: "اقتراح واحد", many: "الاقتراحات: {n}",
-      rateGroup: "هل كانت هذه الإجابة مفيدة؟", rate: "مفيدة؟", rateYes: "نعم", rateNo: "لا",
-      rateOffline: "لا يمكن إرسال رأيك الآن: لا يوجد اتصال.",
-      rateFailed: "تعذر إرسال رأيك.", thanks: "شكرًا لرأيك.",
-      unreachable: "لا يمكن الوصول إلى المساعد الآن. جارٍ المحاولة مرة أخرى …", typing: "المساعد يكتب",
-      noAnswer: "لم تصل إجابة.", language: "اللغة", easy: "Leichte Sprache (ألمانية مبسطة)" },
-    "tr": { title: "Dijital asistan", launcher: "Sorunuz mu var? Sohbeti açın", close: "Sohbeti kapat",
-      newChat: "Yeni sohbet", confirm: "Yeni bir sohbet başlatılsın mı? Önceki sohbet bu pencereden silinecek.",
-      yes: "Evet, yeniden başla", no: "İptal", noteSummary: "Lütfen kişisel bilgilerinizi girmeyin.",
-      note: "Otomatik asistan, insan değil. Sohbetler son mesajdan {days} gün sonra silinir. ",
-      privacy: "Veri koruma", newWindow: " (yeni pencerede açılır)", log: "Sohbet",
-      retry: "Tekrar gönder", label: "Sorunuz", placeholder: "Sorunuzu yazın …", send: "Gönder",
-      counter: "{used} / {max} karakter", you: "Siz: ", bot: "Asistan: ",
-      queued: "Bağlantı geri gelir gelmez gönderilecek.", one: "1 öneri", many: "{n} öneri",
-      rateGroup: "Bu yanıt yardımcı oldu mu?", rate: "Yardımcı oldu mu?", rateYes: "Evet", rateNo: "Hayır",
-      rateOffline: "Geri bildiriminiz şu anda gönderilemiyor: bağlantı yok.",
-      rateFailed: "Geri bildiriminiz gönderilemedi.", thanks: "Geri bildiriminiz için teşekkürler.",
-      unreachable: "Asistana şu anda ulaşılamıyor. Yeniden deneniyor …", typing: "Asistan yazıyor",
-      noAnswer: "Yanıt gelmedi.", language: "Dil", easy: "Leichte Sprache (kolay Almanca)" },
-    "ru": { title: "Цифровой помощник", launcher: "Есть вопросы? Открыть чат", close: "Закрыть чат",
-      newChat: "Новый разговор", confirm: "Начать новый разговор? Прежний разговор будет удалён из этого окна.",
-      yes: "Да, начать заново", no: "Отмена", noteSummary: "Пожалуйста, не вводите личные данные.",
-      note: "Автоматический помощник, а не человек. Разговоры удаляются через {days} дней после последнего сообщения. ",
-      privacy: "Защита данных", newWindow: " (открывается в новом окне)", log: "Разговор",
-      retry: "Отправить ещё раз", label: "Ваш вопрос", placeholder: "Введите вопрос …", send: "Отправить",
-      counter: "{used} из {max} символов", you: "Вы: ", bot: "Помощник: ",
-      queued: "Будет отправлено, как только восстановится соединение.", one: "1 предложение", many: "Предложений: {n}",
-      rateGroup: "Был ли этот ответ полезен?", rate: "Полезно?", rateYes: "Да", rateNo: "Нет",
-      rateOffline: "Ваш отзыв сейчас нельзя отправить: нет соединения.",
-      rateFailed: "Ваш отзыв не удалось отправить.", thanks: "Спасибо за отзыв.",
-      unreachable: "Помощник сейчас недоступен. Повторная попытка …", typing: "Помощник пишет",
-      noAnswer: "Ответ не пришёл.", language: "Язык", easy: "Leichte Sprache (простой немецкий)" }
-  };
+  /* The widget's own texts in each language of the assistant (issue 16): widget-texts.json, next
+     to this file, loaded once before the widget is shown (the answers come from the server in the
+     conversation's language). */
+  var LANGUAGES = [];  /* [code, the language's own name] */
+  var RTL = {};
+  var TEXTS = {};
   var STORE_KEY = "jobcenter-chat:" + cfg.server;
   /* a text of the widget in the conversation's language, {placeholders} filled */
   function t(key, values) {
@@ -145,10 +52,7 @@
   function loadState() {
     try {
       var s = JSON.parse(window.sessionStorage.getItem(STORE_KEY) || "null");
-      if (s && typeof s.sessionId === "string" && Array.isArray(s.messages)) {
-        if (!TEXTS[s.language]) s.language = "de";
-        return s;
-      }
+      if (s && typeof s.sessionId === "string" && Array.isArray(s.messages)) return s;
     } catch (e) { /* a broken entry starts a new conversation */ }
     return newState();
   }
@@ -226,10 +130,7 @@
   var header = el("div", { "class": "jcw-header" });
   var title = el("h2", { id: "jcw-title", "class": "jcw-title" });
   /* the language menu: each language in its own name (and its own lang attribute) */
-  var langSelect = el("select", { "class": "jcw-lang" });
-  LANGUAGES.forEach(function (l) {
-    langSelect.appendChild(el("option", { value: l[0], lang: htmlLang(l[0]), dir: RTL[l[0]] ? "rtl" : "ltr" }, l[1]));
-  });
+  var langSelect = el("select", { "class": "jcw-lang" });  /* options: start(), once the texts are loaded */
   var newBtn = el("button", { type: "button", "class": "jcw-new" });
   var closeBtn = el("button", { type: "button", "class": "jcw-close" }, "\u00d7");
   header.append(title, langSelect, newBtn, closeBtn);
@@ -613,6 +514,18 @@
   });
 
   function start() {
+    window.fetch(base + "widget-texts.json").then(function (r) { return r.json(); }).then(function (data) {
+      LANGUAGES = data.languages;
+      data.rtl.forEach(function (code) { RTL[code] = true; });
+      TEXTS = data.texts;
+      if (!TEXTS[state.language]) state.language = "de";
+      LANGUAGES.forEach(function (l) {
+        langSelect.appendChild(el("option", { value: l[0], lang: htmlLang(l[0]), dir: RTL[l[0]] ? "rtl" : "ltr" }, l[1]));
+      });
+      show();
+    });
+  }
+  function show() {
     var css = el("link", { rel: "stylesheet", href: base + "widget.css" });
     document.head.appendChild(css);
     document.body.appendChild(root);
