@@ -46,8 +46,9 @@ import yaml
 import knowledge
 from bench.baseline import TfidfRetriever
 from bench.measure import proc_mb, process_tree
-from knowledge.language import LANGUAGE_NOTE, choose
+from knowledge.language import EASY_GERMAN, LANGUAGE_NOTE, choose
 from knowledge.outcomes import OUTCOMES, Question, Tally, first_message_sets, label_of, language_holdout
+from knowledge.readability import average_words
 from knowledge.translations import load_translations
 from nlp.training_data import training_examples
 from runtime.paths import DOMAIN, MODEL, ROOT
@@ -124,10 +125,13 @@ async def load(url: str, questions: list[str], conversations: int, per_conversat
     return {**summary(latencies, wall), "errors": errors}
 
 
-async def quality(url: str, questions: list[Question], tag: str, language: str | None = None) -> Tally:
+async def quality(
+    url: str, questions: list[Question], tag: str, language: str | None = None, texts: list[str] | None = None
+) -> Tally:
     """Each question as the first message of its own conversation (sender ``quality-<tag>-<i>``:
     unique per set, so no answer of another set is its context); the reply's outcome. A set of
-    another language is sent with that language chosen (metadata, as the widget's menu does)."""
+    another language is sent with that language chosen (metadata, as the widget's menu does).
+    ``texts``: collects the replies' texts."""
     matchers = response_matchers()
     results = []
     metadata = {"language": language} if language else {}
@@ -138,6 +142,8 @@ async def quality(url: str, questions: list[Question], tag: str, language: str |
                 replies = await r.json()
             # the reply's first message, past a language note (knowledge/language.py)
             responses = [which_response(m.get("text", ""), matchers) for m in replies]
+            if texts is not None:
+                texts += [m.get("text", "") for m in replies if m.get("text")]
             got = next((name for name in responses if name != LANGUAGE_NOTE), "unknown")
             results.append((question, label_of(got)))
     return Tally.of(results)
@@ -263,9 +269,13 @@ def run(
                     rounds[-1]["cpu_ms_per_msg"] = {k: (after[k] - before[k]) * 1000 / rounds[-1]["n"] for k in after}
                 results[f"concurrent_{c}"] = median_round(rounds)
             results["outcomes"], results["misses"] = {}, {}
+            easy: list[str] = []  # the replies in Leichte Sprache: words per sentence
             for name, questions in sets.items():
-                tally = asyncio.run(quality(url, questions, name.replace(" ", "-"), languages.get(name)))
+                code = languages.get(name)
+                collect = easy if code == EASY_GERMAN else None
+                tally = asyncio.run(quality(url, questions, name.replace(" ", "-"), code, collect))
                 results["outcomes"][name], results["misses"][name] = tally.summary(), tally.misses
+            results["leichte_sprache_words_per_sentence"] = average_words(easy) if easy else None
             results["rasa_memory"] = memory(rasa.pid)
             results["actions_memory"] = memory(actions.pid)
     if with_cluster:
@@ -346,6 +356,9 @@ def table(r: dict[str, Any]) -> str:
     rows = outcome_rows(r["outcomes"], b["outcomes"])
     for name, d in r.get("detected", {}).items():
         rows.append((f"{name}: first message taken for its language", f"{d['detected']}/{d['n']}", "", ""))
+    if r.get("leichte_sprache_words_per_sentence"):
+        words = r["leichte_sprache_words_per_sentence"]
+        rows.append(("Leichte Sprache replies: words per sentence (at most 10)", f"{words:.1f}", "", ""))
     rows += [
         ("latency p50, sequential (ms)", f"{seq['p50_ms']:.1f}", f"{b['p50_ms']:.2f}",
          f"{seq['p50_ms'] / b['p50_ms']:.0f}"),

@@ -8,10 +8,10 @@ import yaml
 
 import knowledge
 from knowledge.language import SUPPORTED
+from knowledge.readability import MAX_AVERAGE_WORDS, average_words
 from knowledge.translations import PLACEHOLDER, load_translations
 from runtime.paths import DOMAIN
 from runtime.paths import TRANSLATIONS as TRANSLATIONS_DIR
-from tests.readability import MAX_AVERAGE_WORDS, average_words
 
 GERMAN = {
     name: variations[0]

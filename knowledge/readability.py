@@ -1,5 +1,5 @@
 """Sentences of an answer, for the Leichte Sprache measure (issue 16: on average at most 10 words
-per sentence), used by the unit test of the translations and the end-to-end test over REST."""
+per sentence), used by the tests (translations, REST) and by ``make bench``."""
 
 from __future__ import annotations
 
