@@ -24,6 +24,7 @@ from knowledge.language import LANGUAGE_NOTE, SUPPORTED, Turn, choose, names, re
         ("Leichte Sprache", "de", "de-x-ls"),
         ("Leichte Sprache!", "en", "de-x-ls"),
         ("English please", "de", "en"),
+        ("Do you speak English?", "de", "en"),
         ("Deutsch bitte", "en", "de"),
         ("Was ist ein kommunales Jobcenter?", "de-x-ls", "de-x-ls"),  # German keeps Leichte Sprache
         ("Was ist ein kommunales Jobcenter?", "en", "de"),
