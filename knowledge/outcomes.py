@@ -27,6 +27,7 @@ from rapidfuzz import fuzz, process
 
 from knowledge import Knowledge
 from knowledge.files import nlu_examples
+from knowledge.language import choose
 from knowledge.routing import FOLLOW_UP, OUT_OF_SCOPE, Parse, route
 from runtime.paths import ROOT
 
@@ -61,9 +62,11 @@ def label_of(response: str) -> str:
     return SMALL_TALK.get(response, response)
 
 
-def reply_label(nlu_data: dict[str, Any], kn: Knowledge, language: str = "de") -> str:
-    """The label of the reply the routing gives to a first message (no conversation before it)."""
-    return label_of(route(Parse.from_nlu(nlu_data), None, kn, language).response)
+def reply_label(nlu_data: dict[str, Any], kn: Knowledge, language: str | None = None) -> str:
+    """The label of the reply the routing gives to a first message (no conversation before it), in
+    ``language`` or, as the bot does, in the language the message is taken for."""
+    parse = Parse.from_nlu(nlu_data)
+    return label_of(route(parse, None, kn, language or choose(parse.text, None)).response)
 
 
 def outcome(expected: str, got: str) -> str:
