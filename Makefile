@@ -74,9 +74,9 @@ redis: ## install Debian's redis-server when missing
 	@command -v redis-server >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; }
 
 lint: $(BIN)/.installed ## ruff (lint and format check) and mypy
-	$(BIN)/ruff check actions knowledge nlp channels runtime tests bench
-	$(BIN)/ruff format --check actions knowledge nlp channels runtime tests bench
-	$(BIN)/mypy actions knowledge nlp channels runtime bench tests
+	$(BIN)/ruff check actions knowledge nlp channels runtime tests bench report
+	$(BIN)/ruff format --check actions knowledge nlp channels runtime tests bench report
+	$(BIN)/mypy actions knowledge nlp channels runtime bench tests report
 
 validate: $(BIN)/.installed ## rasa data validate, warnings count as failures
 	$(BIN)/python -m tests.validate_data

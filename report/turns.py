@@ -1,0 +1,71 @@
+"""One record per citizen's message, from a conversation's stored Rasa events (JSON dicts in order)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from knowledge.language import GERMAN, LANGUAGE_NOTE, SUPPORTED
+from knowledge.outcomes import UNSURE, label_of
+
+# What a reply was, for the report: an answer (its label, "faq/<key>"), a signposting answer of an
+# out-of-scope theme, or no answer (fallback: "Meinten Sie ...?", cannot answer).
+ANSWERED, SIGNPOSTED, UNANSWERED = "answered", "signposted", "unanswered"
+
+
+@dataclass(frozen=True)
+class Turn:
+    conversation: str
+    time: dt.datetime  # UTC
+    channel: str
+    language: str
+    text: str  # as stored: personal data already replaced by the input gate
+    intent: str
+    reply: str  # the label of the first reply past a language note (knowledge/outcomes.py)
+
+    @property
+    def kind(self) -> str:
+        if self.reply == UNSURE or self.reply == "unknown":
+            return UNANSWERED
+        if self.reply.startswith("out_of_scope"):
+            return SIGNPOSTED
+        return ANSWERED
+
+
+def turns_of(conversation: str, events: Iterable[dict[str, Any]]) -> list[Turn]:
+    """The citizen's messages of one conversation, each with the reply it got."""
+    out: list[Turn] = []
+    language = GERMAN
+    pending: dict[str, Any] | None = None
+    for event in events:
+        kind = event.get("event")
+        if kind == "slot" and event.get("name") == "language" and event.get("value") in SUPPORTED:
+            language = str(event["value"])
+            if pending is not None:
+                pending["language"] = language
+        elif kind == "user":
+            if pending is not None:
+                out.append(_turn(pending, "unknown"))
+            parse = event.get("parse_data") or {}
+            pending = {
+                "conversation": conversation,
+                "time": dt.datetime.fromtimestamp(float(event.get("timestamp") or 0), tz=dt.timezone.utc),
+                "channel": str(event.get("input_channel") or "unknown"),
+                "language": language,
+                "text": str(event.get("text") or ""),
+                "intent": str((parse.get("intent") or {}).get("name") or ""),
+            }
+        elif kind == "bot" and pending is not None:
+            response = str((event.get("metadata") or {}).get("utter_action") or "")
+            if response and response != LANGUAGE_NOTE:
+                out.append(_turn(pending, label_of(response)))
+                pending = None
+    if pending is not None:
+        out.append(_turn(pending, "unknown"))
+    return out
+
+
+def _turn(pending: dict[str, Any], reply: str) -> Turn:
+    return Turn(reply=reply, **pending)

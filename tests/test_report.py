@@ -1,0 +1,85 @@
+"""The editors' report (issue 17, first part): records from stored events, figures, groups."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from report.figures import figures, unanswered_groups
+from report.turns import ANSWERED, SIGNPOSTED, UNANSWERED, turns_of
+
+DAY = dt.datetime(2026, 11, 20, 10, tzinfo=dt.timezone.utc).timestamp()
+
+
+def user(text: str, at: float, intent: str = "faq", channel: str = "socketio") -> dict[str, Any]:
+    return {"event": "user", "timestamp": at, "text": text, "input_channel": channel,
+            "parse_data": {"intent": {"name": intent, "confidence": 0.9}}}  # fmt: skip
+
+
+def bot(response: str, at: float) -> dict[str, Any]:
+    return {"event": "bot", "timestamp": at, "text": "...", "metadata": {"utter_action": response}}
+
+
+def conversation(sender: str, *pairs: tuple[str, str], start: float = DAY, language: str | None = None) -> list:
+    events: list[dict[str, Any]] = []
+    for i, (text, response) in enumerate(pairs):
+        at = start + 60 * i
+        events.append(user(text, at))
+        if language and i == 0:
+            events.append(bot("utter_language_note", at + 1))
+            events.append({"event": "slot", "timestamp": at + 1, "name": "language", "value": language})
+        events.append(bot(response, at + 2))
+    return events
+
+
+def test_a_conversations_questions_with_their_replies_and_language() -> None:
+    events = conversation("a", ("What is a municipal Jobcenter?", "utter_faq/what_is_municipal_jobcenter"),
+                          ("How much Bürgergeld?", "utter_out_of_scope/benefits"), ("xyz", "utter_suggest"),
+                          language="en")  # fmt: skip
+    turns = turns_of("a", events)
+    assert [(t.reply, t.kind, t.language) for t in turns] == [
+        ("faq/what_is_municipal_jobcenter", ANSWERED, "en"),  # the note is no reply
+        ("out_of_scope/benefits", SIGNPOSTED, "en"),
+        ("fallback", UNANSWERED, "en"),
+    ]
+    assert turns[0].channel == "socketio" and turns[0].time.date() == dt.date(2026, 11, 20)
+
+
+def test_a_question_without_a_reply_counts_as_unanswered() -> None:
+    [turn] = turns_of("b", [user("Hallo?", DAY)])
+    assert turn.kind == UNANSWERED
+
+
+def test_figures_per_day_channel_language_and_answers() -> None:
+    first = ("Was ist ein kommunales Jobcenter?", "utter_faq/what_is_municipal_jobcenter")
+    turns = turns_of("a", conversation("a", first, ("xyz", "utter_suggest")))
+    turns += turns_of("b", conversation("b", ("Wie viele kommunale Jobcenter?", "utter_faq/count_municipal_jobcenters"),
+                                        start=DAY + 86400, language="uk"))  # fmt: skip
+    report = figures(turns)
+    assert report["conversations"] == 2 and report["messages"] == 3
+    assert [d["day"] for d in report["days"]] == ["2026-11-20", "2026-11-21"]
+    assert report["days"][0]["fallback_rate"] == 0.5
+    assert report["by_language"] == {"de": 2, "uk": 1} and report["by_channel"] == {"socketio": 3}
+    assert {a["answer"] for a in report["answers"]} == {
+        "faq/what_is_municipal_jobcenter",
+        "faq/count_municipal_jobcenters",
+    }
+    only_first_day = figures(turns, since=dt.date(2026, 11, 20), until=dt.date(2026, 11, 20))
+    assert only_first_day["messages"] == 2 and only_first_day["period"]["until"] == "2026-11-20"
+
+
+def test_unanswered_questions_are_grouped_and_small_groups_keep_no_text() -> None:
+    texts = ["Wie viel Bürgergeld bekomme ich?", "wie viel bürgergeld bekomme ich denn",
+             "Wieviel Bürgergeld bekomme ich?", "Mein Nachbar [PERSON] schuldet mir Geld"]  # fmt: skip
+    turns = [
+        t
+        for i, text in enumerate(texts)
+        for t in turns_of(f"c{i}", [user(text, DAY + i), bot("utter_suggest", DAY + i + 1)])
+    ]
+    groups = unanswered_groups(turns, min_group=2)
+    assert [g["count"] for g in groups] == [3, 1]
+    assert (
+        groups[0]["text"] == "Wie viel Bürgergeld bekomme ich?"
+        and "- wie viel bürgergeld bekomme ich denn" in groups[0]["yaml"]
+    )
+    assert groups[1]["text"] is None and groups[1]["yaml"] is None  # one citizen's words are not passed on
