@@ -18,7 +18,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # Rasa imports the messenger connectors (channels/) from here.
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help setup pipeline widget browser redis postgres nginx cluster purge train run shell lint validate test test-unit test-core test-e2e bench clean
+.PHONY: help setup pipeline widget browser redis postgres nginx cluster purge report train run shell lint validate test test-unit test-core test-e2e bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -99,6 +99,9 @@ bench: $(SPACY_MODEL)/meta.json $(MODEL) redis postgres nginx ## benchmarks (tra
 
 purge: $(BIN)/.installed ## delete conversations idle longer than RETENTION_DAYS (default 30); DATABASE_URL: PostgreSQL
 	$(BIN)/python -m runtime.retention --days $${RETENTION_DAYS:-30}
+
+report: $(BIN)/.installed ## reports/report.html and report.json from the stored conversations; SINCE=, UNTIL= (YYYY-MM-DD), DATABASE_URL: PostgreSQL
+	$(BIN)/python -m report $${SINCE:+--since $$SINCE} $${UNTIL:+--until $$UNTIL}
 
 clean: ## remove build output and models (keeps .venv)
 	rm -rf build models results bench/results tests/artifacts

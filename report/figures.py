@@ -12,7 +12,6 @@ import datetime as dt
 from collections import Counter, defaultdict
 from typing import Any
 
-import yaml
 from rapidfuzz import fuzz
 
 from knowledge.outcomes import normalised
@@ -57,6 +56,12 @@ def figures(turns: list[Turn], since: dt.date | None = None, until: dt.date | No
     }
 
 
+def snippet(examples: list[str]) -> str:
+    """NLU examples to paste into data/nlu/ (the editor puts in the answer key), as Rasa writes them."""
+    lines = "".join(f"    - {' '.join(e.split())}\n" for e in examples)
+    return f"- intent: faq/<key>\n  examples: |\n{lines}"
+
+
 def unanswered_groups(turns: list[Turn], min_group: int = MIN_GROUP) -> list[dict[str, Any]]:
     """Similar questions in one group: its size, an example (if the group is large enough) and a
     YAML snippet of NLU examples; largest first."""
@@ -77,7 +82,6 @@ def unanswered_groups(turns: list[Turn], min_group: int = MIN_GROUP) -> list[dic
             "text": group[0].text if shown else None,
             "count": len(group),
             "replies": dict(Counter(t.reply for t in group).most_common()),
-            "yaml": yaml.safe_dump([{"intent": "faq/<key>", "examples": "".join(f"- {e}\n" for e in examples)}],
-                                   allow_unicode=True, sort_keys=False) if shown else None,
+            "yaml": snippet(examples) if shown else None,
         })  # fmt: skip
     return out

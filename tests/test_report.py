@@ -83,3 +83,40 @@ def test_unanswered_questions_are_grouped_and_small_groups_keep_no_text() -> Non
         and "- wie viel bürgergeld bekomme ich denn" in groups[0]["yaml"]
     )
     assert groups[1]["text"] is None and groups[1]["yaml"] is None  # one citizen's words are not passed on
+
+
+def test_make_report_writes_json_and_a_self_contained_page(tmp_path: Any) -> None:
+    """``python -m report`` on a tracker-store file: the JSON's keys, a page without any request
+    to elsewhere, charts inline, every citizen's text escaped."""
+    import json
+    import re
+    import sqlite3
+    import subprocess
+    import sys
+
+    from runtime.paths import ROOT
+
+    db = tmp_path / "tracker.db"
+    with sqlite3.connect(db) as con:
+        con.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, data TEXT)")
+        rows = [
+            ("a", e)
+            for e in conversation("a", ("Was ist ein kommunales Jobcenter?", "utter_faq/what_is_municipal_jobcenter"))
+        ]
+        rows += [
+            (s, e)
+            for s in ("b", "c")
+            for e in conversation(s, ("<script>alert(1)</script> Mietkaution?", "utter_suggest"))
+        ]
+        con.executemany("INSERT INTO events (sender_id, data) VALUES (?, ?)", [(s, json.dumps(e)) for s, e in rows])
+    out = tmp_path / "reports"
+    subprocess.run([sys.executable, "-m", "report", "--db", str(db), "--out", str(out)], check=True, cwd=ROOT)
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["conversations"] == 3 and report["unanswered"][0]["count"] == 2
+    assert report["unanswered"][0]["text"] == "<script>alert(1)</script> Mietkaution?"
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert page.count("<svg") == 2 and "Zeitraum" in page
+    assert not re.findall(r"(?:src|href)=[\"'](?!#)", page)  # nothing loaded from anywhere
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))  # two inline charts, no id twice

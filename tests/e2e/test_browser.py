@@ -549,3 +549,31 @@ def test_leichte_sprache_button_and_every_language_pass_axe(stack: Stack, browse
     page.locator(".jcw-lang").select_option("de")
     assert page.locator(".jcw-send").inner_text() == "Senden"
     context.close()
+
+
+def test_the_editors_report_page_passes_axe(browser: Any, tmp_path: Path) -> None:
+    """Issue 17 (first part): the report page, built from stored conversations, loads nothing
+    from anywhere and axe finds nothing on it. Screenshot: tests/artifacts/report.png."""
+    from report.figures import figures
+    from report.html import page as report_page
+    from report.turns import turns_of
+    from tests.test_report import DAY, conversation
+
+    turns = turns_of(
+        "a", conversation("a", ("Was ist ein kommunales Jobcenter?", "utter_faq/what_is_municipal_jobcenter"))
+    )
+    for i, sender in enumerate(("b", "c", "d")):
+        turns += turns_of(sender, conversation(sender, ("Wie viel Bürgergeld bekomme ich?", "utter_suggest"),
+                                               start=DAY + 86400 * i))  # fmt: skip
+    path = tmp_path / "report.html"
+    path.write_text(report_page(figures(turns), 30), encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(path.as_uri())
+    assert requests == [path.as_uri()]  # the page alone: charts and styles are inline
+    assert page.locator("svg").count() == 2 and page.locator("h1").count() == 1
+    page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+    axe_clean(page, "report")
+    context.close()

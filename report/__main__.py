@@ -1,0 +1,76 @@
+"""``make report`` / ``python -m report``: reports/report.json and reports/report.html.
+
+    python -m report [--db rasa_tracker.db] [--since 2026-11-01] [--until 2026-11-30] [--min-group 2]
+    DATABASE_URL=postgresql://... python -m report        (the cluster's PostgreSQL)
+
+Reads the stored conversations (Rasa's tracker store: table ``events``, the JSON of each event,
+already redacted by the input gate).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sqlite3
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from report.figures import MIN_GROUP, figures
+from report.html import page
+from report.turns import Turn, turns_of
+from runtime.paths import ROOT
+from runtime.retention import DEFAULT_DAYS
+
+OUT = ROOT / "reports"
+
+
+def stored_events(db: Path | None = None, url: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(conversation, event) in the order they were stored: a SQLite file or a database URL."""
+    query = "SELECT sender_id, data FROM events ORDER BY id"
+    if url:
+        import sqlalchemy
+
+        with sqlalchemy.create_engine(url).connect() as con:
+            for sender, data in con.execute(sqlalchemy.text(query)):
+                yield str(sender), json.loads(data)
+        return
+    if db is None or not db.is_file():
+        raise SystemExit(f"No conversations stored yet: {db} does not exist (make run, then ask something).")
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
+        for sender, data in con.execute(query):
+            yield str(sender), json.loads(data)
+
+
+def all_turns(events: Iterator[tuple[str, dict[str, Any]]]) -> list[Turn]:
+    by_conversation: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for sender, event in events:
+        by_conversation[sender].append(event)
+    return [t for sender, evs in by_conversation.items() for t in turns_of(sender, evs)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", type=Path, default=ROOT / "rasa_tracker.db")
+    parser.add_argument("--since", type=dt.date.fromisoformat)
+    parser.add_argument("--until", type=dt.date.fromisoformat)
+    parser.add_argument("--min-group", type=int, default=MIN_GROUP, help="smaller groups are shown without text")
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    turns = all_turns(stored_events(args.db, os.environ.get("DATABASE_URL")))
+    report = figures(turns, args.since, args.until, args.min_group)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    (args.out / "report.html").write_text(page(report, DEFAULT_DAYS), encoding="utf-8")
+    took = time.perf_counter() - started
+    print(f"{report['conversations']} conversations, {report['messages']} messages -> {args.out}/report.html, "
+          f"report.json ({took:.1f} s)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""``reports/report.html``: one self-contained page (inline CSS, charts as inline SVG drawn with
+matplotlib, no request to anywhere), German, for the editors; every citizen's text is escaped."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # no screen
+import matplotlib.pyplot as plt  # noqa: E402
+
+matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text (readable, searchable)
+matplotlib.rcParams["font.family"] = "sans-serif"
+
+STYLE = """
+body { font: 1rem/1.5 system-ui, sans-serif; color: #1a1a1a; max-width: 60rem; margin: 0 auto; padding: 1rem; }
+h1 { font-size: 1.6rem; } h2 { font-size: 1.25rem; margin-top: 2rem; }
+table { border-collapse: collapse; margin: 0.5rem 0; }
+th, td { border: 1px solid #767676; padding: 0.25rem 0.5rem; text-align: left; }
+pre { background: #f2f2f2; padding: 0.5rem; overflow-x: auto; }
+figure { margin: 0.5rem 0; } svg { max-width: 100%; height: auto; }
+"""
+
+
+def _svg(fig: Any, name: str) -> str:
+    buffer = io.StringIO()
+    matplotlib.rcParams["svg.hashsalt"] = name  # the same figures give the same file
+    fig.savefig(buffer, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg") :]  # without the XML prologue and DOCTYPE
+    # matplotlib numbers its ids per figure (figure_1, patch_1, ...): prefixed, two charts on one
+    # page keep their ids apart
+    svg = re.sub(r'\bid="', f'id="{name}-', svg)
+    return re.sub(r'(href="#|url\(#)', rf"\1{name}-", svg)
+
+
+def _chart(days: list[dict[str, Any]], key: str, label: str) -> str:
+    fig, ax = plt.subplots(figsize=(7, 2.6))
+    x = [d["day"] for d in days]
+    ax.bar(x, [d[key] for d in days], color="#00466e")
+    ax.set_ylabel(label)
+    ax.tick_params(axis="x", labelrotation=45)
+    return _svg(fig, key)
+
+
+def _table(head: tuple[str, ...], rows: list[tuple[Any, ...]]) -> str:
+    th = "".join(f"<th scope='col'>{html.escape(h)}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def page(report: dict[str, Any], retention_days: int) -> str:
+    period = report["period"]
+    since, until = period["from"] or "Beginn der Aufzeichnung", period["until"] or "heute"
+    days = report["days"]
+    parts = [
+        "<h1>Bericht: Fragen an den digitalen Assistenten</h1>",
+        f"<p>Zeitraum: {html.escape(since)} bis {html.escape(until)}. Gespräche werden {retention_days} Tage "
+        "nach der letzten Nachricht gelöscht; der Bericht zeigt nur, was dann noch gespeichert ist. Texte der "
+        "Bürgerinnen und Bürger erscheinen nur so, wie sie gespeichert wurden (persönliche Daten ersetzt), und nur "
+        "in Gruppen ähnlicher Fragen ab der eingestellten Mindestgröße.</p>",
+        _table(("Gespräche", "Nachrichten"), [(report["conversations"], report["messages"])]),
+    ]
+    if days:
+        parts += [
+            "<h2>Gespräche und Nachrichten pro Tag</h2>",
+            f"<figure><figcaption>Nachrichten pro Tag</figcaption>{_chart(days, 'messages', 'Nachrichten')}</figure>",
+            f"<figure><figcaption>Anteil ohne Antwort pro Tag</figcaption>"
+            f"{_chart(days, 'fallback_rate', 'Anteil')}</figure>",
+            _table(("Tag", "Gespräche", "Nachrichten", "ohne Antwort"),
+                   [(d["day"], d["conversations"], d["messages"], f"{d['fallback_rate']:.0%}") for d in days]),
+        ]  # fmt: skip
+    parts += [
+        "<h2>Nach Kanal und Sprache</h2>",
+        _table(("Kanal", "Nachrichten"), list(report["by_channel"].items())),
+        _table(("Sprache", "Nachrichten"), list(report["by_language"].items())),
+        "<h2>Die häufigsten Antworten</h2>",
+        _table(("Antwort", "Anzahl"), [(a["answer"], a["count"]) for a in report["answers"]]),
+        "<h2>Unbeantwortete Fragen</h2>",
+        "<p>Ohne Antwort („Meinten Sie …?“, „Dazu kann ich keine Auskunft geben“) oder nur mit einem Verweis, "
+        "nach Ähnlichkeit gruppiert, die größte Gruppe zuerst. Zu jeder Gruppe ein Vorschlag für die "
+        "NLU-Daten (data/nlu/): die Antwort (faq/&lt;key&gt;) eintragen, prüfen, <code>make test</code>.</p>",
+    ]
+    for i, group in enumerate(report["unanswered"], 1):
+        text = html.escape(group["text"]) if group["text"] else "<em>(kleine Gruppe: ohne Text)</em>"
+        replies = ", ".join(f"{html.escape(k)}: {n}" for k, n in group["replies"].items())
+        parts.append(f"<h3>Gruppe {i}: {group['count']}-mal</h3><p>{text}</p><p>Antworten: {replies}</p>")
+        if group["yaml"]:
+            parts.append(f"<pre><code>{html.escape(group['yaml'])}</code></pre>")
+    body = "\n".join(parts)
+    return (
+        "<!DOCTYPE html>\n<html lang='de'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>Bericht digitaler Assistent</title><style>{STYLE}</style></head>"
+        f"<body><main>{body}</main></body></html>\n"
+    )
