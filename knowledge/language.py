@@ -109,36 +109,49 @@ def _likeliest(text: str, codes: tuple[str, ...]) -> tuple[str, float]:
 
 def detect(text: str) -> str | None:
     """The language of one message, or None when it is too short or unclear."""
+    return _verdict(text)[0]
+
+
+def _verdict(text: str) -> tuple[str | None, bool]:
+    """The language of one message and whether the verdict is sure enough to leave a language the
+    conversation is in: for German, sure (``OVERTURN_CONFIDENCE``) or German without the names too;
+    between Ukrainian and Russian, by a letter or question words of one of them. Each text goes
+    through the detector once."""
     letters = [c for c in text if c.isalpha()]
     arabic = sum("ARABIC" in unicodedata.name(c, "") for c in letters)
     cyrillic = [c for c in letters if "CYRILLIC" in unicodedata.name(c, "")]
     if arabic >= 2:
-        return "ar"
+        return "ar", True
     if len(cyrillic) >= 2:
         if ONLY_UKRAINIAN & set(cyrillic):
-            return "uk"
+            return "uk", True
         if ONLY_RUSSIAN & set(cyrillic):
-            return "ru"
+            return "ru", True
         words = set(_folded(text).split())
         uk, ru = len(words & question_words("uk")), len(words & question_words("ru"))
         if uk != ru:
-            return "uk" if uk > ru else "ru"
+            return ("uk" if uk > ru else "ru"), True
         code, confidence = _likeliest("".join(c if c in cyrillic or c == " " else " " for c in text), ("uk", "ru"))
-        return code if confidence >= MIN_CONFIDENCE else None
+        return (code if confidence >= MIN_CONFIDENCE else None), False
     if ONLY_TURKISH & set(letters):
-        return "tr"
-    latin = _latin(text)
-    if latin == GERMAN:  # German, or another language with German names in it?
-        other = _latin(without_names(text), OVERTURN_CONFIDENCE)
-        return other if other not in (None, GERMAN) else latin
-    return latin
+        return "tr", True
+    latin, confidence = _latin(text)
+    if latin is None or confidence < MIN_CONFIDENCE:
+        return None, False
+    if latin != GERMAN:
+        return latin, True
+    # German, or another language with German names in it?
+    other, other_confidence = _latin(without_names(text))
+    if other not in (None, GERMAN) and other_confidence >= OVERTURN_CONFIDENCE:
+        return other, True
+    return GERMAN, confidence >= OVERTURN_CONFIDENCE or (other == GERMAN and other_confidence >= MIN_CONFIDENCE)
 
 
-def _latin(text: str, min_confidence: float = MIN_CONFIDENCE) -> str | None:
+def _latin(text: str) -> tuple[str | None, float]:
+    """The likeliest of German, English and Turkish with its confidence (None when too short)."""
     if sum(c.isalpha() for c in text) < MIN_LETTERS:
-        return None
-    code, confidence = _likeliest(text, ("de", "en", "tr"))
-    return code if confidence >= min_confidence else None
+        return None, 0.0
+    return _likeliest(text, ("de", "en", "tr"))
 
 
 def choose(text: str, current: str | None) -> str:
@@ -147,29 +160,16 @@ def choose(text: str, current: str | None) -> str:
     asked = requested(text)
     if asked:
         return asked
-    found = detect(text)
+    found, sure = _verdict(text)
     if found is None:
         return current
     if found == GERMAN and current == EASY_GERMAN:
         return EASY_GERMAN
-    if (
-        found == GERMAN
-        and current != GERMAN
-        and GERMAN not in (_latin(text, OVERTURN_CONFIDENCE), _latin(without_names(text)))
-    ):
+    if found == GERMAN and current != GERMAN and not sure:
         return current  # German only by its names ("What is a Jobcenter for?"): no switch
-    if {found, current} == {"uk", "ru"} and not decisive_cyrillic(text):
+    if {found, current} == {"uk", "ru"} and not sure:
         return current  # the detector's guess between two close languages does not switch
     return found
-
-
-def decisive_cyrillic(text: str) -> bool:
-    """The text has a letter or more question words only one of Ukrainian and Russian has."""
-    letters = set(text)
-    if (ONLY_UKRAINIAN | ONLY_RUSSIAN) & letters:
-        return True
-    words = set(_folded(text).split())
-    return len(words & question_words("uk")) != len(words & question_words("ru"))
 
 
 @dataclass(frozen=True)
