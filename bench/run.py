@@ -241,8 +241,9 @@ def run(
         results["train_s"] = train(work / "model")
         model = work / "model" / "current.tar.gz"
     sets = {name: questions[:: 8 if quick else 1] for name, questions in first_message_sets().items()}
-    languages = {f"{HELD_OUT_IN} {code}": code for code in language_holdout()}
-    sets |= {name: language_holdout()[code][:: 8 if quick else 1] for name, code in languages.items()}
+    held_out = language_holdout()
+    languages = {f"{HELD_OUT_IN} {code}": code for code in held_out}
+    sets |= {name: held_out[code][:: 8 if quick else 1] for name, code in languages.items()}
     texts = [q.text for q in sets["held-out"]]
     log = work / "servers.log"
     actions_port, rasa_port, redis_port = free_port(), free_port(), free_port()

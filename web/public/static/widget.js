@@ -119,6 +119,7 @@
   var queue = [];            /* questions asked while not connected: sent once, on reconnect */
   var lastSent = null;       /* the question a timeout offers to send again */
   var answerTimer = null;
+  var chosen = null;         /* a language chosen in the menu, told the server with the next message */
 
   /* ---- DOM ---- */
   var root = el("div", { "class": "jcw" });
@@ -185,15 +186,20 @@
 
   /* ---- language ---- */
   function htmlLang(code) { return code === "de-x-ls" ? "de" : code; }  /* Leichte Sprache is German */
+  /* lang and dir of an element in a language: the panel, a message, a menu option */
+  function langAttrs(code) { return { lang: htmlLang(code), dir: RTL[code] ? "rtl" : "ltr" }; }
+  function setLangAttrs(node, code) {
+    var attrs = langAttrs(code);
+    Object.keys(attrs).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+  }
   /* Every text of the widget in the conversation's language; lang and dir on the panel. */
   function applyTexts() {
     var code = state.language;
-    root.setAttribute("lang", htmlLang(code));
-    root.setAttribute("dir", RTL[code] ? "rtl" : "ltr");
+    setLangAttrs(root, code);
     langSelect.value = code;
     langSelect.setAttribute("aria-label", t("language"));
     title.textContent = t("title");
-    launcher.textContent = panel.hidden ? t("launcher") : t("close");
+    setLauncherText();
     newBtn.textContent = t("newChat");
     closeBtn.setAttribute("aria-label", t("close"));
     confirmText.textContent = t("confirm");
@@ -220,11 +226,10 @@
   function chooseLanguage(code) {
     if (!TEXTS[code] || code === state.language) return;
     state.language = code;
-    state.chosen = code;
+    chosen = code;
     saveState();
     applyTexts();
-    log.textContent = "";
-    state.messages.forEach(function (m) { m.node = render(m); });
+    renderAll();
     if (online) emit(cfg.initial);
   }
   langSelect.addEventListener("change", function () { chooseLanguage(langSelect.value); });
@@ -234,9 +239,13 @@
   });
 
   /* ---- messages ---- */
+  function renderAll() {
+    log.textContent = "";
+    state.messages.forEach(function (m) { m.node = render(m); });
+  }
   function render(message) {
-    var item = el("div", { "class": "jcw-msg jcw-" + message.from, lang: htmlLang(message.lang || state.language),
-      dir: RTL[message.lang || state.language] ? "rtl" : "ltr" });
+    var item = el("div", { "class": "jcw-msg jcw-" + message.from });
+    setLangAttrs(item, message.lang || state.language);
     var bubble = el("div", { "class": "jcw-bubble" });
     fillBubble(bubble, message);
     item.appendChild(bubble);
@@ -407,10 +416,9 @@
 
   function emit(text) {
     var payload = { message: text, session_id: state.sessionId };
-    if (state.chosen) {  /* a language chosen in the menu goes with the next message, once */
-      payload.metadata = { language: state.chosen };
-      delete state.chosen;
-      saveState();
+    if (chosen) {  /* a language chosen in the menu goes with the next message, once */
+      payload.metadata = { language: chosen };
+      chosen = null;
     }
     socket.emit("user_uttered", payload);
     setStatus(t("typing"), "typing");  /* the dots are drawn by the stylesheet */
@@ -447,8 +455,9 @@
     panel.hidden = !isOpen;
     root.classList.toggle("jcw-open", isOpen);
     launcher.setAttribute("aria-expanded", isOpen ? "true" : "false");
-    launcher.textContent = isOpen ? t("close") : t("launcher");
+    setLauncherText();
   }
+  function setLauncherText() { launcher.textContent = panel.hidden ? t("launcher") : t("close"); }
   function open() {
     showOpen(true);
     state.open = true;
@@ -520,7 +529,9 @@
       TEXTS = data.texts;
       if (!TEXTS[state.language]) state.language = "de";
       LANGUAGES.forEach(function (l) {
-        langSelect.appendChild(el("option", { value: l[0], lang: htmlLang(l[0]), dir: RTL[l[0]] ? "rtl" : "ltr" }, l[1]));
+        var option = el("option", { value: l[0] }, l[1]);
+        setLangAttrs(option, l[0]);
+        langSelect.appendChild(option);
       });
       show();
     });
@@ -530,7 +541,7 @@
     document.head.appendChild(css);
     document.body.appendChild(root);
     applyTexts();
-    state.messages.forEach(function (m) { m.node = render(m); });
+    renderAll();
     var io = el("script", { src: base + "vendor/socket.io.min.js" });
     io.onload = function () { if (state.open) connect(); };
     io.onerror = offline;
