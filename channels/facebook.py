@@ -1,10 +1,12 @@
-"""Facebook Messenger through Rasa's own connector, with three changes:
+"""Facebook Messenger through Rasa's own connector, with these changes:
 
 - a POST whose ``X-Hub-Signature`` is not the HMAC of the body with the app secret gets 403
   (Rasa's connector answers 200 "not validated");
 - buttons are sent as quick replies (up to 13, titles within Facebook's 20 characters), and a
   tapped quick reply sends its payload back as the next message;
-- the Graph API base URL is configurable (a fake Graph API on loopback in the tests).
+- the Graph API base URL is configurable (a fake Graph API on loopback in the tests);
+- every answer that may be rated gets two quick replies "👍 Hilfreich / 👎 Nicht hilfreich"; a
+  tapped rating is stored (runtime/feedback.py) and never reaches the NLU.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.facebook import FacebookInput, Messenger, MessengerBot
 from sanic import Blueprint, response
 from sanic.request import Request
+
+from runtime import feedback
 
 logger = logging.getLogger(__name__)
 MAX_TEXT = 2000
@@ -42,23 +46,40 @@ class QuickReplyMessengerBot(MessengerBot):
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         from channels.telegram import split_text
 
+        if feedback.offer(kwargs):  # an answer that may be rated: with the two rating quick replies
+            await self.send_text_with_buttons(recipient_id, text, [], **kwargs)
+            return
         for part in split_text(text, MAX_TEXT):
             self.messenger_client.send({"text": part}, recipient_id, "RESPONSE")
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
+        rating = feedback.offer(kwargs)
         quick_replies = [
             {"content_type": "text", "title": short_title(b["title"]), "payload": b["payload"]}
-            for b in buttons[:MAX_QUICK_REPLIES]
+            for b in [*buttons[: MAX_QUICK_REPLIES - len(rating)], *rating]
         ]
         self.messenger_client.send({"text": text[:MAX_TEXT], "quick_replies": quick_replies}, recipient_id, "RESPONSE")
 
 
 class ConfigurableMessenger(Messenger):
-    def __init__(self, page_access_token: str, on_new_message: Callable, graph_url: str | None) -> None:
+    def __init__(
+        self, page_access_token: str, on_new_message: Callable, graph_url: str | None, agent: Any = None
+    ) -> None:
         super().__init__(page_access_token, on_new_message)
         self.client = client(page_access_token, graph_url)
+        self.agent = agent  # stores ratings
+
+    async def message(self, message: dict[str, Any], metadata: dict[str, Any] | None) -> None:
+        """A tapped rating quick reply is stored (runtime/feedback.py), never sent to the NLU."""
+        payload = str(((message.get("message") or {}).get("quick_reply") or {}).get("payload") or "")
+        rating = feedback.from_button(payload)
+        if rating is None:
+            return await super().message(message, metadata)
+        out_channel = QuickReplyMessengerBot(self.client)
+        user_msg = UserMessage(payload, out_channel, self.get_user_id(), input_channel=self.name())
+        await feedback.answer_button(self.agent, user_msg, rating)
 
     async def _handle_user_message(self, text: str, sender_id: str, metadata: dict | None) -> None:
         out_channel = QuickReplyMessengerBot(self.client)
@@ -118,7 +139,8 @@ class SecureFacebookInput(FacebookInput):
             if not signed(self.fb_secret, request.body, signature):
                 logger.warning("Facebook request with a wrong signature rejected")
                 return response.text("forbidden", status=403)
-            messenger = ConfigurableMessenger(self.fb_access_token, on_new_message, self.graph_url)
+            agent = getattr(request.app.ctx, "agent", None)
+            messenger = ConfigurableMessenger(self.fb_access_token, on_new_message, self.graph_url, agent)
             await messenger.handle(request.json, self.get_metadata(request))
             return response.text("success")
 

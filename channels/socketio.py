@@ -78,8 +78,7 @@ class WidgetOutput(SocketIOOutput):
         message["session"] = recipient_id
         answer = kwargs.get("utter_action")
         metadata = kwargs.get("metadata")
-        wanted = not (isinstance(metadata, dict) and metadata.get("feedback") is False)
-        if isinstance(answer, str) and wanted:
+        if feedback.rateable(answer, metadata):
             message["answer"] = answer
         if kwargs.get("language") in SUPPORTED:  # the turn's language: the widget's texts follow it
             message["language"] = kwargs["language"]
@@ -128,6 +127,11 @@ class CheckedSocketIOInput(SocketIOInput):
         address_of: dict[str, str] = {}  # sid -> client address
         session_of: dict[str, str] = {}  # sid -> the session it was given
         holder_of: dict[str, str] = {}  # session -> the sid holding it
+        server: dict[str, Any] = {}  # the Sanic app, whose agent stores a rating
+
+        @bp.listener("after_server_start")
+        async def keep_app(app: Any, _loop: Any) -> None:
+            server["app"] = app
 
         @bp.route("/", methods=["GET"])
         async def health(_: Request) -> Any:
@@ -190,12 +194,16 @@ class CheckedSocketIOInput(SocketIOInput):
 
         @sio.on("feedback", namespace=self.namespace)
         async def handle_feedback(sid: str, data: Any = None) -> dict[str, bool]:
-            """A "Hilfreich?" rating (runtime/feedback.py); the acknowledgement tells the widget."""
+            """A "Hilfreich?" rating (runtime/feedback.py), stored in the socket's own conversation
+            when it got the rated answer; the acknowledgement tells the widget."""
             rating = feedback.parse(data)
             if rating is None or sid not in session_of or not per_address.allow(address_of.get(sid, "?")):
                 logger.warning("socket.io feedback ignored: malformed, no session or over the rate limit")
                 return {"ok": False}
-            feedback.record(rating)
+            agent = getattr(getattr(server.get("app"), "ctx", None), "agent", None)
+            if agent is None or await feedback.store(agent, session_of[sid], rating) is None:
+                logger.warning("socket.io feedback ignored: no such answer in this conversation")
+                return {"ok": False}
             return {"ok": True}
 
         return bp

@@ -9,7 +9,9 @@ Differences to ``rasa.core.channels.telegram.TelegramInput``:
   so every real update got 403 afterwards) answers 404; a GET on the webhook gets 405;
 - the Bot API base URL is configurable (a fake Telegram on loopback in the tests);
 - ``/start`` becomes the greeting, long answers are split to Telegram's 4096 characters, and
-  buttons become an inline keyboard whose callback data stays within Telegram's 64 bytes.
+  buttons become an inline keyboard whose callback data stays within Telegram's 64 bytes;
+- every answer that may be rated gets a row "👍 Hilfreich / 👎 Nicht hilfreich"; a pressed rating
+  button is stored (runtime/feedback.py) and never reaches the NLU.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.telegram import TelegramInput, TelegramOutput
 from sanic import Blueprint, response
 from sanic.request import Request
+
+from runtime import feedback
 
 logger = logging.getLogger(__name__)
 MAX_TEXT = 4096
@@ -61,6 +65,9 @@ class SecureTelegramOutput(TelegramOutput):
             Bot.__init__(self, access_token)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        if feedback.offer(kwargs):  # an answer that may be rated: with the two rating buttons
+            await self.send_text_with_buttons(recipient_id, text, [], **kwargs)
+            return
         for part in split_text(text):
             await self.send_message(recipient_id, part)
 
@@ -70,6 +77,9 @@ class SecureTelegramOutput(TelegramOutput):
         keyboard = InlineKeyboardMarkup(row_width=1)
         for i, button in enumerate(buttons):
             keyboard.add(InlineKeyboardButton(button["title"], callback_data=callback_data(button["payload"], i)))
+        rating = feedback.offer(kwargs)
+        if rating:  # "Hilfreich?" as one row of two buttons under the others
+            keyboard.row(*(InlineKeyboardButton(b["title"], callback_data=b["payload"]) for b in rating))
         *first, last = split_text(text) or [""]
         for part in first:
             await self.send_message(recipient_id, part)
@@ -100,6 +110,7 @@ class SecureTelegramInput(TelegramInput):
             raise ValueError("Telegram needs a secret token (TELEGRAM_SECRET_TOKEN)")
         self.secret_token = secret_token
         self.api_url = api_url
+        self.app: Any = None
 
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
         """The user's Telegram language (``language_code``): the language a conversation starts in."""
@@ -115,6 +126,10 @@ class SecureTelegramInput(TelegramInput):
         async def handle(message: UserMessage) -> Any:
             if (message.text or "").strip() in ("/start", "/start@" + str(self.verify)):
                 message.text = GREETING
+            rating = feedback.from_button((message.text or "").strip())
+            if rating is not None:  # a rating button: stored, never a message to the NLU
+                agent = getattr(getattr(self.app, "ctx", None), "agent", None)
+                return await feedback.answer_button(agent, message, rating)
             return await on_new_message(message)
 
         bp = super().blueprint(handle)
@@ -137,6 +152,7 @@ class SecureTelegramInput(TelegramInput):
 
         @bp.listener("after_server_start")
         async def register_webhook(app: Any, loop: Any) -> None:
+            self.app = app  # its agent stores ratings
             bot = self.get_output_channel()
             try:
                 await bot.request(

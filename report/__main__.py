@@ -1,10 +1,11 @@
 """``make report`` / ``python -m report``: reports/report.json and reports/report.html.
 
-    python -m report [--db rasa_tracker.db] [--since 2026-11-01] [--until 2026-11-30] [--min-group 2]
-    DATABASE_URL=postgresql://... python -m report        (the cluster's PostgreSQL)
+    python -m report [--db rasa_events.db] [--since 2026-11-01] [--until 2026-11-30] [--min-group 2]
+    DATABASE_URL=postgresql://... python -m report        (the cluster's PostgreSQL: rasa_events)
 
-Reads the stored conversations (Rasa's tracker store: table ``events``, the JSON of each event,
-already redacted by the input gate).
+Reads what Rasa's SQL event broker kept (runtime/event_broker.py: table ``events``, the JSON of
+each event, already redacted by the input gate): the SQLite file ``rasa_events.db``, or
+``EVENTS_DATABASE_URL`` (by default the database ``rasa_events`` beside ``DATABASE_URL``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import sqlite3
 import time
 from collections import defaultdict
@@ -23,7 +23,7 @@ from typing import Any
 from report.figures import MIN_GROUP, figures
 from report.html import page
 from report.turns import Turn, turns_of
-from runtime.paths import ROOT
+from runtime.paths import EVENTS_DB, ROOT, events_database_url
 from runtime.retention import DEFAULT_DAYS
 
 OUT = ROOT / "reports"
@@ -55,14 +55,14 @@ def all_turns(events: Iterator[tuple[str, dict[str, Any]]]) -> list[Turn]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", type=Path, default=ROOT / "rasa_tracker.db")
+    parser.add_argument("--db", type=Path, default=EVENTS_DB, help="the event broker's SQLite file")
     parser.add_argument("--since", type=dt.date.fromisoformat)
     parser.add_argument("--until", type=dt.date.fromisoformat)
     parser.add_argument("--min-group", type=int, default=MIN_GROUP, help="smaller groups are shown without text")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     started = time.perf_counter()
-    turns = all_turns(stored_events(args.db, os.environ.get("DATABASE_URL")))
+    turns = all_turns(stored_events(args.db, events_database_url()))
     report = figures(turns, args.since, args.until, args.min_group)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

@@ -1,6 +1,6 @@
 """The report's figures (``reports/report.json``) from the records of report/turns.py.
 
-Unanswered questions (no answer, signposting, and later: rated not helpful) are grouped by
+Unanswered questions (no answer, signposting, an answer rated not helpful) are grouped by
 similarity (rapidfuzz, token set ratio of the normalised texts), largest group first; a group
 smaller than ``min_group`` is counted but shown without its text, so that a single citizen's words
 are not passed on. Each group comes with a ready YAML snippet of NLU examples for the editors.
@@ -12,10 +12,10 @@ import datetime as dt
 from collections import Counter, defaultdict
 from typing import Any
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from knowledge.outcomes import normalised
-from report.turns import SIGNPOSTED, UNANSWERED, Turn
+from report.turns import HELPFUL, NOT_HELPFUL, SIGNPOSTED, UNANSWERED, Turn
 
 SIMILAR = 70  # token set ratio (0-100) from which two questions are one group
 MIN_GROUP = 2  # groups smaller than this are shown without text
@@ -52,8 +52,25 @@ def figures(turns: list[Turn], since: dt.date | None = None, until: dt.date | No
         "by_channel": dict(Counter(t.channel for t in chosen).most_common()),
         "by_language": dict(Counter(t.language for t in chosen).most_common()),
         "answers": [{"answer": key, "count": n} for key, n in answered.most_common()],
-        "unanswered": unanswered_groups([t for t in chosen if t.kind in (UNANSWERED, SIGNPOSTED)], min_group),
+        "feedback": feedback_by_answer(chosen),
+        "unanswered": unanswered_groups(
+            [t for t in chosen if t.kind in (UNANSWERED, SIGNPOSTED, NOT_HELPFUL)], min_group
+        ),  # fmt: skip
     }
+
+
+def feedback_by_answer(turns: list[Turn]) -> dict[str, dict[str, Any]]:
+    """Per answer label: how often rated helpful / not helpful, and the reasons given; most rated first."""
+    out: dict[str, dict[str, Any]] = {}
+    for t in turns:
+        if t.rating is None:
+            continue
+        entry = out.setdefault(t.reply, {HELPFUL: 0, NOT_HELPFUL: 0, "reasons": Counter()})
+        entry[t.rating] += 1
+        if t.reason:
+            entry["reasons"][t.reason] += 1
+    ranked = sorted(out.items(), key=lambda kv: -(kv[1][HELPFUL] + kv[1][NOT_HELPFUL]))
+    return {key: {**entry, "reasons": dict(entry["reasons"].most_common())} for key, entry in ranked}
 
 
 def snippet(examples: list[str]) -> str:
@@ -66,14 +83,15 @@ def unanswered_groups(turns: list[Turn], min_group: int = MIN_GROUP) -> list[dic
     """Similar questions in one group: its size, an example (if the group is large enough) and a
     YAML snippet of NLU examples; largest first."""
     groups: list[list[Turn]] = []
+    heads: list[str] = []  # the normalised text of each group's first question
     for turn in sorted(turns, key=lambda t: t.time):
         text = normalised(turn.text)
-        for group in groups:
-            if fuzz.token_set_ratio(text, normalised(group[0].text)) >= SIMILAR:
-                group.append(turn)
-                break
+        best = process.extractOne(text, heads, scorer=fuzz.token_set_ratio, score_cutoff=SIMILAR)
+        if best is not None:
+            groups[best[2]].append(turn)
         else:
             groups.append([turn])
+            heads.append(text)
     out = []
     for group in sorted(groups, key=len, reverse=True):
         shown = len(group) >= min_group
@@ -82,6 +100,7 @@ def unanswered_groups(turns: list[Turn], min_group: int = MIN_GROUP) -> list[dic
             "text": group[0].text if shown else None,
             "count": len(group),
             "replies": dict(Counter(t.reply for t in group).most_common()),
+            "not_helpful": sum(t.kind == NOT_HELPFUL for t in group),
             "yaml": snippet(examples) if shown else None,
         })  # fmt: skip
     return out

@@ -13,6 +13,11 @@ import matplotlib
 matplotlib.use("Agg")  # no screen
 import matplotlib.pyplot as plt  # noqa: E402
 
+from report.turns import HELPFUL, NOT_HELPFUL  # noqa: E402
+from runtime.feedback import ASK_REASON, wording  # noqa: E402
+
+# The reasons as the citizens saw them (domain/feedback.yml): "wrong" -> "Falsch"
+REASON_LABELS = {payload.split(":", 1)[1]: title for title, payload in wording(ASK_REASON)[1]}
 matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text (readable, searchable)
 matplotlib.rcParams["font.family"] = "sans-serif"
 
@@ -54,6 +59,10 @@ def _table(head: tuple[str, ...], rows: list[tuple[Any, ...]]) -> str:
     return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _reasons(reasons: dict[str, int]) -> str:
+    return ", ".join(f"{REASON_LABELS.get(r, r)}: {n}" for r, n in reasons.items())
+
+
 def page(report: dict[str, Any], retention_days: int) -> str:
     period = report["period"]
     since, until = period["from"] or "Beginn der Aufzeichnung", period["until"] or "heute"
@@ -81,17 +90,26 @@ def page(report: dict[str, Any], retention_days: int) -> str:
         _table(("Sprache", "Nachrichten"), list(report["by_language"].items())),
         "<h2>Die häufigsten Antworten</h2>",
         _table(("Antwort", "Anzahl"), [(a["answer"], a["count"]) for a in report["answers"]]),
+        "<h2>Rückmeldungen („Hilfreich?“)</h2>",
+        _table(("Antwort", "hilfreich", "nicht hilfreich", "Gründe"),
+               [(key, f[HELPFUL], f[NOT_HELPFUL], _reasons(f["reasons"])) for key, f in report["feedback"].items()]),
         "<h2>Unbeantwortete Fragen</h2>",
-        "<p>Ohne Antwort („Meinten Sie …?“, „Dazu kann ich keine Auskunft geben“) oder nur mit einem Verweis, "
-        "nach Ähnlichkeit gruppiert, die größte Gruppe zuerst. Zu jeder Gruppe ein Vorschlag für die "
-        "NLU-Daten (data/nlu/): die Antwort (faq/&lt;key&gt;) eintragen, prüfen, <code>make test</code>.</p>",
-    ]
-    for i, group in enumerate(report["unanswered"], 1):
-        text = html.escape(group["text"]) if group["text"] else "<em>(kleine Gruppe: ohne Text)</em>"
+        "<p>Ohne Antwort („Meinten Sie …?“, „Dazu kann ich keine Auskunft geben“), nur mit einem Verweis oder "
+        "als nicht hilfreich bewertet, nach Ähnlichkeit gruppiert, die größte Gruppe zuerst. Zu jeder Gruppe ein "
+        "Vorschlag für die NLU-Daten (data/nlu/): die Antwort (faq/&lt;key&gt;) eintragen, prüfen, "
+        "<code>make test</code>.</p>",
+    ]  # fmt: skip
+    shown = [g for g in report["unanswered"] if g["text"]]
+    for i, group in enumerate(shown, 1):
         replies = ", ".join(f"{html.escape(k)}: {n}" for k, n in group["replies"].items())
-        parts.append(f"<h3>Gruppe {i}: {group['count']}-mal</h3><p>{text}</p><p>Antworten: {replies}</p>")
-        if group["yaml"]:
-            parts.append(f"<pre><code>{html.escape(group['yaml'])}</code></pre>")
+        rated = f", davon {group['not_helpful']}-mal als nicht hilfreich bewertet" if group["not_helpful"] else ""
+        parts.append(f"<h3>Gruppe {i}: {group['count']}-mal</h3><p>{html.escape(group['text'])}</p>"
+                     f"<p>Antworten: {replies}{rated}</p>"
+                     f"<pre><code>{html.escape(group['yaml'])}</code></pre>")  # fmt: skip
+    small = [g for g in report["unanswered"] if not g["text"]]
+    if small:
+        parts.append(f"<p>Dazu {sum(g['count'] for g in small)} Fragen in {len(small)} kleinen Gruppen "
+                     "(unter der Mindestgröße: ohne Text).</p>")  # fmt: skip
     body = "\n".join(parts)
     return (
         "<!DOCTYPE html>\n<html lang='de'><head><meta charset='utf-8'>"

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from knowledge.language import GERMAN, LANGUAGE_NOTE, SUPPORTED
 from knowledge.outcomes import UNSURE, label_of
 
 # What a reply was, for the report: an answer (its label, "faq/<key>"), a signposting answer of an
-# out-of-scope theme, or no answer (fallback: "Meinten Sie ...?", cannot answer).
-ANSWERED, SIGNPOSTED, UNANSWERED = "answered", "signposted", "unanswered"
+# out-of-scope theme, no answer (fallback: "Meinten Sie ...?", cannot answer), or an answer the
+# citizen rated not helpful.
+ANSWERED, SIGNPOSTED, UNANSWERED, NOT_HELPFUL = "answered", "signposted", "unanswered", "not_helpful"
+HELPFUL = "helpful"
+FEEDBACK_SLOT = "feedback"  # runtime/feedback.py SLOT
 
 
 @dataclass(frozen=True)
@@ -24,9 +27,13 @@ class Turn:
     text: str  # as stored: personal data already replaced by the input gate
     intent: str
     reply: str  # the label of the first reply past a language note (knowledge/outcomes.py)
+    rating: str | None = None  # HELPFUL or NOT_HELPFUL: the citizen's last rating of this reply
+    reason: str | None = None  # why not helpful (runtime/feedback.py REASONS), if given
 
     @property
     def kind(self) -> str:
+        if self.rating == NOT_HELPFUL:
+            return NOT_HELPFUL
         if self.reply == UNSURE or self.reply == "unknown":
             return UNANSWERED
         if self.reply.startswith("out_of_scope"):
@@ -45,6 +52,8 @@ def turns_of(conversation: str, events: Iterable[dict[str, Any]]) -> list[Turn]:
             language = str(event["value"])
             if pending is not None:
                 pending["language"] = language
+        elif kind == "slot" and event.get("name") == FEEDBACK_SLOT and isinstance(event.get("value"), dict):
+            _rate(out, event["value"])
         elif kind == "user":
             if pending is not None:
                 out.append(_turn(pending, "unknown"))
@@ -65,6 +74,17 @@ def turns_of(conversation: str, events: Iterable[dict[str, Any]]) -> list[Turn]:
     if pending is not None:
         out.append(_turn(pending, "unknown"))
     return out
+
+
+def _rate(turns: list[Turn], rating: dict[str, Any]) -> None:
+    """The rating goes to the latest reply with the rated answer (an earlier rating of it is replaced)."""
+    label = label_of(str(rating.get("answer") or ""))
+    for i in range(len(turns) - 1, -1, -1):
+        if turns[i].reply == label:
+            helpful = rating.get("helpful") is True
+            reason = rating.get("reason") if not helpful and isinstance(rating.get("reason"), str) else None
+            turns[i] = replace(turns[i], rating=HELPFUL if helpful else NOT_HELPFUL, reason=reason)
+            return
 
 
 def _turn(pending: dict[str, Any], reply: str) -> Turn:

@@ -6,6 +6,8 @@ What it starts, each on loopback:
 - PostgreSQL (Debian's), the tracker store of every instance: a data directory under
   ``build/cluster/postgres`` created on first start, run as the ``postgres`` user (PostgreSQL
   refuses to run as root). Not started when ``DATABASE_URL`` is set: then that database is used.
+  Its database ``rasa_events`` keeps the event broker's copy for the editors' report
+  (runtime/event_broker.py; ``EVENTS_DATABASE_URL``, by default beside ``DATABASE_URL``).
 - Redis, the lock store (one conversation is handled by one instance at a time). Not started when
   ``REDIS_URL`` is set.
 - ``CLUSTER_INSTANCES`` (default 3) Rasa instances, one Sanic worker each, each with its action
@@ -38,7 +40,7 @@ from urllib.parse import urlparse
 
 import yaml
 
-from runtime.paths import BUILD, MODEL
+from runtime.paths import BUILD, EVENTS_DATABASE, MODEL
 from runtime.services import (
     demo_site,
     environment,
@@ -120,10 +122,20 @@ def create_database(pg: Postgres) -> None:
     subprocess.run(as_postgres(init), check=True, stdout=subprocess.DEVNULL)
 
 
+def psql(pg: Postgres, statement: str) -> str:
+    command = ["psql", "-qtA", "-h", str(pg.home), "-p", str(pg.port), "-U", "postgres", "-c", statement]
+    return subprocess.run(as_postgres(command), check=True, capture_output=True, text=True).stdout.strip()
+
+
 def create_user(pg: Postgres) -> None:
     for statement in (f"CREATE ROLE rasa LOGIN PASSWORD '{pg.password}'", "CREATE DATABASE rasa OWNER rasa"):
-        psql = ["psql", "-q", "-h", str(pg.home), "-p", str(pg.port), "-U", "postgres", "-c", statement]
-        subprocess.run(as_postgres(psql), check=True, stdout=subprocess.DEVNULL)
+        psql(pg, statement)
+
+
+def create_events_database(pg: Postgres) -> None:
+    """The event broker's database, also in a data directory made before it existed."""
+    if not psql(pg, f"SELECT 1 FROM pg_database WHERE datname = '{EVENTS_DATABASE}'"):
+        psql(pg, f"CREATE DATABASE {EVENTS_DATABASE} OWNER rasa")
 
 
 @contextmanager
@@ -135,6 +147,7 @@ def start_postgres(home: Path, port: int) -> Iterator[Postgres]:
     pg.start()
     if new:
         create_user(pg)
+    create_events_database(pg)
     try:
         yield pg
     finally:
@@ -158,6 +171,7 @@ def cluster_endpoints(actions_port: int, redis_url: str) -> dict[str, Any]:
     return {
         "action_endpoint": {"url": f"http://127.0.0.1:{actions_port}/webhook"},
         "tracker_store": {"type": "runtime.tracker_store.PostgresTrackerStore", "url": "${DATABASE_URL}"},
+        "event_broker": {"type": "runtime.event_broker.ReportEventBroker", "url": "${EVENTS_DATABASE_URL}"},
         "lock_store": lock_store(redis_url),
         "nlg": {"type": "runtime.nlg.LanguageNLG"},
     }
@@ -198,6 +212,8 @@ def instance_env(database_url: str, redis_url: str, origins: str, secret: str, e
     return environment(
         {
             "DATABASE_URL": database_url,
+            "EVENTS_DATABASE_URL": os.environ.get("EVENTS_DATABASE_URL")
+            or urlparse(database_url)._replace(path=f"/{EVENTS_DATABASE}").geturl(),
             "REDIS_URL": redis_url,
             "SANIC_WORKERS": "1",
             "WIDGET_ORIGINS": origins,

@@ -1,37 +1,150 @@
-"""A citizen's rating of one answer ("Hilfreich? Ja / Nein" in the widget), as the server takes it.
+"""A citizen's rating of one answer ("Hilfreich? Ja / Nein", and for "Nein" an optional reason).
 
-The widget sends ``{"answer": "<response name>", "helpful": true|false}`` on the socket.io event
-``feedback``; the conversation is the socket's own. Only the response name and the rating are
-taken: no text, nothing the citizen typed. Storing and reporting come with the feedback report
-(issue 17); until then a rating is one structured log line.
+Where it comes from:
+- the widget sends ``{"answer": "<response name>", "helpful": true|false, "reason"?: ...}`` on
+  the socket.io event ``feedback`` (channels/socketio.py);
+- Telegram (inline buttons) and Facebook (quick replies) offer two buttons with every answer
+  that may be rated (``rateable``); their payloads are ``feedback:<choice>|<answer>``
+  (``button_payload``), the wording is the domain's (domain/feedback.yml, translated in
+  translations/<code>.yml): after "Nicht hilfreich" the reasons are offered, then thanks.
+
+Only the response name, the yes/no and a reason from ``REASONS`` are taken: no text, nothing the
+citizen typed. ``store`` adds the rating to the conversation as the slot ``feedback`` (an event
+like any other, so the tracker store keeps it and the event broker passes it to the editors'
+report, report/), and only when that conversation got that answer.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass
 from typing import Any
 
+from knowledge.files import read_yaml
+from knowledge.language import GERMAN
+from knowledge.translations import load_translations
+from runtime.paths import DOMAIN
+
 logger = logging.getLogger(__name__)
 ANSWER_RE = re.compile(r"utter_[a-z0-9_]{1,60}(/[a-z0-9_]{1,60})?")
+REASONS = ("wrong", "incomplete", "not_understood")  # the buttons of utter_feedback_reason, in order
+SLOT = "feedback"
+OFFER, ASK_REASON, THANKS = "utter_feedback_offer", "utter_feedback_reason", "utter_feedback_thanks"
+PREFIX = "feedback:"
+CHOICES = {"yes": (True, None), "no": (False, None), **{r: (False, r) for r in REASONS}}
 
 
 @dataclass(frozen=True)
 class Feedback:
-    answer: str
+    answer: str  # the response rated, e.g. "utter_faq/what_is_municipal"
     helpful: bool
+    reason: str | None = None  # one of REASONS, only when not helpful
+
+    def as_slot(self) -> dict[str, Any]:
+        return {"answer": self.answer, "helpful": self.helpful, "reason": self.reason}
 
 
 def parse(data: Any) -> Feedback | None:
     """The rating in a widget's payload, or None when it is not one."""
     if not isinstance(data, dict):
         return None
-    answer, helpful = data.get("answer"), data.get("helpful")
+    answer, helpful, reason = data.get("answer"), data.get("helpful"), data.get("reason")
     if not isinstance(answer, str) or not ANSWER_RE.fullmatch(answer) or not isinstance(helpful, bool):
         return None
-    return Feedback(answer, helpful)
+    if reason is not None and (helpful or reason not in REASONS):
+        return None
+    return Feedback(answer, helpful, reason)
+
+
+def rateable(answer: Any, metadata: Any) -> bool:
+    """May the citizen rate this reply? Every response but those marked ``feedback: false``."""
+    wanted = not (isinstance(metadata, dict) and metadata.get("feedback") is False)
+    return isinstance(answer, str) and bool(ANSWER_RE.fullmatch(answer)) and wanted
+
+
+def button_payload(payload: str, answer: str) -> str:
+    """A feedback button's payload with the answer it rates ("utter_" left out: Telegram allows
+    64 bytes; the longest is "feedback:not_understood|faq/jobcenter_vs_employment_agency", 58)."""
+    return f"{payload}|{answer.removeprefix('utter_')}"
+
+
+def from_button(payload: str) -> Feedback | None:
+    """The rating a pressed feedback button stands for, or None when the text is not one."""
+    if not payload.startswith(PREFIX):
+        return None
+    choice, _, answer = payload[len(PREFIX) :].partition("|")
+    if choice not in CHOICES:
+        return None
+    helpful, reason = CHOICES[choice]
+    return parse({"answer": f"utter_{answer}", "helpful": helpful, "reason": reason})
+
+
+def wording(response: str, language: str = GERMAN) -> tuple[str, list[tuple[str, str]]]:
+    """The text and the (title, payload) buttons of a feedback response in ``language``: payloads
+    from the domain, titles (same order) from the language's translation when it has one."""
+    german = _domain_responses()[response][0]
+    payloads = [b["payload"] for b in german.get("buttons", [])]
+    titles = [b["title"] for b in german.get("buttons", [])]
+    text = german["text"]
+    translated = load_translations().get(language)
+    spec = translated.responses.get(response) if translated else None
+    if spec:
+        text, titles = spec["text"], list(spec.get("buttons") or titles)
+    return text, list(zip(titles, payloads, strict=True))
+
+
+@functools.lru_cache(maxsize=1)
+def _domain_responses() -> dict[str, Any]:
+    return dict(read_yaml(DOMAIN / "feedback.yml")["responses"])
 
 
 def record(feedback: Feedback) -> None:
-    logger.info("feedback: answer=%s helpful=%s", feedback.answer, "yes" if feedback.helpful else "no")
+    logger.info("feedback: answer=%s helpful=%s reason=%s", feedback.answer,
+                "yes" if feedback.helpful else "no", feedback.reason or "-")  # fmt: skip
+
+
+async def store(agent: Any, conversation: str, feedback: Feedback) -> str | None:
+    """Adds the rating to the conversation (slot ``feedback``) when it got that answer; returns
+    the conversation's language (for the reply's wording), or None when nothing was stored."""
+    from rasa.shared.core.events import BotUttered, SlotSet
+
+    async with agent.lock_store.lock(conversation):
+        tracker = await agent.processor.get_tracker(conversation)
+        answered = any(
+            isinstance(e, BotUttered) and (e.metadata or {}).get("utter_action") == feedback.answer
+            for e in tracker.events
+        )
+        if not answered:
+            return None
+        tracker.update(SlotSet(SLOT, feedback.as_slot()))
+        await agent.processor.save_tracker(tracker)
+    record(feedback)
+    return str(tracker.get_slot("language") or GERMAN)
+
+
+def offer(kwargs: dict[str, Any]) -> list[dict[str, str]]:
+    """The two rating buttons a messenger adds to a reply (none when it may not be rated)."""
+    answer = kwargs.get("utter_action")
+    if not rateable(answer, kwargs.get("metadata")):
+        return []
+    language = str(kwargs.get("language") or GERMAN)
+    return [{"title": t, "payload": button_payload(p, str(answer))} for t, p in wording(OFFER, language)[1]]
+
+
+async def answer_button(agent: Any, message: Any, rating: Feedback) -> None:
+    """A messenger's rating button was pressed: store it, then ask for the reason ("Nicht
+    hilfreich" without one) or thank. A rating of an answer the conversation did not get is dropped."""
+    language = await store(agent, str(message.sender_id), rating) if agent is not None else None
+    if language is None:
+        logger.warning("feedback button ignored: no such answer in this conversation")
+        return
+    text, buttons = wording(ASK_REASON if not rating.helpful and rating.reason is None else THANKS, language)
+    out, recipient = message.output_channel, message.sender_id
+    if buttons:
+        await out.send_text_with_buttons(
+            recipient, text, [{"title": t, "payload": button_payload(p, rating.answer)} for t, p in buttons]
+        )
+    else:
+        await out.send_text_message(recipient, text)

@@ -3,8 +3,10 @@
     python -m runtime.retention --db rasa_tracker.db --days 30      (make purge)
     DATABASE_URL=postgresql://... python -m runtime.retention       (make purge, cluster)
 
-Works on Rasa's SQL tracker store (table ``events``): a conversation is deleted as a whole, so
-no half conversation is left. Run it daily (cron or a systemd timer).
+Works on Rasa's SQL tracker store (table ``events``, column ``timestamp``) and on the event
+broker's copy for the editors' report (runtime/event_broker.py: ``rasa_events.db`` or
+``EVENTS_DATABASE_URL``; table ``events``, the time inside each event's JSON): a conversation is
+deleted as a whole, so no half conversation is left. Run it daily (cron or a systemd timer).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import sqlite3
 import time
 from pathlib import Path
 
+from runtime.paths import events_database_url
+
 DEFAULT_DAYS = int(os.environ.get("RETENTION_DAYS", "30"))
 
 
@@ -22,7 +26,13 @@ class PurgeIncomplete(RuntimeError):
     """Deleted text may still be on disk (a reader held the database, or it is still in a file)."""
 
 
-def purge(db: Path, days: float, now: float | None = None, wait_s: float = 10.0) -> int:
+# When an event happened: the tracker store has a column, the event broker's table only the JSON.
+TRACKER_TIME = "timestamp"
+SQLITE_EVENT_TIME = "json_extract(data, '$.timestamp')"
+POSTGRES_EVENT_TIME = "CAST(CAST(data AS json)->>'timestamp' AS double precision)"
+
+
+def purge(db: Path, days: float, now: float | None = None, wait_s: float = 10.0, time_sql: str = TRACKER_TIME) -> int:
     """Delete every conversation idle for more than ``days``; returns how many were deleted.
 
     The deleted rows are overwritten (``secure_delete``), the file is rebuilt (``VACUUM``) and the
@@ -38,7 +48,7 @@ def purge(db: Path, days: float, now: float | None = None, wait_s: float = 10.0)
         old = [
             row[0]
             for row in con.execute(
-                "SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < ?", (cutoff,)
+                f"SELECT sender_id FROM events GROUP BY sender_id HAVING MAX({time_sql}) < ?", (cutoff,)
             )
         ]
         con.executemany("DELETE FROM events WHERE sender_id = ?", [(s,) for s in old])
@@ -62,7 +72,7 @@ def purge(db: Path, days: float, now: float | None = None, wait_s: float = 10.0)
     return len(old)
 
 
-def purge_postgres(url: str, days: float, now: float | None = None) -> int:
+def purge_postgres(url: str, days: float, now: float | None = None, time_sql: str = TRACKER_TIME) -> int:
     """The same on PostgreSQL (``make cluster``): whole conversations deleted, then the table
     rewritten (``VACUUM FULL``: deleted rows do not stay in its files as dead tuples; it locks the
     table for the moment it takes), then checked. PostgreSQL's write-ahead log keeps the old rows
@@ -73,7 +83,7 @@ def purge_postgres(url: str, days: float, now: float | None = None) -> int:
     engine = sa.create_engine(url)
     try:
         with engine.begin() as con:
-            query = "SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < :cutoff"
+            query = f"SELECT sender_id FROM events GROUP BY sender_id HAVING MAX({time_sql}) < :cutoff"
             old = [row[0] for row in con.execute(sa.text(query), {"cutoff": cutoff})]
             if old:
                 con.execute(sa.text("DELETE FROM events WHERE sender_id = ANY(:ids)"), {"ids": old})
@@ -94,16 +104,25 @@ def main() -> None:
         default=os.environ.get("DATABASE_URL") or "rasa_tracker.db",
         help="SQLite file, or a postgresql:// URL (default: DATABASE_URL, else rasa_tracker.db)",
     )
+    parser.add_argument(
+        "--events-db",
+        default=events_database_url() or "rasa_events.db",
+        help="the event broker's SQLite file or postgresql:// URL (default: EVENTS_DATABASE_URL, with "
+        "DATABASE_URL the database rasa_events on its server, else rasa_events.db)",
+    )
     parser.add_argument("--days", type=float, default=DEFAULT_DAYS)
     args = parser.parse_args()
-    try:
-        if str(args.db).startswith("postgresql"):
-            deleted = purge_postgres(args.db, args.days)
-        else:
-            deleted = purge(Path(args.db), args.days)
-    except PurgeIncomplete as error:
-        raise SystemExit(f"purge incomplete: {error}") from None
-    print(f"deleted {deleted} conversations idle for more than {args.days:g} days")
+    for name, db, time_sql in (("conversations", args.db, TRACKER_TIME), ("report events", args.events_db, None)):
+        try:
+            if str(db).startswith("postgresql"):
+                deleted = purge_postgres(db, args.days, time_sql=time_sql or POSTGRES_EVENT_TIME)
+            elif Path(db).is_file() or time_sql:  # the event broker's file exists once Rasa ran
+                deleted = purge(Path(db), args.days, time_sql=time_sql or SQLITE_EVENT_TIME)
+            else:
+                continue
+        except PurgeIncomplete as error:
+            raise SystemExit(f"purge incomplete ({db}): {error}") from None
+        print(f"{db}: deleted {deleted} {name} idle for more than {args.days:g} days")
 
 
 if __name__ == "__main__":

@@ -82,18 +82,29 @@ class PlainSQLEvents(SQLTrackerStore):
         return None
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        await self.stream_events(tracker)
+        """The events not stored yet, in one transaction; then the same events to the event broker
+        (runtime/event_broker.py), without Rasa's second read of the conversation to find them."""
         sender = tracker.sender_id
+        new: list[dict[str, Any]] = []
         with self.engine.begin() as connection:
             stored = connection.exec_driver_sql(self._count_events, (sender, sender)).scalar() or 0
             rows = []
             for event in itertools.islice(tracker.events, stored, len(tracker.events)):
                 data = event.as_dict()
+                new.append(data)
                 intent = (data.get("parse_data", {}) or {}).get("intent", {}) or {}
                 rows.append((sender, event.type_name, data.get("timestamp"), intent.get("name"), data.get("name"),
                              json.dumps(data)))  # fmt: skip
             if rows:
                 connection.exec_driver_sql(self._insert_event, rows)
+        if self.event_broker is not None and new:
+            published = [{"sender_id": sender, **data} for data in new]
+            publish_many = getattr(self.event_broker, "publish_many", None)
+            if publish_many is not None:
+                publish_many(published)
+            else:
+                for body in published:
+                    self.event_broker.publish(body)
 
 
 class SQLiteTrackerStore(PlainSQLEvents):

@@ -283,26 +283,45 @@
     }
   }
 
-  /* "Hilfreich? Ja / Nein" under an answer: a structured event (response name and rating only) */
+  /* "Hilfreich? Ja / Nein" under an answer: a structured event (response name and rating only);
+     after "Nein" the reasons are offered (optional: the citizen may just ask on) */
   function ratingControl(message) {
     var group = el("div", { "class": "jcw-rating", role: "group", "aria-label": t("rateGroup") });
     group.appendChild(el("span", { "class": "jcw-rating-q", "aria-hidden": "true" }, t("rate")));
     [[t("rateYes"), true], [t("rateNo"), false]].forEach(function (choice) {
       var btn = el("button", { type: "button", "class": "jcw-rating-btn" }, choice[0]);
-      btn.addEventListener("click", function () { rate(message, choice[1], group); });
+      btn.addEventListener("click", function () { rate(message, { helpful: choice[1] }, group); });
       group.appendChild(btn);
     });
     return group;
   }
-  function rate(message, helpful, group) {
+  function reasonControl(message) {
+    var group = el("div", { "class": "jcw-rating", role: "group", "aria-label": t("reasonAsk") });
+    group.appendChild(el("span", { "class": "jcw-rating-q", "aria-hidden": "true" }, t("reasonAsk")));
+    [["wrong", "reasonWrong"], ["incomplete", "reasonIncomplete"], ["not_understood", "reasonNotUnderstood"]]
+      .forEach(function (choice) {
+        var btn = el("button", { type: "button", "class": "jcw-rating-btn", "data-reason": choice[0] }, t(choice[1]));
+        btn.addEventListener("click", function () { rate(message, { helpful: false, reason: choice[0] }, group); });
+        group.appendChild(btn);
+      });
+    return group;
+  }
+  function rate(message, rating, group) {
     if (!online) { setStatus(t("rateOffline"), "error"); return; }
-    socket.timeout(10000).emit("feedback", { answer: message.answer, helpful: helpful }, function (err, ack) {
+    rating.answer = message.answer;
+    socket.timeout(10000).emit("feedback", rating, function (err, ack) {
       if (err || !ack || !ack.ok) {
         setStatus(t("rateFailed"), "error");
         return;
       }
       message.done = true;
       saveState();
+      if (!rating.helpful && !rating.reason) {
+        var reasons = reasonControl(message);
+        group.replaceWith(reasons);
+        reasons.querySelector("button").focus();
+        return;
+      }
       group.replaceWith(el("p", { "class": "jcw-rating-done" }, t("thanks")));
       input.focus();
     });
