@@ -47,6 +47,7 @@ class QuickReplyMessengerBot(MessengerBot):
         from channels.telegram import split_text
 
         if feedback.offer(kwargs):  # an answer that may be rated: with the two rating quick replies
+            kwargs.pop("buttons", None)  # Rasa passes the response's empty buttons along
             await self.send_text_with_buttons(recipient_id, text, [], **kwargs)
             return
         for part in split_text(text, MAX_TEXT):

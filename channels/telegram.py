@@ -66,6 +66,7 @@ class SecureTelegramOutput(TelegramOutput):
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         if feedback.offer(kwargs):  # an answer that may be rated: with the two rating buttons
+            kwargs.pop("buttons", None)  # Rasa passes the response's empty buttons along
             await self.send_text_with_buttons(recipient_id, text, [], **kwargs)
             return
         for part in split_text(text):

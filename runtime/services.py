@@ -98,8 +98,9 @@ def write_credentials(out: Path, env: dict[str, str]) -> None:
 def endpoints_for(
     workdir: Path, actions_port: int, redis_port: int | None, tracker_store: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """The production endpoints.yml with these ports and a database in ``workdir``; no lock store
-    without Redis (one worker); ``tracker_store`` replaces settings of the store (benchmark levers)."""
+    """The production endpoints.yml with these ports and the databases (tracker store, event
+    broker) in ``workdir``; no lock store without Redis (one worker); ``tracker_store`` replaces
+    settings of the store (benchmark levers)."""
     endpoints = yaml.safe_load(PRODUCTION_ENDPOINTS.read_text(encoding="utf-8"))
     endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{actions_port}/webhook"
     endpoints["tracker_store"] = {
@@ -107,6 +108,7 @@ def endpoints_for(
         "db": str(workdir / "tracker.db"),
         **(tracker_store or {}),
     }
+    endpoints["event_broker"] = {**endpoints["event_broker"], "db": str(workdir / "events.db")}
     if redis_port is None:
         del endpoints["lock_store"]
     else:

@@ -120,3 +120,32 @@ def test_make_report_writes_json_and_a_self_contained_page(tmp_path: Any) -> Non
     assert not re.findall(r"(?:src|href)=[\"'](?!#)", page)  # nothing loaded from anywhere
     ids = re.findall(r'\bid="([^"]+)"', page)
     assert len(ids) == len(set(ids))  # two inline charts, no id twice
+
+
+def rating(answer: str, helpful: bool, at: float, reason: str | None = None) -> dict[str, Any]:
+    value = {"answer": answer, "helpful": helpful, "reason": reason}
+    return {"event": "slot", "timestamp": at, "name": "feedback", "value": value}
+
+
+def test_ratings_are_counted_per_answer_and_a_not_helpful_answer_joins_the_unanswered() -> None:
+    events = conversation("a", ("Was ist ein kommunales Jobcenter?", "utter_faq/what_is_municipal_jobcenter"),
+                          ("Wie viele gibt es?", "utter_faq/count_municipal_jobcenters"))  # fmt: skip
+    events += [
+        rating("utter_faq/what_is_municipal_jobcenter", False, DAY + 200),  # "Nein" ...
+        rating("utter_faq/what_is_municipal_jobcenter", False, DAY + 201, "incomplete"),  # ... then the reason
+        rating("utter_faq/count_municipal_jobcenters", True, DAY + 202),
+        rating("utter_faq/lookup_unknown", True, DAY + 203),  # an answer the conversation never got: ignored
+    ]
+    turns = turns_of("a", events)
+    assert [(t.rating, t.reason, t.kind) for t in turns] == [
+        ("not_helpful", "incomplete", "not_helpful"),
+        ("helpful", None, ANSWERED),
+    ]
+    report = figures(turns, min_group=1)
+    assert report["feedback"] == {
+        "faq/what_is_municipal_jobcenter": {"helpful": 0, "not_helpful": 1, "reasons": {"incomplete": 1}},
+        "faq/count_municipal_jobcenters": {"helpful": 1, "not_helpful": 0, "reasons": {}},
+    }
+    [group] = report["unanswered"]
+    assert group["text"] == "Was ist ein kommunales Jobcenter?" and group["not_helpful"] == 1
+

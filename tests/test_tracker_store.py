@@ -74,3 +74,53 @@ def test_plain_sql_reads_and_writes_what_rasas_orm_queries_do(tmp_path: Path) ->
         rows = raw.execute("SELECT sender_id, type_name, intent_name, action_name FROM events ORDER BY id").fetchall()
     assert [r[1:] for r in rows if r[0] == "ours"] == [r[1:] for r in rows if r[0] == "rasas"]
     assert asyncio.run(ours.retrieve("nobody")) is None
+
+
+def test_the_event_broker_gets_each_new_event_once_without_a_second_read(tmp_path: Path) -> None:
+    """The tracker store hands the events it adds to Rasa's SQL event broker (runtime/event_broker.py):
+    each exactly once, in order, in the broker's own file (WAL), in the JSON the report reads."""
+    import json
+
+    from runtime.event_broker import ReportEventBroker
+
+    broker = ReportEventBroker(db=str(tmp_path / "events.db"))
+    store = SQLiteTrackerStore(Domain.load(str(DOMAIN)), db=str(tmp_path / "tracker.db"), event_broker=broker)
+    reads = []
+    original = store._retrieve
+
+    async def counted(*args: object) -> object:
+        reads.append(args)
+        return await original(*args)  # type: ignore[arg-type]
+
+    store._retrieve = counted  # type: ignore[method-assign]
+    tracker = DialogueStateTracker.from_events("citizen", [ActionExecuted("action_listen"), UserUttered("Hallo")])
+    asyncio.run(store.save(tracker))
+    tracker.update(SlotSet("feedback", {"answer": "utter_faq/x", "helpful": True, "reason": None}))
+    asyncio.run(store.save(tracker))
+    assert reads == []  # Rasa's stream_events read the whole conversation again on every save
+    with sqlite3.connect(tmp_path / "events.db") as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        rows = raw.execute("SELECT sender_id, data FROM events ORDER BY id").fetchall()
+    assert [(s, json.loads(d)["event"]) for s, d in rows] == [("citizen", "action"), ("citizen", "user"),
+                                                              ("citizen", "slot")]  # fmt: skip
+    assert json.loads(rows[2][1])["value"]["helpful"] is True
+    asyncio.run(broker.close())
+
+
+def test_retention_deletes_old_conversations_from_the_event_brokers_file(tmp_path: Path) -> None:
+    import json
+
+    from runtime.event_broker import ReportEventBroker
+    from runtime.retention import SQLITE_EVENT_TIME, purge
+
+    db = tmp_path / "events.db"
+    broker = ReportEventBroker(db=str(db))
+    day = 86400
+    broker.publish_many([{"sender_id": "old", "event": "user", "timestamp": 10 * day, "text": "alte Frage"},
+                         {"sender_id": "new", "event": "user", "timestamp": 39 * day, "text": "neue Frage"}])  # fmt: skip
+    broker.engine.dispose()
+    assert purge(db, days=30, now=45 * day, time_sql=SQLITE_EVENT_TIME) == 1
+    with sqlite3.connect(db) as raw:
+        left = [json.loads(d)["sender_id"] for (d,) in raw.execute("SELECT data FROM events")]
+    assert left == ["new"]
+    assert b"alte Frage" not in db.read_bytes()

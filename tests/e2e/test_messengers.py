@@ -132,7 +132,7 @@ def test_telegram_button_press_continues(stack: tuple[Servers, FakePlatforms]) -
     post_telegram(servers, telegram_update(3, 5002, "Ist das Jobcenter Leipzig kommunal?"))
     sent = wait_for(lambda: fake.telegram_sent(5002))
     keyboard = json.loads(sent[-1]["reply_markup"])["inline_keyboard"]
-    buttons = [b for row in keyboard for b in row]
+    buttons = [b for row in keyboard for b in row if not b["callback_data"].startswith("feedback:")]
     assert {b["text"] for b in buttons} == {"Landkreis Leipzig", "Stadt Leipzig"}
     stadt = next(b for b in buttons if b["text"] == "Stadt Leipzig")
     user = {"id": 5002, "is_bot": False, "first_name": "Test"}
@@ -194,8 +194,10 @@ def test_facebook_answer_and_quick_reply(stack: tuple[Servers, FakePlatforms]) -
     post_facebook(servers, fb_body("U2", {"text": "Ist das Jobcenter Leipzig kommunal?"}))
     with_replies = wait_for(lambda: [m for m in fake.facebook_sent("U2") if m.get("quick_replies")])
     replies = with_replies[-1]["quick_replies"]
-    assert {r["title"] for r in replies} == {"Landkreis Leipzig", "Stadt Leipzig"}
     assert all(len(r["title"]) <= 20 and r["content_type"] == "text" for r in replies)
+    assert replies[-2]["payload"].startswith("feedback:yes|") and replies[-1]["payload"].startswith("feedback:no|")
+    replies = replies[:-2]  # the two rating quick replies come last
+    assert {r["title"] for r in replies} == {"Landkreis Leipzig", "Stadt Leipzig"}
     stadt = next(r for r in replies if r["title"] == "Stadt Leipzig")
     before = len(fake.facebook_sent("U2"))
     post_facebook(servers, fb_body("U2", {"text": stadt["title"], "quick_reply": {"payload": stadt["payload"]}}))
