@@ -19,8 +19,13 @@ def process_tree(pid: int) -> list[int]:
 
 
 def proc_mb(pid: int, path: str, field: str) -> float:
-    """A memory field of /proc/<pid>/<path> ("status" VmRSS/VmHWM, "smaps_rollup" Pss) in MB."""
-    for line in Path(f"/proc/{pid}/{path}").read_text().splitlines():
+    """A memory field of /proc/<pid>/<path> ("status" VmRSS/VmHWM, "smaps_rollup" Pss) in MB; 0 for
+    a process that ended since the tree was read (a short-lived helper of Rasa's)."""
+    try:
+        text = Path(f"/proc/{pid}/{path}").read_text()
+    except (ProcessLookupError, FileNotFoundError):
+        return 0.0
+    for line in text.splitlines():
         if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return float("nan")

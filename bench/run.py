@@ -62,6 +62,7 @@ HELD_OUT_IN = "held-out"  # the held-out set of another language: "held-out en"
 # Each concurrency level is run this many times; the table shows the medians (runs on this
 # machine spread widely, docs/performance.md).
 ROUNDS = 3
+REPORT_CONVERSATIONS = 10_000  # make report at scale (issue 17)
 
 
 def response_matchers() -> list[tuple[str, re.Pattern[str]]]:
@@ -101,7 +102,8 @@ def summary(latencies: list[float], wall: float) -> dict[str, float]:
             "p99_ms": percentile(ms, 0.99), "msg_per_s": len(ms) / wall}  # fmt: skip
 
 
-async def load(url: str, questions: list[str], conversations: int, per_conversation: int, tag: str) -> dict:
+async def load(url: str, questions: list[str], conversations: int, per_conversation: int, tag: str,
+               messages_per_conversation: int = MESSAGES_PER_CONVERSATION) -> dict:  # fmt: skip
     latencies: list[float] = []
     errors = 0
 
@@ -110,7 +112,7 @@ async def load(url: str, questions: list[str], conversations: int, per_conversat
         for j in range(per_conversation):
             text = questions[(i * per_conversation + j) % len(questions)]
             start = time.perf_counter()
-            sender = f"{tag}-{i}-{j // MESSAGES_PER_CONVERSATION}"
+            sender = f"{tag}-{i}-{j // messages_per_conversation}"
             async with session.post(url, json={"sender": sender, "message": text}) as r:
                 body = await r.json()
                 if r.status != 200 or not body:
@@ -279,6 +281,9 @@ def run(
             results["leichte_sprache_words_per_sentence"] = average_words(easy) if easy else None
             results["rasa_memory"] = memory(rasa.pid)
             results["actions_memory"] = memory(actions.pid)
+            every = [q.text for questions in sets.values() for q in questions]
+            results["event_broker"] = broker_cost(url, processes, texts, work, actions_port, model, workers, quick)
+            results["report"] = report_at_scale(url, every, work, 200 if quick else REPORT_CONVERSATIONS)
     if with_cluster:
         results["cluster"] = scaling(texts, quick)
     results["baseline"] = baseline_scores(sets)
@@ -290,6 +295,61 @@ def run(
     results["lookup"] = lookup_latency()
     shutil.rmtree(work, ignore_errors=True)
     return results
+
+
+def broker_cost(url: str, processes: dict[str, list[int]], texts: list[str], work: Path, actions_port: int,
+                model: Path, workers: int, quick: bool) -> dict[str, Any]:  # fmt: skip
+    """The event broker's cost (issue 17): the same Rasa without it, started beside the running one;
+    rounds of 32 concurrent conversations alternate between the two (the noisy machine's drift hits
+    both alike); CPU ms per message of Rasa, medians."""
+    plain_dir = work / "without-broker"
+    plain_dir.mkdir()
+    plain_port, redis_port = free_port(), free_port()
+    with start_redis(redis_port), start_rasa(
+        plain_dir, plain_port, actions_port, work / "servers-without-broker.log", model=model, workers=workers,
+        redis_port=redis_port, extra_env=NO_RATE_LIMITS, event_broker=False,
+    ) as plain:  # fmt: skip
+        plain_url = f"http://127.0.0.1:{plain_port}/webhooks/rest/webhook"
+        asyncio.run(load(plain_url, texts[:1], 1, 1, "first"))
+        sides = {"with": (url, processes["rasa"]), "without": (plain_url, process_tree(plain.pid))}
+        rounds: dict[str, list[dict[str, Any]]] = {"with": [], "without": []}
+        for i in range(1 if quick else ROUNDS):
+            for side, (side_url, pids) in sides.items():
+                before = cpu_seconds(pids)
+                result = asyncio.run(load(side_url, texts, 32, 2 if quick else 15, f"broker-{side}{i}"))
+                result["rasa_cpu_ms_per_msg"] = (cpu_seconds(pids) - before) * 1000 / result["n"]
+                rounds[side].append(result)
+    out = {side: {"msg_per_s": statistics.median(r["msg_per_s"] for r in rs),
+                  "p50_ms": statistics.median(r["p50_ms"] for r in rs),
+                  "rasa_cpu_ms_per_msg": statistics.median(r["rasa_cpu_ms_per_msg"] for r in rs),
+                  "rounds_msg_per_s": [round(r["msg_per_s"], 1) for r in rs]}
+           for side, rs in rounds.items()}  # fmt: skip
+    out["ratio_msg_per_s"] = out["with"]["msg_per_s"] / out["without"]["msg_per_s"]
+    return out
+
+
+def report_at_scale(url: str, texts: list[str], work: Path, conversations: int) -> dict[str, Any]:
+    """``make report`` on ``conversations`` more conversations of two questions each (held-out and
+    external questions, round robin), sent over REST on loopback to the running Rasa, whose event
+    broker keeps them (with everything the benchmark sent before): the report's build time (the
+    whole ``python -m report``, start-up included) and sizes."""
+    per_worker = conversations * 2 // 32
+    sent = asyncio.run(load(url, texts, 32, per_worker, "report", messages_per_conversation=2))
+    events_db, out = work / "events.db", work / "reports"
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "report", "--db", str(events_db), "--out", str(out)],
+                          check=True, capture_output=True, text=True, cwd=ROOT)  # fmt: skip
+    took = time.perf_counter() - start
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    return {
+        "sent_conversations": conversations, "sent_messages": sent["n"], "errors": sent["errors"],
+        "conversations": report["conversations"], "messages": report["messages"],
+        "unanswered_groups": len(report["unanswered"]),
+        "shown_groups": sum(1 for g in report["unanswered"] if g["text"]),
+        "build_s": took, "html_kb": (out / "report.html").stat().st_size / 1024,
+        "json_kb": (out / "report.json").stat().st_size / 1024,
+        "events_db_mb": events_db.stat().st_size / 2**20, "printed": done.stdout.strip(),
+    }  # fmt: skip
 
 
 def scaling(texts: list[str], quick: bool) -> list[dict[str, Any]]:
@@ -378,6 +438,24 @@ def table(r: dict[str, Any]) -> str:
             rows.append((f"{level}: CPU ms/msg Rasa/actions/Redis/load", shares, "", ""))
     if "cluster" in r:
         rows += scaling_rows(r["cluster"], r)
+    if "event_broker" in r:  # issue 17: the same Rasa with and without the event broker, alternating
+        w, wo = r["event_broker"]["with"], r["event_broker"]["without"]
+        speed = lambda x: f"{x['msg_per_s']:.0f} ({'/'.join(f'{v:.0f}' for v in x['rounds_msg_per_s'])})"  # noqa: E731
+        cost = lambda x: f"{x['p50_ms']:.0f}, {x['rasa_cpu_ms_per_msg']:.1f}"  # noqa: E731
+        rows += [
+            ("32 conv., with event broker: msg/s (rounds)", speed(w), speed(wo),
+             f"{r['event_broker']['ratio_msg_per_s']:.2f}"),
+            ("32 conv., with event broker: p50 ms, Rasa CPU ms/msg", cost(w), cost(wo), ""),
+        ]  # fmt: skip
+    if "report" in r:
+        rep = r["report"]
+        rows += [
+            (f"make report on {rep['conversations']} conversations / {rep['messages']} messages: build s",
+             f"{rep['build_s']:.1f}", "", ""),
+            ("report.html / report.json KB, events.db MB", f"{rep['html_kb']:.0f} / {rep['json_kb']:.0f}, "
+             f"{rep['events_db_mb']:.0f}", "", ""),
+            ("unanswered groups (shown with text)", f"{rep['unanswered_groups']} ({rep['shown_groups']})", "", ""),
+        ]  # fmt: skip
     rows += [
         ("Jobcenter name search p50/p95 ms", f"{r['lookup']['p50_ms']:.2f}/{r['lookup']['p95_ms']:.2f}", "", ""),
         ("start to first answer (s)", f"{r['start_to_first_answer_s']:.1f}", "", ""),
@@ -396,6 +474,8 @@ def table(r: dict[str, Any]) -> str:
     lines.append("cluster rows: make cluster (PostgreSQL, Redis, nginx) on the same 2 cores; their baseline column")
     lines.append("is this run's single-machine configuration (2 workers, SQLite), ratio = msg/s cluster / single.")
     lines.append("outcomes: right / fallback (asks back, cannot answer, signposting) / wrong (knowledge/outcomes.py).")
+    if "event_broker" in r:
+        lines.append("event broker rows: baseline column = the same Rasa without the event broker, same run.")
     return "\n".join(lines)
 
 

@@ -96,11 +96,15 @@ def write_credentials(out: Path, env: dict[str, str]) -> None:
 
 
 def endpoints_for(
-    workdir: Path, actions_port: int, redis_port: int | None, tracker_store: dict[str, Any] | None = None
+    workdir: Path,
+    actions_port: int,
+    redis_port: int | None,
+    tracker_store: dict[str, Any] | None = None,
+    event_broker: bool = True,
 ) -> dict[str, Any]:
     """The production endpoints.yml with these ports and the databases (tracker store, event
     broker) in ``workdir``; no lock store without Redis (one worker); ``tracker_store`` replaces
-    settings of the store (benchmark levers)."""
+    settings of the store, ``event_broker=False`` leaves the broker out (benchmark levers)."""
     endpoints = yaml.safe_load(PRODUCTION_ENDPOINTS.read_text(encoding="utf-8"))
     endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{actions_port}/webhook"
     endpoints["tracker_store"] = {
@@ -109,6 +113,8 @@ def endpoints_for(
         **(tracker_store or {}),
     }
     endpoints["event_broker"] = {**endpoints["event_broker"], "db": str(workdir / "events.db")}
+    if not event_broker:
+        del endpoints["event_broker"]
     if redis_port is None:
         del endpoints["lock_store"]
     else:
@@ -183,6 +189,7 @@ def start_rasa(
     redis_port: int | None = None,
     tracker_store: dict[str, Any] | None = None,
     module: str = "runtime",
+    event_broker: bool = True,
 ) -> Iterator[subprocess.Popen]:
     """Rasa as in production; ``workers`` > 1 needs the Redis lock store on ``redis_port``."""
     if workers > 1 and redis_port is None:
@@ -192,7 +199,8 @@ def start_rasa(
     write_credentials(credentials, env)
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
-        yaml.safe_dump(endpoints_for(workdir, actions_port, redis_port, tracker_store)), encoding="utf-8"
+        yaml.safe_dump(endpoints_for(workdir, actions_port, redis_port, tracker_store, event_broker)),
+        encoding="utf-8",
     )
     command = rasa_command(port, credentials, endpoints, model, extra, module)
     with running(command, env, log, f"http://127.0.0.1:{port}/webhooks/rest/", 180) as proc:

@@ -148,4 +148,3 @@ def test_ratings_are_counted_per_answer_and_a_not_helpful_answer_joins_the_unans
     }
     [group] = report["unanswered"]
     assert group["text"] == "Was ist ein kommunales Jobcenter?" and group["not_helpful"] == 1
-

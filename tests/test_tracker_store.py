@@ -92,7 +92,7 @@ def test_the_event_broker_gets_each_new_event_once_without_a_second_read(tmp_pat
         reads.append(args)
         return await original(*args)  # type: ignore[arg-type]
 
-    store._retrieve = counted  # type: ignore[method-assign]
+    store._retrieve = counted  # type: ignore[assignment]
     tracker = DialogueStateTracker.from_events("citizen", [ActionExecuted("action_listen"), UserUttered("Hallo")])
     asyncio.run(store.save(tracker))
     tracker.update(SlotSet("feedback", {"answer": "utter_faq/x", "helpful": True, "reason": None}))
@@ -116,8 +116,10 @@ def test_retention_deletes_old_conversations_from_the_event_brokers_file(tmp_pat
     db = tmp_path / "events.db"
     broker = ReportEventBroker(db=str(db))
     day = 86400
-    broker.publish_many([{"sender_id": "old", "event": "user", "timestamp": 10 * day, "text": "alte Frage"},
-                         {"sender_id": "new", "event": "user", "timestamp": 39 * day, "text": "neue Frage"}])  # fmt: skip
+    broker.publish_many([
+        {"sender_id": "old", "event": "user", "timestamp": 10 * day, "text": "alte Frage"},
+        {"sender_id": "new", "event": "user", "timestamp": 39 * day, "text": "neue Frage"},
+    ])  # fmt: skip
     broker.engine.dispose()
     assert purge(db, days=30, now=45 * day, time_sql=SQLITE_EVENT_TIME) == 1
     with sqlite3.connect(db) as raw:

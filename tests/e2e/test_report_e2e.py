@@ -64,9 +64,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Servers, F
 
 def press_telegram(servers: Servers, chat: int, update_id: int, message: dict[str, Any], data: str) -> None:
     user = {"id": chat, "is_bot": False, "first_name": "Test"}
-    query = {"id": f"cb-{update_id}", "from": user, "chat_instance": "ci", "data": data,
-             "message": {"message_id": update_id, "date": int(time.time()), "chat": {"id": chat, "type": "private"},
-                         "text": message.get("text", ""), "reply_markup": json.loads(message["reply_markup"])}}  # fmt: skip
+    pressed = {"message_id": update_id, "date": int(time.time()), "chat": {"id": chat, "type": "private"},
+               "text": message.get("text", ""), "reply_markup": json.loads(message["reply_markup"])}  # fmt: skip
+    query = {"id": f"cb-{update_id}", "from": user, "chat_instance": "ci", "data": data, "message": pressed}
     assert post_telegram(servers, {"update_id": update_id, "callback_query": query}).status_code == 200
 
 

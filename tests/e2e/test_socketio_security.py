@@ -4,6 +4,7 @@ else's session, malformed payloads, oversized messages (channels/socketio.py).""
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 import time
 from typing import Any
@@ -143,25 +144,41 @@ def test_replies_come_whole_and_tagged_with_their_conversation_and_response(serv
 
 
 def test_a_rating_is_received_checked_and_acknowledged(servers: Servers) -> None:
-    async def scenario() -> tuple[list[Any], Any, Any]:
+    """A rating is stored in the socket's own conversation (slot ``feedback``) only for an answer
+    that conversation got; anything else is refused (issue 17)."""
+
+    async def scenario() -> tuple[list[Any], Any, Any, Any, str]:
         client = Client()
         await client.connect(servers)
         before = await client.sio.call("feedback", {"answer": "utter_faq/x", "helpful": True}, timeout=30)
-        await client.session("")
+        given = await client.session("")
         acks = [
             await client.sio.call("feedback", bad, timeout=30)
             for bad in (None, "Ja", {"answer": "utter_faq/x", "helpful": "yes"}, {"answer": "<b>", "helpful": True},
-                        {"answer": "utter_faq/" + "x" * 500, "helpful": False}, {"helpful": True})
+                        {"answer": "utter_faq/" + "x" * 500, "helpful": False}, {"helpful": True},
+                        {"answer": "utter_faq/count_municipal_jobcenters", "helpful": False, "reason": "a@b.de"})
         ]  # fmt: skip
-        good = await client.sio.call("feedback", {"answer": "utter_faq/count_municipal_jobcenters", "helpful": False})
+        not_given = await client.sio.call(
+            "feedback", {"answer": "utter_faq/count_municipal_jobcenters", "helpful": True}
+        )
+        assert "104" in await client.say("Wie viele kommunale Jobcenter gibt es?")
+        rating = {"answer": "utter_faq/count_municipal_jobcenters", "helpful": False, "reason": "incomplete"}
+        good = await client.sio.call("feedback", rating)
         await client.sio.disconnect()
-        return acks, before, good
+        return acks, before, not_given, good, given
 
-    acks, before, good = asyncio.run(scenario())
+    acks, before, not_given, good, given = asyncio.run(scenario())
     assert before == {"ok": False}  # no conversation yet
-    assert acks == [{"ok": False}] * 6
+    assert acks == [{"ok": False}] * 7
+    assert not_given == {"ok": False}  # this conversation never got that answer
     assert good == {"ok": True}
-    assert "feedback: answer=utter_faq/count_municipal_jobcenters helpful=no" in servers.log.read_text(encoding="utf-8")
+    log = servers.log.read_text(encoding="utf-8")
+    assert "feedback: answer=utter_faq/count_municipal_jobcenters helpful=no reason=incomplete" in log
+    with sqlite3.connect(servers.workdir / "tracker.db") as con:
+        slots = [json.loads(d) for (d,) in con.execute(
+            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'slot'", (given,))]  # fmt: skip
+    ratings = [e["value"] for e in slots if e["name"] == "feedback"]
+    assert ratings == [{"answer": "utter_faq/count_municipal_jobcenters", "helpful": False, "reason": "incomplete"}]
 
 
 def test_the_widget_may_send_the_chosen_language_and_nothing_else(servers: Servers) -> None:
