@@ -8,9 +8,14 @@ ones Rasa stores: already past the input gate (runtime/input_gate.py), personal 
 ``make report`` reads this table (report/), ``make purge`` deletes from it what the retention
 period says (runtime/retention.py).
 
-Changed from Rasa's class, same table and rows:
+Changed from Rasa's class, same table:
+- only what the report reads is kept (``for_report``): the citizen's messages (time, channel,
+  text as stored, intent and answer key with their confidence, entities), which response each
+  reply was (its name, not its text), and the slots ``language`` and ``feedback``; Rasa's
+  rankings, token offsets, reply texts and internal events are left out (a tenth of the size);
 - one transaction for all new events of a turn (``publish_many``, called by the tracker store's
-  ``save``, runtime/tracker_store.py) instead of one commit per event;
+  ``save``, runtime/tracker_store.py, in a worker thread: a write waiting for the database never
+  holds up the other conversations of the process) instead of one commit per event;
 - the tracker store hands over the new events it has already counted, instead of Rasa reading
   the whole conversation a second time to find them (``TrackerStore.stream_events``);
 - SQLite: pooled connections, WAL journal and a busy timeout (as the tracker store), so two
@@ -32,6 +37,26 @@ from sqlalchemy.pool import QueuePool
 from runtime.tracker_store import BUSY_TIMEOUT_S, _configure_connection
 
 DEFAULT_DB = "rasa_events.db"
+REPORT_SLOTS = ("language", "feedback")  # knowledge/language.py, runtime/feedback.py
+
+
+def for_report(event: dict[str, Any]) -> dict[str, Any] | None:
+    """The part of a Rasa event (as published: with ``sender_id``) the report reads, or None."""
+    kind = event.get("event")
+    kept = {k: event.get(k) for k in ("sender_id", "event", "timestamp")}
+    if kind == "user":
+        parse = event.get("parse_data") or {}
+        intent = {k: v for k, v in (parse.get("intent") or {}).items()
+                  if k in ("name", "confidence", "full_retrieval_intent_name")}  # fmt: skip
+        entities = [{k: e.get(k) for k in ("entity", "value")} for e in parse.get("entities") or []]
+        parsed = {"intent": intent, "entities": entities}
+        return {**kept, "text": event.get("text"), "input_channel": event.get("input_channel"), "parse_data": parsed}
+    if kind == "bot":
+        response = (event.get("metadata") or {}).get("utter_action")
+        return {**kept, "metadata": {"utter_action": response}} if response else None
+    if kind == "slot" and event.get("name") in REPORT_SLOTS:
+        return {**kept, "name": event.get("name"), "value": event.get("value")}
+    return None
 
 
 def engine_for(db: str | None = None, url: str | None = None) -> sa.engine.Engine:
@@ -71,7 +96,8 @@ class ReportEventBroker(SQLEventBroker):
         self.publish_many([event])
 
     def publish_many(self, events: Iterable[dict[str, Any]]) -> None:
-        rows = [{"sender_id": e.get("sender_id"), "data": json.dumps(e)} for e in events]
+        kept = [k for k in (for_report(e) for e in events) if k is not None]
+        rows = [{"sender_id": e.get("sender_id"), "data": json.dumps(e)} for e in kept]
         if rows:
             with self.engine.begin() as connection:
                 connection.execute(self._table.insert(), rows)

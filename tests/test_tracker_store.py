@@ -78,7 +78,7 @@ def test_plain_sql_reads_and_writes_what_rasas_orm_queries_do(tmp_path: Path) ->
 
 def test_the_event_broker_gets_each_new_event_once_without_a_second_read(tmp_path: Path) -> None:
     """The tracker store hands the events it adds to Rasa's SQL event broker (runtime/event_broker.py):
-    each exactly once, in order, in the broker's own file (WAL), in the JSON the report reads."""
+    each the report reads exactly once, in order, in the broker's own file (WAL), as JSON."""
     import json
 
     from runtime.event_broker import ReportEventBroker
@@ -101,9 +101,9 @@ def test_the_event_broker_gets_each_new_event_once_without_a_second_read(tmp_pat
     with sqlite3.connect(tmp_path / "events.db") as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         rows = raw.execute("SELECT sender_id, data FROM events ORDER BY id").fetchall()
-    assert [(s, json.loads(d)["event"]) for s, d in rows] == [("citizen", "action"), ("citizen", "user"),
-                                                              ("citizen", "slot")]  # fmt: skip
-    assert json.loads(rows[2][1])["value"]["helpful"] is True
+    # Rasa's action events are not for the report (runtime/event_broker.py for_report)
+    assert [(s, json.loads(d)["event"]) for s, d in rows] == [("citizen", "user"), ("citizen", "slot")]
+    assert json.loads(rows[1][1])["value"]["helpful"] is True
     asyncio.run(broker.close())
 
 
@@ -126,3 +126,30 @@ def test_retention_deletes_old_conversations_from_the_event_brokers_file(tmp_pat
         left = [json.loads(d)["sender_id"] for (d,) in raw.execute("SELECT data FROM events")]
     assert left == ["new"]
     assert b"alte Frage" not in db.read_bytes()
+
+
+def test_the_event_broker_keeps_only_what_the_report_reads() -> None:
+    """A tenth of the size: no rankings, token offsets, reply texts or Rasa's internal events."""
+    from runtime.event_broker import for_report
+
+    user = {"sender_id": "c", "event": "user", "timestamp": 1.0, "text": "Was ist ein kommunales Jobcenter?",
+            "input_channel": "rest", "metadata": {"model_id": "m"},
+            "parse_data": {"intent": {"name": "faq", "confidence": 0.9, "full_retrieval_intent_name": "faq/x"},
+                           "entities": [{"entity": "jobcenter", "value": "Leipzig", "start": 0, "end": 7}],
+                           "intent_ranking": [{"name": "faq", "confidence": 0.9}], "text_tokens": [[0, 3]],
+                           "response_selector": {"faq": {"ranking": []}}}}  # fmt: skip
+    assert for_report(user) == {
+        "sender_id": "c", "event": "user", "timestamp": 1.0, "text": "Was ist ein kommunales Jobcenter?",
+        "input_channel": "rest",
+        "parse_data": {"intent": {"name": "faq", "confidence": 0.9, "full_retrieval_intent_name": "faq/x"},
+                       "entities": [{"entity": "jobcenter", "value": "Leipzig"}]},
+    }  # fmt: skip
+    bot = {"sender_id": "c", "event": "bot", "timestamp": 2.0, "text": "Ein kommunales Jobcenter ...",
+           "data": {"buttons": []}, "metadata": {"utter_action": "utter_faq/x", "language": "de"}}  # fmt: skip
+    assert for_report(bot) == {"sender_id": "c", "event": "bot", "timestamp": 2.0,
+                               "metadata": {"utter_action": "utter_faq/x"}}  # fmt: skip
+    slot = {"sender_id": "c", "event": "slot", "timestamp": 3.0, "name": "language", "value": "uk"}
+    assert for_report(slot) == slot
+    for dropped in ({"event": "slot", "name": "topic", "value": "x"}, {"event": "action", "name": "action_listen"},
+                    {"event": "user_featurization"}, {"event": "bot", "text": "ohne Antwortnamen"}):  # fmt: skip
+        assert for_report(dropped) is None

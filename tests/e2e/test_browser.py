@@ -552,16 +552,17 @@ def test_leichte_sprache_button_and_every_language_pass_axe(stack: Stack, browse
 
 
 def test_the_editors_report_page_passes_axe(browser: Any, tmp_path: Path) -> None:
-    """Issue 17 (first part): the report page, built from stored conversations, loads nothing
+    """Issue 17: the report page, built from stored conversations with ratings, loads nothing
     from anywhere and axe finds nothing on it. Screenshot: tests/artifacts/report.png."""
     from report.figures import figures
     from report.html import page as report_page
     from report.turns import turns_of
-    from tests.test_report import DAY, conversation
+    from tests.test_report import DAY, conversation, rating
 
-    turns = turns_of(
-        "a", conversation("a", ("Was ist ein kommunales Jobcenter?", "utter_faq/what_is_municipal_jobcenter"))
-    )
+    what = ("Was ist ein kommunales Jobcenter?", "utter_faq/what_is_municipal_jobcenter")
+    turns = turns_of("a", conversation("a", what, ("Und seit wann?", "utter_faq/erzgebirgskreis_since"))
+                     + [rating(what[1], False, DAY + 300, "incomplete"),
+                        rating("utter_faq/erzgebirgskreis_since", True, DAY + 301)])  # fmt: skip
     for i, sender in enumerate(("b", "c", "d")):
         turns += turns_of(sender, conversation(sender, ("Wie viel Bürgergeld bekomme ich?", "utter_suggest"),
                                                start=DAY + 86400 * i))  # fmt: skip
@@ -574,6 +575,7 @@ def test_the_editors_report_page_passes_axe(browser: Any, tmp_path: Path) -> Non
     page.goto(path.as_uri())
     assert requests == [path.as_uri()]  # the page alone: charts and styles are inline
     assert page.locator("svg").count() == 2 and page.locator("h1").count() == 1
+    assert "Unvollständig: 1" in page.locator("table", has_text="nicht hilfreich").inner_text()
     page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
     axe_clean(page, "report")
     context.close()
