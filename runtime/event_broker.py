@@ -13,9 +13,12 @@ Changed from Rasa's class, same table:
   text as stored, intent and answer key with their confidence, entities), which response each
   reply was (its name, not its text), and the slots ``language`` and ``feedback``; Rasa's
   rankings, token offsets, reply texts and internal events are left out (a tenth of the size);
-- one transaction for all new events of a turn (``publish_many``, called by the tracker store's
-  ``save``, runtime/tracker_store.py, in a worker thread: a write waiting for the database never
-  holds up the other conversations of the process) instead of one commit per event;
+- written by one thread per process, in batches (everything queued since its last commit in one
+  transaction), instead of one commit per event on Rasa's event loop: ``publish_many`` (called by
+  the tracker store's ``save``, runtime/tracker_store.py, with the new events of a turn) only
+  queues them, so a citizen never waits for this copy. The tracker store stays the record of the
+  conversation; what is queued when the process is killed (not stopped: ``close`` writes the
+  rest) is missing from the report;
 - the tracker store hands over the new events it has already counted, instead of Rasa reading
   the whole conversation a second time to find them (``TrackerStore.stream_events``);
 - SQLite: pooled connections, WAL journal and a busy timeout (as the tracker store), so two
@@ -24,7 +27,11 @@ Changed from Rasa's class, same table:
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
+import queue
+import threading
 from asyncio import AbstractEventLoop
 from collections.abc import Iterable
 from typing import Any
@@ -36,7 +43,9 @@ from sqlalchemy.pool import QueuePool
 
 from runtime.tracker_store import BUSY_TIMEOUT_S, _configure_connection
 
+logger = logging.getLogger(__name__)
 DEFAULT_DB = "rasa_events.db"
+STOP = object()  # the writer's last item
 REPORT_SLOTS = ("language", "feedback")  # knowledge/language.py, runtime/feedback.py
 
 
@@ -84,6 +93,9 @@ class ReportEventBroker(SQLEventBroker):
         self.Base.metadata.create_all(self.engine)
         self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
         self._table = self.SQLBrokerEvent.__table__
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._writer = threading.Thread(target=self._write, name="report-events", daemon=True)
+        self._writer.start()
 
     @classmethod
     async def from_endpoint_config(
@@ -96,11 +108,48 @@ class ReportEventBroker(SQLEventBroker):
         self.publish_many([event])
 
     def publish_many(self, events: Iterable[dict[str, Any]]) -> None:
+        """Queues what the report reads of ``events``; the writer thread stores it."""
         kept = [k for k in (for_report(e) for e in events) if k is not None]
-        rows = [{"sender_id": e.get("sender_id"), "data": json.dumps(e)} for e in kept]
-        if rows:
-            with self.engine.begin() as connection:
-                connection.execute(self._table.insert(), rows)
+        if kept:
+            self._queue.put(kept)
+
+    def _write(self) -> None:
+        while True:
+            first = self._queue.get()
+            batch, done, stop = [], [], first is STOP
+            item = first
+            while True:  # everything queued meanwhile goes into the same transaction
+                if isinstance(item, threading.Event):
+                    done.append(item)
+                elif isinstance(item, list):
+                    batch += item
+                elif item is STOP:
+                    stop = True
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            if batch:
+                rows = [{"sender_id": e.get("sender_id"), "data": json.dumps(e)} for e in batch]
+                try:
+                    with self.engine.begin() as connection:
+                        connection.execute(self._table.insert(), rows)
+                except Exception as error:  # the database is down: these events miss the report
+                    logger.warning("report events not stored (%d): %s", len(rows), type(error).__name__)
+            for event in done:
+                event.set()
+            if stop:
+                return
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Waits until everything queued so far is stored (tests; ``close``)."""
+        written = threading.Event()
+        self._queue.put(written)
+        return written.wait(timeout)
 
     async def close(self) -> None:
+        """Rasa calls this when it stops: the queue is written, then the connections closed."""
+        if self._writer.is_alive():
+            self._queue.put(STOP)
+            await asyncio.to_thread(self._writer.join, 30)
         self.engine.dispose()

@@ -19,7 +19,6 @@ changes the connection and how the two per-message queries are made (docs/perfor
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 from typing import Any
@@ -101,8 +100,8 @@ class PlainSQLEvents(SQLTrackerStore):
         if self.event_broker is not None and new:
             published = [{"sender_id": sender, **data} for data in new]
             publish_many = getattr(self.event_broker, "publish_many", None)
-            if publish_many is not None:  # runtime/event_broker.py: one transaction, off the event loop
-                await asyncio.to_thread(publish_many, published)
+            if publish_many is not None:  # runtime/event_broker.py: queued, written by its own thread
+                publish_many(published)
             else:
                 for body in published:
                     self.event_broker.publish(body)

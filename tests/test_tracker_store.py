@@ -98,6 +98,7 @@ def test_the_event_broker_gets_each_new_event_once_without_a_second_read(tmp_pat
     tracker.update(SlotSet("feedback", {"answer": "utter_faq/x", "helpful": True, "reason": None}))
     asyncio.run(store.save(tracker))
     assert reads == []  # Rasa's stream_events read the whole conversation again on every save
+    assert broker.flush()  # the broker's own thread writes what was queued
     with sqlite3.connect(tmp_path / "events.db") as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         rows = raw.execute("SELECT sender_id, data FROM events ORDER BY id").fetchall()
@@ -120,7 +121,7 @@ def test_retention_deletes_old_conversations_from_the_event_brokers_file(tmp_pat
         {"sender_id": "old", "event": "user", "timestamp": 10 * day, "text": "alte Frage"},
         {"sender_id": "new", "event": "user", "timestamp": 39 * day, "text": "neue Frage"},
     ])  # fmt: skip
-    broker.engine.dispose()
+    asyncio.run(broker.close())  # writes what is queued
     assert purge(db, days=30, now=45 * day, time_sql=SQLITE_EVENT_TIME) == 1
     with sqlite3.connect(db) as raw:
         left = [json.loads(d)["sender_id"] for (d,) in raw.execute("SELECT data FROM events")]
@@ -153,3 +154,56 @@ def test_the_event_broker_keeps_only_what_the_report_reads() -> None:
     for dropped in ({"event": "slot", "name": "topic", "value": "x"}, {"event": "action", "name": "action_listen"},
                     {"event": "user_featurization"}, {"event": "bot", "text": "ohne Antwortnamen"}):  # fmt: skip
         assert for_report(dropped) is None
+
+
+def test_the_event_brokers_writer_stores_everything_queued_and_survives_a_failed_write(tmp_path: Path) -> None:
+    """Turns from many threads are queued and written in batches; when the database refuses a write
+    (here: the table is gone) the writer logs it and goes on; stopping writes what is left."""
+    import threading
+
+    from runtime.event_broker import ReportEventBroker
+
+    broker = ReportEventBroker(db=str(tmp_path / "events.db"))
+    turn = [{"sender_id": "c", "event": "user", "timestamp": 1.0, "text": "Frage", "parse_data": {}}]
+    threads = [threading.Thread(target=lambda: [broker.publish_many(turn) for _ in range(50)]) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert broker.flush()
+    with broker.engine.begin() as connection:
+        assert connection.exec_driver_sql("SELECT COUNT(*) FROM events").scalar() == 200
+        connection.exec_driver_sql("ALTER TABLE events RENAME TO gone")
+    broker.publish_many(turn)
+    assert broker.flush()  # the failed write did not stop the writer
+    with broker.engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE gone RENAME TO events")
+    broker.publish_many(turn)
+    asyncio.run(broker.close())
+    with sqlite3.connect(tmp_path / "events.db") as raw:
+        assert raw.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 201
+
+
+def test_make_purge_deletes_from_the_tracker_store_and_the_event_brokers_file(tmp_path: Path) -> None:
+    """``python -m runtime.retention`` (make purge) covers both stores, with the same period."""
+    import subprocess
+    import sys
+
+    from runtime.event_broker import ReportEventBroker
+    from runtime.paths import ROOT
+
+    tracker_db, events_db = tmp_path / "tracker.db", tmp_path / "events.db"
+    store = SQLiteTrackerStore(
+        Domain.load(str(DOMAIN)), db=str(tracker_db), event_broker=ReportEventBroker(str(events_db))
+    )
+    tracker = DialogueStateTracker.from_events("old-citizen", [UserUttered("Frage von damals", timestamp=1000.0)])
+    asyncio.run(store.save(tracker))
+    asyncio.run(broker.close())
+    store.engine.dispose()
+    command = [sys.executable, "-m", "runtime.retention", "--db", str(tracker_db), "--events-db", str(events_db)]
+    done = subprocess.run([*command, "--days", "30"], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.count("deleted 1 ") == 2, done.stdout
+    for db in (tracker_db, events_db):
+        with sqlite3.connect(db) as raw:
+            assert raw.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 0
+        assert b"Frage von damals" not in db.read_bytes()

@@ -6,6 +6,7 @@ feedback and groups are checked, and a citizen's IBAN is in none of event store,
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 import time
@@ -131,6 +132,12 @@ def test_the_report_shows_the_conversations_of_every_channel_with_their_ratings(
     talk_on_telegram(servers, fake)
     talk_on_facebook(servers, fake)
     events_db = servers.workdir / "events.db"
+
+    def ratings_stored() -> int:  # the event broker's thread writes within moments
+        with sqlite3.connect(events_db) as con:
+            return int(con.execute("SELECT COUNT(*) FROM events WHERE data LIKE '%\"feedback\"%'").fetchone()[0])
+
+    assert wait_for(lambda: ratings_stored() == 4)
     out = tmp_path / "reports"
     subprocess.run([sys.executable, "-m", "report", "--db", str(events_db), "--out", str(out)], check=True, cwd=ROOT)
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
