@@ -193,9 +193,8 @@ def test_make_purge_deletes_from_the_tracker_store_and_the_event_brokers_file(tm
     from runtime.paths import ROOT
 
     tracker_db, events_db = tmp_path / "tracker.db", tmp_path / "events.db"
-    store = SQLiteTrackerStore(
-        Domain.load(str(DOMAIN)), db=str(tracker_db), event_broker=ReportEventBroker(str(events_db))
-    )
+    broker = ReportEventBroker(str(events_db))
+    store = SQLiteTrackerStore(Domain.load(str(DOMAIN)), db=str(tracker_db), event_broker=broker)
     tracker = DialogueStateTracker.from_events("old-citizen", [UserUttered("Frage von damals", timestamp=1000.0)])
     asyncio.run(store.save(tracker))
     asyncio.run(broker.close())
