@@ -37,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -282,7 +283,7 @@ def run(
             results["rasa_memory"] = memory(rasa.pid)
             results["actions_memory"] = memory(actions.pid)
             every = [q.text for questions in sets.values() for q in questions]
-            results["event_broker"] = broker_cost(url, processes, texts, work, actions_port, model, workers, quick)
+            results["event_broker"] = broker_cost(texts, work, actions_port, model, workers, quick)
             results["report"] = report_at_scale(url, every, work, 200 if quick else REPORT_CONVERSATIONS)
     if with_cluster:
         results["cluster"] = scaling(texts, quick)
@@ -297,33 +298,40 @@ def run(
     return results
 
 
-def broker_cost(url: str, processes: dict[str, list[int]], texts: list[str], work: Path, actions_port: int,
-                model: Path, workers: int, quick: bool) -> dict[str, Any]:  # fmt: skip
-    """The event broker's cost (issue 17): the same Rasa without it, started beside the running one;
-    rounds of 32 concurrent conversations alternate between the two (the noisy machine's drift hits
-    both alike); CPU ms per message of Rasa, medians."""
-    plain_dir = work / "without-broker"
-    plain_dir.mkdir()
-    plain_port, redis_port = free_port(), free_port()
-    with start_redis(redis_port), start_rasa(
-        plain_dir, plain_port, actions_port, work / "servers-without-broker.log", model=model, workers=workers,
-        redis_port=redis_port, extra_env=NO_RATE_LIMITS, event_broker=False,
-    ) as plain:  # fmt: skip
-        plain_url = f"http://127.0.0.1:{plain_port}/webhooks/rest/webhook"
-        asyncio.run(load(plain_url, texts, 8, 5, "warm"))  # as warm as the Rasa measured before
-        sides = {"with": (url, processes["rasa"]), "without": (plain_url, process_tree(plain.pid))}
+def broker_cost(texts: list[str], work: Path, actions_port: int, model: Path, workers: int,
+                quick: bool) -> dict[str, Any]:  # fmt: skip
+    """The event broker's cost (issue 17): two fresh Rasa servers, the same but for the event
+    broker, started side by side (same age, same empty databases, same warm-up); rounds of 32
+    concurrent conversations alternate between them, the order swapped every round (the noisy
+    machine's drift hits both alike); CPU ms per message of Rasa, medians."""
+    redis_port = free_port()
+    ports = {"with": free_port(), "without": free_port()}
+    with ExitStack() as stack:
+        stack.enter_context(start_redis(redis_port))
+        pids: dict[str, list[int]] = {}
+        for side, port in ports.items():
+            folder = work / f"broker-{side}"
+            folder.mkdir()
+            proc = stack.enter_context(start_rasa(
+                folder, port, actions_port, folder / "servers.log", model=model, workers=workers,
+                redis_port=redis_port, extra_env=NO_RATE_LIMITS, event_broker=side == "with"))  # fmt: skip
+            pids[side] = process_tree(proc.pid)
+        urls = {side: f"http://127.0.0.1:{port}/webhooks/rest/webhook" for side, port in ports.items()}
+        for side, side_url in urls.items():
+            asyncio.run(load(side_url, texts, 8, 5, f"warm-{side}"))
         rounds: dict[str, list[dict[str, Any]]] = {"with": [], "without": []}
-        for i in range(1 if quick else ROUNDS):
-            for side, (side_url, pids) in sides.items():
-                before = cpu_seconds(pids)
-                result = asyncio.run(load(side_url, texts, 32, 2 if quick else 15, f"broker-{side}{i}"))
-                result["rasa_cpu_ms_per_msg"] = (cpu_seconds(pids) - before) * 1000 / result["n"]
+        for i in range(2 if quick else 2 * ROUNDS):
+            for side in ("with", "without") if i % 2 == 0 else ("without", "with"):
+                before = cpu_seconds(pids[side])
+                result = asyncio.run(load(urls[side], texts, 32, 2 if quick else 15, f"broker-{side}{i}"))
+                result["rasa_cpu_ms_per_msg"] = (cpu_seconds(pids[side]) - before) * 1000 / result["n"]
                 rounds[side].append(result)
-    out = {side: {"msg_per_s": statistics.median(r["msg_per_s"] for r in rs),
-                  "p50_ms": statistics.median(r["p50_ms"] for r in rs),
-                  "rasa_cpu_ms_per_msg": statistics.median(r["rasa_cpu_ms_per_msg"] for r in rs),
-                  "rounds_msg_per_s": [round(r["msg_per_s"], 1) for r in rs]}
-           for side, rs in rounds.items()}  # fmt: skip
+    out: dict[str, Any] = {
+        side: {"msg_per_s": statistics.median(r["msg_per_s"] for r in rs),
+               "p50_ms": statistics.median(r["p50_ms"] for r in rs),
+               "rasa_cpu_ms_per_msg": statistics.median(r["rasa_cpu_ms_per_msg"] for r in rs),
+               "rounds_msg_per_s": [round(r["msg_per_s"], 1) for r in rs]}
+        for side, rs in rounds.items()}  # fmt: skip
     out["ratio_msg_per_s"] = out["with"]["msg_per_s"] / out["without"]["msg_per_s"]
     return out
 
@@ -475,7 +483,7 @@ def table(r: dict[str, Any]) -> str:
     lines.append("is this run's single-machine configuration (2 workers, SQLite), ratio = msg/s cluster / single.")
     lines.append("outcomes: right / fallback (asks back, cannot answer, signposting) / wrong (knowledge/outcomes.py).")
     if "event_broker" in r:
-        lines.append("event broker rows: baseline column = the same Rasa without the event broker, same run.")
+        lines.append("event broker rows: two fresh Rasa servers side by side, with it and without (baseline column).")
     return "\n".join(lines)
 
 

@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -21,7 +22,7 @@ import sqlalchemy as sa
 from runtime.cluster import Cluster, running_cluster
 from runtime.paths import MODEL
 from runtime.rate_limit import NO_RATE_LIMITS
-from runtime.retention import purge_postgres
+from runtime.retention import POSTGRES_EVENT_TIME, purge_postgres
 from runtime.services import free_port
 from tests.e2e.test_load import CONVERSATIONS, MESSAGES, one_round
 
@@ -58,8 +59,16 @@ def say(cluster: Cluster, sender: str, text: str, tries: int = 1) -> tuple[int, 
     raise AssertionError("unreachable")
 
 
-def events_text(cluster: Cluster, sender: str) -> str:
-    engine = sa.create_engine(cluster.database_url)
+def wait_until_true(condition: Any, timeout: float = 10.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while not (result := condition()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return result
+
+
+def events_text(cluster: Cluster, sender: str, url: str | None = None) -> str:
+    """What a database holds of one conversation: the tracker store's, or ``url`` (the event broker's)."""
+    engine = sa.create_engine(url or cluster.database_url)
     try:
         with engine.connect() as con:
             rows = con.execute(sa.text("SELECT data FROM events WHERE sender_id = :s"), {"s": sender}).fetchall()
@@ -121,6 +130,16 @@ def test_redaction_and_retention_hold_on_postgresql(cluster: Cluster) -> None:
     assert purge_postgres(cluster.database_url, days=30) == 0  # nothing is old yet
     deleted = purge_postgres(cluster.database_url, days=0, now=time.time() + 60)
     assert deleted >= 1 and events_text(cluster, sender) == ""
+    # the event broker's copy for the report (database rasa_events): redacted, read by the report, purged
+    events_url = cluster.env["EVENTS_DATABASE_URL"]
+    copy = wait_until_true(lambda: events_text(cluster, sender, events_url))
+    assert "erika" not in copy and "DE89" not in copy and "[E-Mail]" in copy
+    from report.__main__ import all_turns, stored_events
+
+    [turn] = [t for t in all_turns(stored_events(url=events_url)) if t.conversation == sender]
+    assert turn.channel == "rest" and "[E-Mail]" in turn.text
+    assert purge_postgres(events_url, days=0, now=time.time() + 60, time_sql=POSTGRES_EVENT_TIME) >= 1
+    assert events_text(cluster, sender, events_url) == ""
 
 
 def test_postgresql_restarting_gets_a_clear_answer_then_full_recovery(cluster: Cluster) -> None:

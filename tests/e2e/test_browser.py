@@ -424,6 +424,31 @@ def test_rating_an_answer_by_keyboard_reaches_the_server(stack: Stack, browser: 
     context.close()
 
 
+def test_not_helpful_offers_three_optional_reasons_by_keyboard(stack: Stack, browser: Any) -> None:
+    """Issue 17: after "Nein" the reasons (falsch, unvollständig, nicht verstanden) take the focus;
+    the chosen one reaches the server with the rating. Screenshot: widget-rating-reasons.png."""
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    open_widget(page, stack.url)
+    ask(page, "Wie viele kommunale Jobcenter gibt es?", "104")
+    page.locator(".jcw-rating").get_by_role("button", name="Nein").focus()
+    page.keyboard.press("Enter")
+    reasons = page.get_by_role("group", name="Danke. Was hat nicht gepasst? (freiwillig)")
+    reasons.wait_for(timeout=10_000)
+    assert [b.inner_text() for b in reasons.get_by_role("button").all()] == [
+        "Falsch", "Unvollständig", "Nicht verstanden"]  # fmt: skip
+    assert page.evaluate("document.activeElement.textContent") == "Falsch"
+    axe_clean(page, "rating reasons")
+    page.screenshot(path=str(ARTIFACTS / "widget-rating-reasons.png"))
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # "Unvollständig"
+    page.locator(".jcw-rating-done", has_text="Danke").wait_for(timeout=10_000)
+    log = lambda: stack.servers.log.read_text(encoding="utf-8")  # noqa: E731
+    wait_until(page, lambda: "reason=incomplete" in log())
+    assert re.search(r"feedback: answer=utter_faq/count_municipal_jobcenters helpful=no reason=incomplete", log())
+    context.close()
+
+
 def test_a_question_asked_while_offline_is_kept_and_answered_after_reconnecting(stack: Stack, browser: Any) -> None:
     context, page, proxy = proxied_widget(browser, stack.url)
     proxy.cut()  # the line drops, and reconnecting fails until it is back
