@@ -108,8 +108,9 @@ def page(report: dict[str, Any], retention_days: int) -> str:
                      f"<pre><code>{html.escape(group['yaml'])}</code></pre>")  # fmt: skip
     small = [g for g in report["unanswered"] if not g["text"]]
     if small:
-        parts.append(f"<p>Dazu {sum(g['count'] for g in small)} Fragen in {len(small)} kleinen Gruppen "
-                     "(unter der Mindestgröße: ohne Text).</p>")  # fmt: skip
+        questions, groups = sum(g["count"] for g in small), len(small)
+        parts.append(f"<p>Dazu {questions} {'Frage' if questions == 1 else 'Fragen'} in {groups} kleinen "
+                     f"{'Gruppe' if groups == 1 else 'Gruppen'} (unter der Mindestgröße: ohne Text).</p>")  # fmt: skip
     body = "\n".join(parts)
     return (
         "<!DOCTYPE html>\n<html lang='de'><head><meta charset='utf-8'>"

@@ -296,7 +296,7 @@
     return group;
   }
   function reasonControl(message) {
-    var group = el("div", { "class": "jcw-rating", role: "group", "aria-label": t("reasonAsk") });
+    var group = el("div", { "class": "jcw-rating jcw-reasons", role: "group", "aria-label": t("reasonAsk") });
     group.appendChild(el("span", { "class": "jcw-rating-q", "aria-hidden": "true" }, t("reasonAsk")));
     [["wrong", "reasonWrong"], ["incomplete", "reasonIncomplete"], ["not_understood", "reasonNotUnderstood"]]
       .forEach(function (choice) {
@@ -319,6 +319,7 @@
       if (!rating.helpful && !rating.reason) {
         var reasons = reasonControl(message);
         group.replaceWith(reasons);
+        reasons.scrollIntoView({ block: "nearest" });
         reasons.querySelector("button").focus();
         return;
       }
