@@ -112,7 +112,8 @@ def main() -> None:
     )
     parser.add_argument("--days", type=float, default=DEFAULT_DAYS)
     args = parser.parse_args()
-    for name, db, time_sql in (("conversations", args.db, TRACKER_TIME), ("report events", args.events_db, None)):
+    stores = (("conversations", args.db, TRACKER_TIME), ("conversations (the report's copy)", args.events_db, None))
+    for name, db, time_sql in stores:
         try:
             if str(db).startswith("postgresql"):
                 deleted = purge_postgres(db, args.days, time_sql=time_sql or POSTGRES_EVENT_TIME)
