@@ -165,7 +165,12 @@ def test_the_event_brokers_writer_stores_everything_queued_and_survives_a_failed
 
     broker = ReportEventBroker(db=str(tmp_path / "events.db"))
     turn = [{"sender_id": "c", "event": "user", "timestamp": 1.0, "text": "Frage", "parse_data": {}}]
-    threads = [threading.Thread(target=lambda: [broker.publish_many(turn) for _ in range(50)]) for _ in range(4)]
+
+    def fifty_turns() -> None:
+        for _ in range(50):
+            broker.publish_many(turn)
+
+    threads = [threading.Thread(target=fifty_turns) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:
