@@ -137,7 +137,7 @@ def test_the_report_shows_the_conversations_of_every_channel_with_their_ratings(
         with sqlite3.connect(events_db) as con:
             return int(con.execute("SELECT COUNT(*) FROM events WHERE data LIKE '%\"feedback\"%'").fetchone()[0])
 
-    assert wait_for(lambda: ratings_stored() == 4)
+    assert wait_for(lambda: ratings_stored() == 5)  # widget no + reason, Telegram no + reason, Facebook yes
     out = tmp_path / "reports"
     subprocess.run([sys.executable, "-m", "report", "--db", str(events_db), "--out", str(out)], check=True, cwd=ROOT)
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
