@@ -41,7 +41,7 @@ from rasa.core.brokers.sql import SQLEventBroker
 from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy.pool import QueuePool
 
-from runtime.tracker_store import BUSY_TIMEOUT_S, _configure_connection
+from runtime.tracker_store import BUSY_TIMEOUT_S, _configure_connection, ready
 
 logger = logging.getLogger(__name__)
 DEFAULT_DB = "rasa_events.db"
@@ -90,7 +90,7 @@ class ReportEventBroker(SQLEventBroker):
 
     def __init__(self, db: str | None = None, url: str | None = None) -> None:  # noqa: D107
         self.engine = engine_for(db, url)
-        self.Base.metadata.create_all(self.engine)
+        ready(self.engine, self.Base.metadata.create_all)  # both workers start at once
         self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
         self._table = self.SQLBrokerEvent.__table__
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()

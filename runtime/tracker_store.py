@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
+import time
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,6 +41,26 @@ def _configure_connection(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
     cursor.close()
+
+
+def ready(engine: sa.engine.Engine, setup: Any = None) -> None:
+    """The first connection to a SQLite file (switching it to WAL) and ``setup(engine)``, retried
+    while the file is locked: two Sanic workers starting at once both switch a new file to WAL, and
+    SQLite answers one of them "database is locked" at once instead of waiting (its busy timeout
+    does not apply there). Without this, that worker failed to start (seen in ``make test``)."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            with engine.connect():
+                pass
+            if setup is not None:
+                setup(engine)
+            return
+        except sa.exc.OperationalError as error:
+            racing = "locked" in str(error) or "already exists" in str(error)  # the other created the table
+            if not racing or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05 + random.random() * 0.1)
 
 
 class PlainSQLEvents(SQLTrackerStore):
@@ -121,6 +143,7 @@ class SQLiteTrackerStore(PlainSQLEvents):
             poolclass=QueuePool, pool_size=5, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S}
         )
         sa.event.listen(self.engine, "connect", _configure_connection)  # before the first connection
+        ready(self.engine)  # WAL from the start, not on a citizen's first message
 
 
 class PostgresTrackerStore(PlainSQLEvents):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
@@ -211,3 +212,32 @@ def test_make_purge_deletes_from_the_tracker_store_and_the_event_brokers_file(tm
         with sqlite3.connect(db) as raw:
             assert raw.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 0
         assert b"Frage von damals" not in db.read_bytes()
+
+
+def _start_broker(path: str, barrier: Any) -> str:
+    from runtime.event_broker import ReportEventBroker
+
+    barrier.wait()
+    try:
+        broker = ReportEventBroker(db=path)
+    except Exception as error:  # what a Sanic worker would die of
+        return f"{type(error).__name__}: {error}"
+    broker.publish_many([{"sender_id": "c", "event": "user", "timestamp": 1.0, "text": "Frage"}])
+    asyncio.run(broker.close())
+    return "ok"
+
+
+def test_two_workers_starting_at_once_both_get_the_event_broker(tmp_path: Path) -> None:
+    """Both Sanic workers open a new events file at the same moment; SQLite answered one of them
+    "database is locked" at once when both switched it to WAL, and that worker died at start-up
+    (a load test then found one worker). Reproduced 27 of 40 times with two processes."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    with context.Manager() as manager, context.Pool(2) as pool:
+        for i in range(12):
+            barrier = manager.Barrier(2)
+            path = str(tmp_path / f"events-{i}.db")
+            assert pool.starmap(_start_broker, [(path, barrier), (path, barrier)]) == ["ok", "ok"]
+            with sqlite3.connect(path) as raw:
+                assert raw.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 2
