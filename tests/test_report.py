@@ -1,4 +1,4 @@
-"""The editors' report (issue 17, first part): records from stored events, figures, groups."""
+"""The editors' report (issue 17): records from stored events, ratings, figures, groups."""
 
 from __future__ import annotations
 
