@@ -40,7 +40,7 @@ from urllib.parse import urlparse
 
 import yaml
 
-from runtime.paths import BUILD, EVENTS_DATABASE, MODEL
+from runtime.paths import BUILD, EVENTS_DATABASE, MODEL, events_database_url
 from runtime.services import (
     demo_site,
     environment,
@@ -212,8 +212,7 @@ def instance_env(database_url: str, redis_url: str, origins: str, secret: str, e
     return environment(
         {
             "DATABASE_URL": database_url,
-            "EVENTS_DATABASE_URL": os.environ.get("EVENTS_DATABASE_URL")
-            or urlparse(database_url)._replace(path=f"/{EVENTS_DATABASE}").geturl(),
+            "EVENTS_DATABASE_URL": events_database_url(database_url),
             "REDIS_URL": redis_url,
             "SANIC_WORKERS": "1",
             "WIDGET_ORIGINS": origins,

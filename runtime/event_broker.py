@@ -39,9 +39,8 @@ from typing import Any
 import sqlalchemy as sa
 from rasa.core.brokers.sql import SQLEventBroker
 from rasa.utils.endpoints import EndpointConfig
-from sqlalchemy.pool import QueuePool
 
-from runtime.tracker_store import BUSY_TIMEOUT_S, _configure_connection, ready
+from runtime.tracker_store import POSTGRES_POOL, SQLITE_POOL, _configure_connection, ready
 
 logger = logging.getLogger(__name__)
 DEFAULT_DB = "rasa_events.db"
@@ -73,13 +72,8 @@ def engine_for(db: str | None = None, url: str | None = None) -> sa.engine.Engin
     if url:
         if not url.startswith("postgresql"):
             raise ValueError("the event broker's url must be a postgresql:// URL (EVENTS_DATABASE_URL)")
-        return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
-    engine = sa.create_engine(
-        f"sqlite:///{db or DEFAULT_DB}",
-        poolclass=QueuePool,
-        pool_size=5,
-        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S},
-    )
+        return sa.create_engine(url, **POSTGRES_POOL)
+    engine = sa.create_engine(f"sqlite:///{db or DEFAULT_DB}", **SQLITE_POOL)
     sa.event.listen(engine, "connect", _configure_connection)  # before the first connection
     return engine
 
@@ -115,9 +109,8 @@ class ReportEventBroker(SQLEventBroker):
 
     def _write(self) -> None:
         while True:
-            first = self._queue.get()
-            batch, done, stop = [], [], first is STOP
-            item = first
+            item = self._queue.get()
+            batch, done, stop = [], [], False
             while True:  # everything queued meanwhile goes into the same transaction
                 if isinstance(item, threading.Event):
                     done.append(item)

@@ -129,8 +129,12 @@ def offer(kwargs: dict[str, Any]) -> list[dict[str, str]]:
     answer = kwargs.get("utter_action")
     if not rateable(answer, kwargs.get("metadata")):
         return []
-    language = str(kwargs.get("language") or GERMAN)
-    return [{"title": t, "payload": button_payload(p, str(answer))} for t, p in wording(OFFER, language)[1]]
+    return rating_buttons(wording(OFFER, str(kwargs.get("language") or GERMAN))[1], str(answer))
+
+
+def rating_buttons(buttons: list[tuple[str, str]], answer: str) -> list[dict[str, str]]:
+    """A feedback response's (title, payload) buttons as a channel sends them, each naming ``answer``."""
+    return [{"title": t, "payload": button_payload(p, answer)} for t, p in buttons]
 
 
 async def answer_button(agent: Any, message: Any, rating: Feedback) -> None:
@@ -140,11 +144,11 @@ async def answer_button(agent: Any, message: Any, rating: Feedback) -> None:
     if language is None:
         logger.warning("feedback button ignored: no such answer in this conversation")
         return
-    text, buttons = wording(ASK_REASON if not rating.helpful and rating.reason is None else THANKS, language)
+    response = ASK_REASON if not rating.helpful and rating.reason is None else THANKS
+    text, titled = wording(response, language)
+    buttons = rating_buttons(titled, rating.answer)
     out, recipient = message.output_channel, message.sender_id
     if buttons:
-        await out.send_text_with_buttons(
-            recipient, text, [{"title": t, "payload": button_payload(p, rating.answer)} for t, p in buttons]
-        )
+        await out.send_text_with_buttons(recipient, text, buttons)
     else:
         await out.send_text_message(recipient, text)

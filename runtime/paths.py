@@ -14,16 +14,16 @@ BUILD = ROOT / "build"
 SPACY_PIPELINE = BUILD / "spacy_de"
 NLU_DATA = ROOT / "data" / "nlu"
 
-# The stored conversations (tracker store) and the event broker's copy for the editors' report.
-TRACKER_DB = ROOT / "rasa_tracker.db"
+# The event broker's copy of the conversations for the editors' report (SQLite; PostgreSQL database).
 EVENTS_DB = ROOT / "rasa_events.db"
 EVENTS_DATABASE = "rasa_events"
 
 
-def events_database_url() -> str:
+def events_database_url(tracker_url: str | None = None) -> str:
     """The event broker's PostgreSQL (``make cluster``): ``EVENTS_DATABASE_URL``, else the database
-    ``rasa_events`` on the server of ``DATABASE_URL``; "" when neither is set (SQLite)."""
+    ``rasa_events`` on the server of ``tracker_url`` (default ``DATABASE_URL``); "" when neither is
+    set (SQLite)."""
     if os.environ.get("EVENTS_DATABASE_URL"):
         return os.environ["EVENTS_DATABASE_URL"]
-    tracker = os.environ.get("DATABASE_URL", "")
+    tracker = tracker_url if tracker_url is not None else os.environ.get("DATABASE_URL", "")
     return urlparse(tracker)._replace(path=f"/{EVENTS_DATABASE}").geturl() if tracker else ""

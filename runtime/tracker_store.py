@@ -33,6 +33,10 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.pool import QueuePool
 
 BUSY_TIMEOUT_S = 30
+# Engine settings of every store here (tracker stores, runtime/event_broker.py).
+SQLITE_POOL: dict[str, Any] = {"poolclass": QueuePool, "pool_size": 5,
+                               "connect_args": {"check_same_thread": False, "timeout": BUSY_TIMEOUT_S}}  # fmt: skip
+POSTGRES_POOL: dict[str, Any] = {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}
 
 
 def _configure_connection(dbapi_connection: Any, _record: Any) -> None:
@@ -139,9 +143,7 @@ class SQLiteTrackerStore(PlainSQLEvents):
     ) -> None:
         kwargs.pop("dialect", None)
         super().__init__(domain, dialect="sqlite", db=db, event_broker=event_broker, **kwargs)
-        self._rebuild_engine(
-            poolclass=QueuePool, pool_size=5, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S}
-        )
+        self._rebuild_engine(**SQLITE_POOL)
         sa.event.listen(self.engine, "connect", _configure_connection)  # before the first connection
         ready(self.engine)  # WAL from the start, not on a citizen's first message
 
@@ -177,4 +179,4 @@ class PostgresTrackerStore(PlainSQLEvents):
             event_broker=event_broker,
             **kwargs,
         )
-        self._rebuild_engine(pool_pre_ping=True, pool_size=5, max_overflow=10)
+        self._rebuild_engine(**POSTGRES_POOL)
