@@ -10,6 +10,8 @@ instead of an exception inside Rasa. Configured in credentials.yml as
 - ``input_channel`` of the body is ignored (the channel is "rest"); of ``metadata`` only
   ``language`` is passed on (a supported code, checked by the input gate), the rest would be
   stored unredacted.
+- ``?stream=true`` answers 404: Rasa's streamed reply waits for a reply that a failed message never
+  sends (a request hung for 60 s, issue 24); no client of the bot streams.
 - at most ``RATE_LIMIT_PER_ADDRESS`` messages a minute from one client address (429 beyond;
   runtime/rate_limit.py).
 """
@@ -76,7 +78,11 @@ class CheckedRestInput(RestInput):
 
         @bp.middleware("request")
         async def limit(request: Request) -> Any:
-            if request.method == "POST" and not per_address.allow(request.remote_addr or request.ip or "?"):
+            if request.method != "POST":
+                return None
+            if str(request.args.get("stream", "")).lower() == "true":  # as Rasa's bool_arg reads it
+                return response.json({"error": "streaming is not offered"}, status=404)
+            if not per_address.allow(request.remote_addr or request.ip or "?"):
                 return response.json({"error": "too many requests, please wait a minute"}, status=429)
             return None
 

@@ -1,75 +1,242 @@
 """Personal data a citizen should not have typed, removed from a message before Rasa sees it.
 
+First the text is normalised (``normalise``): Unicode NFKC (fullwidth letters and digits, "＠",
+compatibility forms), every decimal digit of any script to ASCII ("٤" -> "4"), every space to " ",
+format and other invisible characters dropped (word joiner, soft hyphen, zero-width and direction
+marks, combining grapheme joiner, variation selectors) and a lone surrogate replaced by U+FFFD.
+Rasa sees the normalised text. Number finders also read a "skeleton" of the same length in which
+Cyrillic and Greek letters that look like Latin ones are Latin ("DЕ89" with a Cyrillic "Е").
+
 Covered (each replaced by "[Art]"):
-- IBAN with any separator (spaces, no-break or narrow spaces, hyphens, dots), checked with
-  python-stdnum, or a German IBAN shape (DE + 20 digits) with a typo in its check digits;
-- e-mail addresses, also written "name(at)domain.de", "name [at] domain [dot] de";
+- IBAN, found by its structure: country code, two check digits, then exactly the country's BBAN
+  (python-stdnum's IBAN registry: for DE 20 digits), with up to three separators between any two
+  characters (spaces, dots, commas, "_", "/", dashes), never running into the following word; the
+  checksum is not needed (a mistyped IBAN is still the citizen's); a shape that misses its country's
+  length (a digit too many or too few) still goes when ten or more digits follow the check digits;
+- e-mail addresses, also "name(at)domain.de", "name [at] domain [dot] de", "anna @ example.de",
+  and spelled out in the bot's languages ("max.mustermann at gmx dot de", "собака", "точка", ...);
 - phone numbers in German and international formats, found and checked by phonenumbers (so
   "2026-2027", "104 Jobcenter" or "§ 6a SGB II" stay);
-- Steuer-ID (11 digits, checksum by python-stdnum), Sozialversicherungsnummer, Personalausweis
-  number (9 characters with digits), BG-Nummer and Kundennummer of the Jobcenter (also with
-  hyphens or spaces);
-- dates: numeric (12.03.1985, 12.3.85, 1985-03-12) and in words ("12. März 1985") except the
-  years the bot speaks about itself (2005-2030, e.g. "1. Januar 2012");
-- a name after "ich heiße", "mein Name ist", "Name:"; street addresses with a house number.
+- Steuer-ID (11 digits, checksum by python-stdnum, any separators), Sozialversicherungsnummer,
+  Personalausweis number (9 characters with digits), BG-Nummer and Kundennummer of the Jobcenter;
+- dates: numeric with ".", "/" or "-" (12.03.1985, 12/03/1985, 12-03-85, 1985-03-12) when day and
+  month are possible and no version number is meant ("Version 3.6.21" stays), and in words
+  ("12. März 1985") except the years the bot speaks about itself (2005-2030, e.g. "1. Januar 2012");
+- a name after a cue in each of the bot's languages ("ich heiße", "my name is", "меня зовут",
+  "мене звати", "اسمي", "benim adım", ...), in any case, up to three words, stopping at a word
+  such as "und" or "dich" that is no name; street addresses with a house number.
 
-Not covered (docs/privacy.md): names without such a lead-in, free-text health or family
-information, numbers written out in words, addresses without a street word.
+Not covered (docs/privacy.md): names without such a cue, free-text health or family information,
+numbers written out in words, addresses without a street word, IBANs without country code.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
+from functools import cache
 
 import phonenumbers
-from stdnum import iban as stdnum_iban
+from stdnum import numdb
 from stdnum.de import idnr
 
-SPACES = "\u00a0\u202f\u2007\u2009"  # no-break, narrow no-break, figure and thin space
-SEP = rf"[\s{SPACES}.\-/]?"
+# ---- normalisation ------------------------------------------------------------------------------
+IGNORABLE = {0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x3164, 0xFFA0, *range(0x180B, 0x1810),
+             *range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)}  # fmt: skip
+
+
+class _Fold(dict[int, str | None]):
+    """``str.translate`` table, filled on first sight of each character."""
+
+    def __missing__(self, code: int) -> str | None:
+        char = chr(code)
+        category = unicodedata.category(char)
+        value: str | None = char
+        if category == "Cf" or code in IGNORABLE:
+            value = None  # invisible: dropped
+        elif category == "Cs":
+            value = "\ufffd"  # a lone surrogate: no valid character
+        elif category == "Nd":
+            value = str(unicodedata.decimal(char))
+        elif category == "Zs":
+            value = " "
+        self[code] = value
+        return value
+
+
+FOLD = _Fold()
+
+
+def normalise(text: str) -> str:
+    """NFKC, ASCII digits and spaces, no invisible characters, no lone surrogates."""
+    if text.isascii():
+        return text
+    text = text.translate(FOLD)  # surrogates first: NFKC keeps them, the tokenizer chokes on them
+    return unicodedata.normalize("NFKC", text).translate(FOLD)
+
+
+# Letters that look like Latin ones (Cyrillic, Greek), for the number finders' skeleton.
+LOOKALIKES = str.maketrans(
+    "АВЕКМНОРСТХІЈЅаеорсхујіѕԁΑΒΕΖΗΙΚΜΝΟΡΤΥΧοκνρτυχ",
+    "ABEKMHOPCTXIJSaeopcxyjisdABEZHIKMNOPTYXoknptux",
+)
+
+
+def skeleton(text: str) -> str:
+    return text.translate(LOOKALIKES)
+
+
+# ---- finders ------------------------------------------------------------------------------------
+Finder = Callable[[str], list[tuple[int, int]]]
+Check = Callable[[re.Match[str]], bool]
+
+DASH_CHARS = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63"
+DASHES = re.escape(DASH_CHARS)  # for a character class
+SEPARATORS = f" \t._,/{DASH_CHARS}"
+SEP = f"[{re.escape(SEPARATORS)}]{{0,3}}"  # between the characters of a number: "DE89 3704", "65 - 929"
 MONTHS = (
     "januar|februar|märz|maerz|april|mai|juni|juli|august|september|oktober|november|dezember"
     "|jan|feb|mär|apr|jun|jul|aug|sep|sept|okt|nov|dez"
+    "|january|february|march|may|june|july|october|december|mar|oct|dec"
 )
 OWN_YEARS = range(2005, 2031)  # years of the bot's own topics: "seit dem 1. Januar 2012" stays
 STREET = r"(?i:stra(?:ß|ss)e|str\.|weg|gasse|platz|allee|ring|damm|ufer|chaussee|steig|pfad|markt)"
-AT = r"[(\[{]\s?(?:at|ät)\s?[)\]}]"  # "(at)", "[at]", "{at}"
-DOT = r"[(\[{]\s?(?:dot|punkt)\s?[)\]}]"
-NAME_WORD = r"[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)?"
-NAMES = rf"(?-i:{NAME_WORD})(?:\s(?-i:{NAME_WORD})){{0,2}}"  # one to three capitalised words
 WORDS = r"(?:[A-ZÄÖÜ][\wäöüß]*[\s-])+"  # "Am ", "Paul-Gerhardt-"
 
-Finder = Callable[[str], list[tuple[int, int]]]
 
-
-def regex(pattern: str, flags: int = re.I, check: Callable[[re.Match[str]], bool] | None = None) -> Finder:
+def regex(
+    pattern: str, flags: int = re.I, check: Check | None = None, on_skeleton: bool = False, both: bool = False
+) -> Finder:
+    """``on_skeleton``: search the skeleton; ``both``: the text and the skeleton (e-mail: "собака"
+    is a cue as typed, "mах.mustеrmаnn" a disguise)."""
     compiled = re.compile(pattern, flags)
+    group = "pii" if "pii" in compiled.groupindex else 0  # (?P<pii>...): only that part
 
     def find(text: str) -> list[tuple[int, int]]:
-        group = "pii" if "pii" in compiled.groupindex else 0  # (?P<pii>...): only that part
-        return [m.span(group) for m in compiled.finditer(text) if check is None or check(m)]
+        targets = [text, skeleton(text)] if both else [skeleton(text)] if on_skeleton else [text]
+        return [m.span(group) for t in targets for m in compiled.finditer(t) if check is None or check(m)]
 
     return find
 
 
 def compact(value: str) -> str:
-    return re.sub(rf"[\s{SPACES}.\-/]", "", value).upper()
+    return re.sub(SEP, "", value).upper()
 
 
-def iban_ok(m: re.Match[str]) -> bool:
-    value = compact(m.group(0))
-    return bool(stdnum_iban.is_valid(value)) or bool(re.fullmatch(r"DE\d{20}", value))
+# IBAN: the BBAN of each country as python-stdnum's registry gives it ("8!n10!n" for DE).
+IBAN_DB = numdb.get("iban")
+IBAN_START = re.compile(r"([A-Za-z]{2})" + SEP + r"(\d)" + SEP + r"(\d)")
+MIN_LOOSE_DIGITS = 10  # a shape without its country's length still goes from this many digits on
+
+
+@cache
+def bban_pattern(country: str) -> re.Pattern[str] | None:
+    """The BBAN of ``country`` as one character class per position, or None for no IBAN country."""
+    structure = IBAN_DB.info(country)[0][1].get("bban")
+    if not structure:
+        return None
+    kinds = {"n": "[0-9]", "a": "[A-Z]", "c": "[A-Z0-9]"}
+    parts = re.findall(r"(\d+)!([nac])", structure)
+    return re.compile("".join(kinds[kind] * int(count) for count, kind in parts))
+
+
+def ibans(text: str) -> list[tuple[int, int]]:
+    view = skeleton(text)
+    spans: list[tuple[int, int]] = []
+    position = 0
+    while match := IBAN_START.search(view, position):
+        end = iban_end(view, match)
+        if end is None:
+            position = match.start() + 1
+            continue
+        spans.append((match.start(), end))
+        position = end
+    return spans
+
+
+def iban_end(view: str, start: re.Match[str]) -> int | None:
+    """Where the IBAN that begins with ``start`` ends: after exactly its country's BBAN, or after the
+    run of digits that follows (loose shape); None when it is no IBAN."""
+    pattern = bban_pattern(start.group(1).upper())
+    if pattern is None:
+        return None
+    length = pattern.pattern.count("[")
+    chars: list[str] = []
+    ends: list[int] = []  # the end offset after each BBAN character
+    i = start.end()
+    while len(chars) < length + 1:
+        j = i
+        while j < len(view) and view[j] in SEPARATORS and j - i < 3:
+            j += 1
+        if j >= len(view) or not view[j].isalnum() or not view[j].isascii():
+            break
+        chars.append(view[j].upper())
+        ends.append(j + 1)
+        i = j + 1
+    if len(chars) >= length and pattern.fullmatch("".join(chars[:length])):
+        end = ends[length - 1]
+        while end < len(view) and view[end].isdigit():  # a number glued to it is part of it
+            end += 1
+        return end
+    digits = 0
+    for char in chars:  # loose: the digits that follow, a mistyped length
+        if not char.isdigit():
+            break
+        digits += 1
+    if digits >= MIN_LOOSE_DIGITS:
+        end = ends[digits - 1]
+        while end < len(view) and (
+            view[end].isdigit() or (view[end] in SEPARATORS and view[end + 1 : end + 2].isdigit())
+        ):
+            end += 1
+        return end
+    return None
+
+
+# E-mail: "@" in any of its spellings, or an "at" word with a domain after it.
+LOCAL = r"[\w.+\-]+"
+DOMAIN_PART = r"[\w\-]+"
+AT_BRACKETED = r"[(\[{<]\s?(?:at|ät|@)\s?[)\]}>]"
+DOT_BRACKETED = r"[(\[{<]\s?(?:dot|punkt|\.)\s?[)\]}>]"
+AT_WORDS = r"at|ät|et|собака|равлик|ات|آت"
+DOT_WORDS = r"dot|punkt|точка|крапка|nokta|نقطة"
+DOT_ANY = rf"(?:\.|\s?{DOT_BRACKETED}\s?|\s(?:{DOT_WORDS})\s)"
+EMAIL_SYMBOL = (
+    rf"(?<![\w.+\-]){LOCAL}\s{{0,2}}(?:@|{AT_BRACKETED})\s{{0,2}}{DOMAIN_PART}(?:\s?{DOT_ANY}\s?{DOMAIN_PART})+"
+)
+EMAIL_WORDS = rf"(?<![\w.+\-])(?P<local>{LOCAL})\s(?:{AT_WORDS})\s{DOMAIN_PART}(?P<rest>(?:{DOT_ANY}{DOMAIN_PART})+)"
+
+
+def spelled_email_ok(m: re.Match[str]) -> bool:
+    """ "max.mustermann at gmx dot de" yes, "look at jobcenter.de" no: the local part has a dot,
+    digit or "_", or the dot is spelled out."""
+    return bool(re.search(r"[._\d+]", m.group("local"))) or not re.fullmatch(r"(?:\.[\w\-]+)+", m.group("rest"))
 
 
 def phones(text: str) -> list[tuple[int, int]]:
-    plain = re.sub(rf"[{SPACES}]", " ", text)  # same length: offsets stay
-    matcher = phonenumbers.PhoneNumberMatcher(plain, "DE", leniency=phonenumbers.Leniency.VALID)
+    matcher = phonenumbers.PhoneNumberMatcher(text, "DE", leniency=phonenumbers.Leniency.VALID)
     return [(m.start, m.end) for m in matcher]
 
 
 def tax_id_ok(m: re.Match[str]) -> bool:
     return bool(idnr.is_valid(compact(m.group(0))))
+
+
+VERSION_BEFORE = re.compile(r"(?:\b(?:version|release|rasa|python|spacy|ver\.?)\s?|\bv|\d\.)$", re.I)
+
+
+def numeric_date_ok(m: re.Match[str]) -> bool:
+    """A possible day and month, and no version number ("Version 3.6.21", "v3.6.21", "1.3.6.21"):
+    a four-digit year is always a date."""
+    first, second = int(m.group("a")), int(m.group("b"))
+    possible = (1 <= first <= 31 and 1 <= second <= 12) or (1 <= first <= 12 and 1 <= second <= 31)
+    if not possible:
+        return False
+    if re.search(r"\d{4}$", m.group(0)):
+        return True
+    before, after = m.string[max(0, m.start() - 10) : m.start()], m.string[m.end() : m.end() + 2]
+    return not VERSION_BEFORE.search(before) and not re.match(r"\.\d", after)
 
 
 def written_date_ok(m: re.Match[str]) -> bool:
@@ -78,33 +245,96 @@ def written_date_ok(m: re.Match[str]) -> bool:
     return year not in OWN_YEARS
 
 
+# Names: the cue in each language, then up to three words that are not in STOP_WORDS.
+NAME_CUES = (
+    r"ich hei(?:ß|ss)e|mein (?:vor|nach)?name (?:ist|lautet)|(?:vor|nach)?name\s?:"
+    r"|my (?:first |last |full )?name is|my name's|i am called|i'm called|(?:first |last )?name\s?:"
+    r"|мене (?:звати|звуть)|моє (?:ім['’]я|прізвище)|(?:ім['’]я|прізвище)\s?:"
+    r"|меня зовут|мо[её] имя|моя фамилия|(?:имя|фамилия)\s?:"
+    r"|(?:ana |أنا |انا )?[اإ]سمي"
+    r"|benim ad[ıi]m|(?:benim )?ismim|soyad[ıi]m|(?:^|(?<=[.!?,;] ))ad[ıi]m|ad[ıi]\s?:"
+)
+STOP_TEXT = (
+    # de
+    "und oder aber ich bin habe hätte möchte würde wie was wo wann warum wer wieso ist sind war der die das"
+    " dem den des ein eine einen einem dich sie ihr ihnen egal nicht kein keine willkommen auch so hier jetzt"
+    " bitte danke frage komme wohne aus in im bei mit von zu für an am"
+    # en
+    " and or but i am have how what where when why who is are was the a an not no please thanks thank from"
+    " live in at with to my i'm question you it this that"
+    # uk, ru
+    " і й та а але я мені як що де коли чому хто не з із в у живу будь дякую питання це"
+    " и но мне как что где когда почему кто из живу пожалуйста спасибо вопрос это"
+    # tr
+    " ve ama ben nasıl ne nerede neden kim değil lütfen teşekkürler teşekkür soru bir bu"
+    # ar
+    " و في من انا أنا هل ما كيف أين متى لماذا لا سؤال هو هي"
+)
+STOP_WORDS = frozenset(STOP_TEXT.split())
+NAME_AFTER_CUE = re.compile(rf"(?:{NAME_CUES})\s*", re.I)
+NAME_WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
+
+
+def names(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for cue in NAME_AFTER_CUE.finditer(text):
+        position, start, end = cue.end(), cue.end(), None
+        for _ in range(3):
+            word = NAME_WORD.match(text, position)
+            if word is None or word.group(0).lower() in STOP_WORDS:
+                break
+            end = word.end()
+            if not text.startswith(" ", end):
+                break
+            position = end + 1
+        if end is not None:
+            spans.append((start, end))
+    return spans
+
+
+ID_LETTERS = "CFGHJKLMNPRTVWXYZ"  # the letters of a German identity card number
+YEAR = r"(?:\d{4}|\d{2})"
+
 # Order matters: specific kinds first; a later kind never sees what an earlier one replaced.
 KINDS: list[tuple[str, Finder]] = [
-    ("IBAN", regex(rf"\b[A-Z]{{2}}\d{{2}}(?:{SEP}[A-Z0-9]){{11,30}}\b", check=iban_ok)),
-    ("E-Mail", regex(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")),
-    ("E-Mail", regex(rf"\b[\w.+-]+\s?{AT}\s?[\w-]+(?:\s?(?:{DOT}|\.)\s?[\w-]+)+\b")),
-    ("BG-Nummer", regex(rf"\b\d{{5}}{SEP}\s?BG{SEP}\s?\d{{7}}\b")),
-    ("Kundennummer", regex(rf"\b\d{{3}}{SEP}[A-Z]{SEP}\d{{6}}\b")),
-    ("Sozialversicherungsnummer", regex(rf"\b\d{{2}}{SEP}\d{{6}}{SEP}[A-Z]{SEP}\d{{3}}\b")),
+    ("IBAN", ibans),
+    ("E-Mail", regex(EMAIL_SYMBOL, both=True)),
+    ("E-Mail", regex(EMAIL_WORDS, check=spelled_email_ok, both=True)),
+    ("BG-Nummer", regex(rf"\b\d{{5}}{SEP}\s?BG{SEP}\s?\d{{7}}\b", on_skeleton=True)),
+    ("Kundennummer", regex(rf"\b\d{{3}}{SEP}[A-Z]{SEP}\d{{6}}\b", on_skeleton=True)),
+    ("Sozialversicherungsnummer", regex(rf"\b\d{{2}}{SEP}\d{{6}}{SEP}[A-Z]{SEP}\d{{3}}\b", on_skeleton=True)),
     ("Steuer-ID", regex(rf"\b\d{{2}}{SEP}\d{{3}}{SEP}\d{{3}}{SEP}\d{{3}}\b", check=tax_id_ok)),
-    ("Ausweisnummer", regex(r"\b(?=(?:[A-Z]*\d){2})[CFGHJKLMNPRTVWXYZ][CFGHJKLMNPRTVWXYZ0-9]{8}\b", flags=0)),
-    ("Datum", regex(r"\b\d{1,2}\.\s?\d{1,2}\.\s?(?:\d{4}|\d{2})\b")),
-    ("Datum", regex(r"\b(?:19|20)\d{2}-\d{2}-\d{2}\b")),
-    ("Datum", regex(rf"\b\d{{1,2}}\.?\s?(?:{MONTHS})\.?\s(?P<year>\d{{4}}|\d{{2}})\b", check=written_date_ok)),
+    ("Ausweisnummer", regex(rf"\b(?=(?:[A-Z]*\d){{2}})[{ID_LETTERS}][{ID_LETTERS}0-9]{{8}}\b", 0, on_skeleton=True)),
+    ("Datum", regex(r"\b(?P<a>\d{1,2})\.\s?(?P<b>\d{1,2})\.\s?(?:\d{4}|\d{2})\b", check=numeric_date_ok)),
+    ("Datum", regex(rf"\b(?P<a>\d{{1,2}})\s?([/{DASHES}])\s?(?P<b>\d{{1,2}})\s?\2\s?{YEAR}\b", check=numeric_date_ok)),
+    ("Datum", regex(r"\b(?:19|20)\d{2}\s?([/\-.])\s?[01]?\d\s?\1\s?[0-3]?\d\b")),
+    ("Datum", regex(rf"\b\d{{1,2}}\.?\s?(?:{MONTHS})\.?,?\s(?P<year>\d{{4}}|\d{{2}})\b", check=written_date_ok)),
     ("Telefonnummer", phones),
-    ("Name", regex(rf"\b(?:ich hei(?:ß|ss)e|mein name ist|name:)\s+(?P<pii>{NAMES})")),
+    ("Name", names),
     ("Adresse", regex(rf"\b(?:[A-ZÄÖÜ][\wäöüß-]*{STREET}|{WORDS}{STREET})\s?\d{{1,4}}\s?[a-z]?\b", flags=0)),
-]
+]  # fmt: skip
+
+
+def merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping spans as one, in order."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
 
 
 def redact(text: str) -> tuple[str, list[str]]:
-    """The text with personal data replaced by "[Art]", and the kinds found."""
+    """The normalised text with personal data replaced by "[Art]", and the kinds found."""
+    text = normalise(text)
     found: list[str] = []
     for kind, find in KINDS:
-        spans = find(text)
+        spans = merged(find(text))
         if not spans:
             continue
-        for start, end in sorted(spans, reverse=True):
+        for start, end in reversed(spans):
             text = text[:start] + f"[{kind}]" + text[end:]
         if kind not in found:
             found.append(kind)
