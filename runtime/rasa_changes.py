@@ -121,11 +121,11 @@ def gated(original: Callable) -> Callable:
             await tell(self, message, "utter_too_many_messages")
             return None
         message.metadata = kept_metadata(getattr(message, "metadata", None))  # a language code at most: never personal
-        typed = message.text
         message.text, notes = clean_input(message.text)
         if message.output_channel is not None:
-            if message.text != typed.strip() and message.output_channel.name() == "socketio":
-                # the widget shows (and keeps) the question as stored, not as typed
+            if message.output_channel.name() == "socketio":
+                # every question, changed or not: the widget shows (and keeps) a question only as
+                # stored, never as typed, and a reply cannot tell it which question it answers
                 await message.output_channel.send_custom_json(
                     message.sender_id, {"data": {"redacted_user_text": message.text}}
                 )
