@@ -7,7 +7,8 @@ turn a change off. Each change has a unit test (tests/test_rasa_changes.py) and 
 
 1. Input gate (``MessageProcessor.handle_message``): before Rasa parses, logs or stores a message,
    runtime/input_gate.py cleans it (length, control characters, personal data, a leading "/")
-   and the citizen gets its notes; every message passes, "/"-messages included. Of the message's
+   and the citizen gets its notes; every message passes, "/"-messages included. The widget
+   (socket.io) first gets the text as stored (event ``STORED_EVENT``): it keeps only that. Of the message's
    metadata only a supported language code is kept (the rest would be stored unredacted); a text that is not
    a string (malformed socket.io payload) is ignored. When the tracker store's database fails
    (PostgreSQL restarting, ``make cluster``), the citizen gets ``utter_store_unavailable`` instead
@@ -62,6 +63,7 @@ ACTION_TIMEOUT_S = float(os.environ.get("ACTION_TIMEOUT_S", "3"))
 UNAVAILABLE_RESPONSE = "utter_action_unavailable"
 STORE_UNAVAILABLE_RESPONSE = "utter_store_unavailable"
 KEEPALIVE_S = 2.0
+STORED_EVENT = "user_stored"  # socket.io: a question as stored, to the widget before any reply
 UNUSED_PACKAGES = ("jax", "jaxlib")
 MARK = "_jobcenter_change"
 
@@ -121,13 +123,14 @@ def gated(original: Callable) -> Callable:
             await tell(self, message, "utter_too_many_messages")
             return None
         message.metadata = kept_metadata(getattr(message, "metadata", None))  # a language code at most: never personal
-        typed = message.text
         message.text, notes = clean_input(message.text)
         if message.output_channel is not None:
-            if message.text != typed.strip() and message.output_channel.name() == "socketio":
-                # the widget shows (and keeps) the question as stored, not as typed
-                await message.output_channel.send_custom_json(
-                    message.sender_id, {"data": {"redacted_user_text": message.text}}
+            if message.output_channel.name() == "socketio":
+                # every question, changed or not, before any reply: the widget shows and keeps a
+                # question only as stored, never as typed, and a reply cannot tell it which
+                # question it answers. Its own event: clients reading bot_uttered get replies only
+                await message.output_channel.sio.emit(
+                    STORED_EVENT, {"text": message.text, "session": message.sender_id}, room=message.sender_id
                 )
             for note in notes:
                 await tell(self, message, note)

@@ -268,3 +268,42 @@ async def test_the_response_variation_follows_the_language_of_this_turn() -> Non
     assert again and again["text"].startswith("Добрий день!")
     greeting = await nlg.generate("utter_greet", tracker, "rest", language="xx")  # unknown: the slots decide
     assert greeting and greeting["text"].startswith("Guten Tag")
+
+
+class FakeSocketChannel(FakeChannel):
+    """The widget's channel: replies as in FakeChannel, other socket.io events on ``sio``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sio = self
+
+    def name(self) -> str:
+        return "socketio"
+
+    async def emit(self, event: str, data: dict[str, Any], room: str) -> None:
+        assert room == data["session"] == "s"
+        self.sent.append(f"{event}: {data['text']}")
+
+
+async def test_the_widget_gets_every_question_as_stored_before_any_reply() -> None:
+    """Issue 24: only changed questions were confirmed (on bot_uttered), so the widget took the next
+    reply (possibly the greeting's) as "stored unchanged" and kept a typed e-mail address."""
+
+    async def original(self: Any, message: Any) -> str:
+        await message.output_channel.send_response(message.sender_id, {"text": "Antwort"})
+        return "handled"
+
+    handle = rasa_changes.gated(original)
+    processor = SimpleNamespace(
+        domain=SimpleNamespace(responses={"utter_personal_data_removed": [{"text": "entfernt"}]})
+    )
+    channel = FakeSocketChannel()
+    for text in ["Was ist ein kommunales Jobcenter?", "Meine Mail ist erika.musterfrau@example.org, ist das so?"]:
+        await handle(processor, SimpleNamespace(text=text, output_channel=channel, sender_id="s"))
+    assert channel.sent == [
+        "user_stored: Was ist ein kommunales Jobcenter?",
+        "Antwort",
+        "user_stored: Meine Mail ist [E-Mail], ist das so?",
+        "entfernt",
+        "Antwort",
+    ]

@@ -52,7 +52,10 @@
   function loadState() {
     try {
       var s = JSON.parse(window.sessionStorage.getItem(STORE_KEY) || "null");
-      if (s && typeof s.sessionId === "string" && Array.isArray(s.messages)) return s;
+      if (s && typeof s.sessionId === "string" && Array.isArray(s.messages)) {
+        s.messages.forEach(function (m) { m.stored = true; });  /* kept, so confirmed by the server */
+        return s;
+      }
     } catch (e) { /* a broken entry starts a new conversation */ }
     return newState();
   }
@@ -60,11 +63,13 @@
   function newState(language) {
     return { sessionId: "", messages: [], open: false, language: language || "de" };
   }
-  /* A question is kept in the tab's storage only once the bot has answered it, and then as the
-     bot stored it (personal data removed by the server's input gate), never as typed. */
+  /* A question is kept in the tab's storage only in the form the server confirmed it stored
+     (``stored``, see confirmStored: personal data removed by its input gate), never as typed;
+     until then nothing of it is kept (only the page shows it as typed). Nothing goes to
+     localStorage. */
   function saveState() {
     var kept = { sessionId: state.sessionId, open: state.open, greeted: state.greeted, language: state.language,
-      messages: state.messages.filter(function (m) { return !m.pending; }).map(function (m) {
+      messages: state.messages.filter(function (m) { return m.from !== "user" || m.stored; }).map(function (m) {
         return { from: m.from, text: m.text, buttons: m.buttons, answer: m.answer, done: m.done, lang: m.lang };
       }) };
     try { window.sessionStorage.setItem(STORE_KEY, JSON.stringify(kept)); } catch (e) { /* private mode */ }
@@ -117,6 +122,7 @@
   var unreachable = false;   /* the connection failed or dropped: Send is disabled */
   var waitingForSession = false;
   var queue = [];            /* questions asked while not connected: sent once, on reconnect */
+  var unconfirmed = [];      /* what was sent on this socket and not yet confirmed stored, in order */
   var lastSent = null;       /* the question a timeout offers to send again */
   var answerTimer = null;
   var chosen = null;         /* a language chosen in the menu, told the server with the next message */
@@ -349,15 +355,30 @@
     else log.scrollTop = log.scrollHeight;
   }
 
-  /* The server's input gate changed the last question (personal data removed, cut): show that. */
-  function showRedacted(text) {
-    for (var i = state.messages.length - 1; i >= 0; i--) {
-      var m = state.messages[i];
-      if (m.from !== "user" || !m.pending) continue;
-      m.text = text;
-      if (m.node) fillBubble(m.node.querySelector(".jcw-bubble"), m);
+  /* The server confirms every question with the text it stored (event ``user_stored``: personal
+     data replaced, cut at 1000 characters; unchanged when there was nothing to remove), before any
+     reply to it (runtime/rasa_changes.py, the input gate). Only that text is shown from then on and
+     kept. A bot reply never confirms a question: it may still belong to an earlier question or the
+     greeting (the server handles one conversation's messages one after another, so a late reply
+     to the previous question can arrive after the next one was sent), and taking it as "stored
+     unchanged" kept a typed e-mail address (issue 24). Confirmations come in the order the
+     messages were sent; each one belongs to the oldest message still unconfirmed (a greeting
+     holds its place as null). A message the server never confirmed (dropped, cut line) is
+     never kept; at worst a later confirmation is shown in its place, which is stored text too. */
+  function confirmStored(text) {
+    var m = unconfirmed.shift();
+    if (!m) return;
+    if (!text) {  /* nothing of it was stored ("/" alone): it goes from the conversation */
+      state.messages = state.messages.filter(function (other) { return other !== m; });
+      if (m.node) m.node.remove();
+      saveState();
       return;
     }
+    m.text = text;
+    m.payload = text;  /* a retry sends the stored text; the typed one is not kept in memory either */
+    m.stored = true;
+    if (m.node) fillBubble(m.node.querySelector(".jcw-bubble"), m);
+    saveState();
   }
 
   /* Suggestions and ratings of earlier answers are gone once the next question is sent: only the
@@ -383,6 +404,7 @@
     socket = window.io(cfg.server, { path: cfg.path, transports: ["websocket"], reconnection: true,
       reconnectionDelay: 1000, reconnectionDelayMax: 5000 });
     socket.on("connect", function () {
+      unconfirmed = [];  /* what was sent on a dropped line is confirmed on it or never */
       waitingForSession = true;
       socket.emit("session_request", { session_id: state.sessionId });
     });
@@ -405,11 +427,15 @@
       queue = [];
       waiting.forEach(transmit);
     });
+    socket.on("user_stored", function (msg) {
+      if (!msg || typeof msg !== "object" || typeof msg.text !== "string") return;
+      if (waitingForSession || msg.session !== state.sessionId) return;  /* a conversation left */
+      confirmStored(msg.text);
+    });
     socket.on("bot_uttered", function (msg) {
       if (!msg || typeof msg !== "object") return;
       /* late answers of a conversation this window has left are dropped */
       if (waitingForSession || (msg.session && msg.session !== state.sessionId)) return;
-      if (typeof msg.redacted_user_text === "string") { showRedacted(msg.redacted_user_text); return; }
       state.messages.forEach(function (m) { delete m.pending; });
       lastSent = null;
       clearTimeout(answerTimer);
@@ -434,7 +460,9 @@
     setStatus(t("unreachable"), "error");
   }
 
-  function emit(text) {
+  /* message: the question's entry in the conversation; none for a greeting (it is not shown) */
+  function emit(text, message) {
+    unconfirmed.push(message || null);
     var payload = { message: text, session_id: state.sessionId };
     if (chosen) {  /* a language chosen in the menu goes with the next message, once */
       payload.metadata = { language: chosen };
@@ -456,7 +484,7 @@
       if (message.node) fillBubble(message.node.querySelector(".jcw-bubble"), message);
     }
     lastSent = message;
-    emit(message.payload);
+    emit(message.payload, message);
   }
 
   function sendMessage(text, shown) {
@@ -506,6 +534,7 @@
     state.open = true;
     saveState();
     queue = [];
+    unconfirmed = [];
     lastSent = null;
     clearTimeout(answerTimer);
     retry.hidden = true;
