@@ -20,15 +20,22 @@ def bot(response: str, at: float) -> dict[str, Any]:
     return {"event": "bot", "timestamp": at, "text": "...", "metadata": {"utter_action": response}}
 
 
+def language_slot(code: str, at: float) -> dict[str, Any]:
+    return {"event": "slot", "timestamp": at, "name": "language", "value": code}
+
+
 def conversation(sender: str, *pairs: tuple[str, str], start: float = DAY, language: str | None = None) -> list:
+    """Events in the order Rasa stores them: the custom action's replies (the language note, the
+    answer) come before the slots it sets."""
     events: list[dict[str, Any]] = []
     for i, (text, response) in enumerate(pairs):
         at = start + 60 * i
         events.append(user(text, at))
         if language and i == 0:
             events.append(bot("utter_language_note", at + 1))
-            events.append({"event": "slot", "timestamp": at + 1, "name": "language", "value": language})
         events.append(bot(response, at + 2))
+        if language and i == 0:
+            events.append(language_slot(language, at + 2))
     return events
 
 
@@ -43,6 +50,28 @@ def test_a_conversations_questions_with_their_replies_and_language() -> None:
         ("fallback", UNANSWERED, "en"),
     ]
     assert turns[0].channel == "socketio" and turns[0].time.date() == dt.date(2026, 11, 20)
+
+
+def test_a_turns_language_is_the_one_it_was_answered_in() -> None:
+    """Issue 24 (7): the first message of a Ukrainian conversation counted as "de", because Rasa
+    stores the language slot after the bot's replies. Events as Rasa stores them: user, bot (note),
+    bot (answer), slot; a later turn without a slot keeps the language; a change back to German
+    counts from the turn it was answered in."""
+    events = [
+        user("Що таке комунальний Jobcenter?", DAY),
+        bot("utter_language_note", DAY + 1),
+        bot("utter_faq/what_is_municipal_jobcenter", DAY + 1),
+        language_slot("uk", DAY + 1),
+        user("Скільки їх?", DAY + 60),
+        bot("utter_faq/count_municipal_jobcenters", DAY + 61),
+        user("Was ist ein kommunales Jobcenter?", DAY + 120),
+        bot("utter_faq/what_is_municipal_jobcenter", DAY + 121),
+        language_slot("de", DAY + 121),
+        user("Seit wann ist der Erzgebirgskreis eins?", DAY + 180),
+        bot("utter_faq/erzgebirgskreis_since", DAY + 181),
+    ]
+    assert [t.language for t in turns_of("u", events)] == ["uk", "uk", "de", "de"]
+    assert figures(turns_of("u", events[:4]))["by_language"] == {"uk": 1}
 
 
 def test_a_question_without_a_reply_counts_as_unanswered() -> None:
