@@ -14,6 +14,9 @@ first message.
     python -m bench.run            # full run (trains its own model, times it)
     python -m bench.run --quick    # smoke run for `make test`: small counts, existing model
 
+The report's grouping of unanswered questions alone (issue 24): 100,000 generated questions
+(``report_grouping``; must stay under 10 s).
+
 Scaling (issue 15): the same load through `make cluster` (runtime/cluster.py) with 1, 2 and 3 Rasa
 instances on PostgreSQL, Redis and nginx, against this run's single-machine figures.
 

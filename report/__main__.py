@@ -87,6 +87,8 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
+    if args.min_group < 1:
+        parser.error("--min-group must be at least 1")
     started = time.perf_counter()
     turns = all_turns(stored_events(args.db, events_database_url()))
     report = figures(turns, args.since, args.until, args.min_group)

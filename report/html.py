@@ -13,6 +13,7 @@ import matplotlib
 matplotlib.use("Agg")  # no screen
 import matplotlib.pyplot as plt  # noqa: E402
 
+from report.figures import MIN_GROUP  # noqa: E402
 from report.turns import HELPFUL, NOT_HELPFUL  # noqa: E402
 from runtime.feedback import ASK_REASON, wording  # noqa: E402
 
@@ -74,7 +75,8 @@ def page(report: dict[str, Any], retention_days: int) -> str:
         "nach der letzten Nachricht gelöscht; der Bericht zeigt nur, was dann noch gespeichert ist, und wird "
         f"selbst nach {retention_days} Tagen gelöscht. Texte der Bürgerinnen und Bürger erscheinen nur so, wie sie "
         "gespeichert wurden (persönliche Daten ersetzt), und nur in Gruppen ähnlicher Fragen aus mindestens "
-        f"{min_group} verschiedenen Gesprächen (Mindestgröße: {min_group} Gespräche); auch dann nur die Wörter, "
+        f"{min_group} verschiedenen Gesprächen (Mindestgröße: {min_group} Gespräche"
+        f"{'' if min_group == MIN_GROUP else f'; Standard: {MIN_GROUP}'}); auch dann nur die Wörter, "
         f"die mindestens {min_group} dieser Gespräche geschrieben haben (andere: „…“).</p>",
         _table(("Gespräche", "Nachrichten"), [(report["conversations"], report["messages"])]),
     ]

@@ -207,8 +207,8 @@ def test_the_report_states_its_minimum_group_size() -> None:
 
     report = figures(asked("Wie viel Bürgergeld bekomme ich?", "Wie viel Bürgergeld bekomme ich?"), min_group=3)
     assert report["min_group"] == 3 and report["unanswered"][0]["text"] is None
-    assert "Mindestgröße: 3 Gespräche" in page(report, 30)
-    assert figures([])["min_group"] == MIN_GROUP == 2
+    assert "Mindestgröße: 3 Gespräche; Standard: 2)" in page(report, 30)
+    assert figures([])["min_group"] == MIN_GROUP == 2 and "Mindestgröße: 2 Gespräche)" in page(figures([]), 30)
 
 
 def test_make_report_writes_json_and_a_self_contained_page(tmp_path: Any) -> None:
