@@ -14,6 +14,9 @@ first message.
     python -m bench.run            # full run (trains its own model, times it)
     python -m bench.run --quick    # smoke run for `make test`: small counts, existing model
 
+The report's grouping of unanswered questions alone (issue 24): 100,000 generated questions
+(``report_grouping``; must stay under 10 s).
+
 Scaling (issue 15): the same load through `make cluster` (runtime/cluster.py) with 1, 2 and 3 Rasa
 instances on PostgreSQL, Redis and nginx, against this run's single-machine figures.
 
@@ -28,8 +31,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import os
+import random
 import re
 import shutil
 import statistics
@@ -52,6 +57,8 @@ from knowledge.outcomes import OUTCOMES, Question, Tally, first_message_sets, la
 from knowledge.readability import average_words
 from knowledge.translations import load_translations
 from nlp.training_data import training_examples
+from report.figures import unanswered_groups
+from report.turns import Turn
 from runtime.paths import DOMAIN, MODEL, ROOT
 from runtime.rate_limit import NO_RATE_LIMITS
 from runtime.services import PRODUCTION_WORKERS, free_port, start_actions, start_rasa, start_redis
@@ -64,6 +71,7 @@ HELD_OUT_IN = "held-out"  # the held-out set of another language: "held-out en"
 # machine spread widely, docs/performance.md).
 ROUNDS = 3
 REPORT_CONVERSATIONS = 10_000  # make report at scale (issue 17)
+GROUPING_QUESTIONS = 100_000  # the report's grouping of unanswered questions alone (issue 24): under 10 s
 
 
 def response_matchers() -> list[tuple[str, re.Pattern[str]]]:
@@ -294,6 +302,7 @@ def run(
         for name, code in languages.items()
     }
     results["lookup"] = lookup_latency()
+    results["report_grouping"] = report_grouping(2_000 if quick else GROUPING_QUESTIONS)
     shutil.rmtree(work, ignore_errors=True)
     return results
 
@@ -358,6 +367,60 @@ def report_at_scale(url: str, texts: list[str], work: Path, conversations: int) 
         "json_kb": (out / "report.json").stat().st_size / 1024,
         "events_db_mb": events_db.stat().st_size / 2**20, "printed": done.stdout.strip(),
     }  # fmt: skip
+
+
+def grouping_questions(n: int, seed: int = 24) -> list[Turn]:
+    """``n`` unanswered questions for the report's grouping: the held-out and external questions of
+    every language, each asked many times in variants as citizens type them (case, punctuation, a
+    typo, a word left out or added, a number), from one conversation of three messages each; one
+    in five is a message of its own (words of the whole set, shuffled)."""
+    rng = random.Random(seed)
+    texts = [q.text for questions in first_message_sets().values() for q in questions]
+    texts += [q.text for questions in language_holdout().values() for q in questions]
+    vocabulary = sorted({w for t in texts for w in t.split()})
+    extra = ("bitte", "denn", "eigentlich", "mal", "please", "danke", "jetzt", "noch", "?", "!!")
+
+    def variant(text: str) -> str:
+        words = text.split()
+        change = rng.randrange(6)
+        if change == 1 and len(words) > 3:
+            del words[rng.randrange(len(words))]
+        elif change == 2:
+            words.insert(rng.randrange(len(words) + 1), rng.choice(extra))
+        elif change == 3:
+            i = rng.randrange(len(words))
+            if len(words[i]) > 3:  # a typo: two letters swapped
+                j = rng.randrange(len(words[i]) - 1)
+                words[i] = words[i][:j] + words[i][j + 1] + words[i][j] + words[i][j + 2 :]
+        elif change == 4:
+            words.append(str(rng.randrange(1, 2000)))
+        out = " ".join(words)
+        return out.lower() if rng.random() < 0.3 else out.rstrip("?") if rng.random() < 0.3 else out
+
+    start = dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc)
+    out = []
+    for i in range(n):
+        if rng.random() < 0.2:
+            text = " ".join(rng.sample(vocabulary, rng.randrange(3, 12)))
+        else:
+            text = variant(rng.choice(texts))
+        out.append(Turn(conversation=f"c{i // 3}", time=start + dt.timedelta(seconds=i), channel="rest",
+                        language="de", text=text, intent="faq", reply="fallback"))  # fmt: skip
+    return out
+
+
+def report_grouping(n: int = GROUPING_QUESTIONS) -> dict[str, Any]:
+    """The report's grouping of unanswered questions alone (report/figures.py ``unanswered_groups``)
+    on ``n`` generated questions (``grouping_questions``): seconds, groups, groups shown with text.
+
+        python -c "from bench.run import report_grouping; print(report_grouping())"
+    """
+    questions = grouping_questions(n)
+    start = time.perf_counter()
+    groups = unanswered_groups(questions)
+    took = time.perf_counter() - start
+    return {"questions": n, "conversations": len({t.conversation for t in questions}), "seconds": took,
+            "groups": len(groups), "shown_groups": sum(1 for g in groups if g["text"])}  # fmt: skip
 
 
 def scaling(texts: list[str], quick: bool) -> list[dict[str, Any]]:
@@ -464,6 +527,10 @@ def table(r: dict[str, Any]) -> str:
              f"{rep['events_db_mb']:.0f}", "", ""),
             ("unanswered groups (shown with text)", f"{rep['unanswered_groups']} ({rep['shown_groups']})", "", ""),
         ]  # fmt: skip
+    if "report_grouping" in r:
+        g = r["report_grouping"]
+        rows.append((f"report: grouping {g['questions']:,} unanswered questions s (groups, shown)",
+                     f"{g['seconds']:.1f} ({g['groups']}, {g['shown_groups']})", "", ""))  # fmt: skip
     rows += [
         ("Jobcenter name search p50/p95 ms", f"{r['lookup']['p50_ms']:.2f}/{r['lookup']['p95_ms']:.2f}", "", ""),
         ("start to first answer (s)", f"{r['start_to_first_answer_s']:.1f}", "", ""),

@@ -13,6 +13,7 @@ import matplotlib
 matplotlib.use("Agg")  # no screen
 import matplotlib.pyplot as plt  # noqa: E402
 
+from report.figures import MIN_GROUP  # noqa: E402
 from report.turns import HELPFUL, NOT_HELPFUL  # noqa: E402
 from runtime.feedback import ASK_REASON, wording  # noqa: E402
 
@@ -67,12 +68,16 @@ def page(report: dict[str, Any], retention_days: int) -> str:
     period = report["period"]
     since, until = period["from"] or "Beginn der Aufzeichnung", period["until"] or "heute"
     days = report["days"]
+    min_group = int(report["min_group"])
     parts = [
         "<h1>Bericht: Fragen an den digitalen Assistenten</h1>",
         f"<p>Zeitraum: {html.escape(since)} bis {html.escape(until)}. Gespräche werden {retention_days} Tage "
-        "nach der letzten Nachricht gelöscht; der Bericht zeigt nur, was dann noch gespeichert ist. Texte der "
-        "Bürgerinnen und Bürger erscheinen nur so, wie sie gespeichert wurden (persönliche Daten ersetzt), und nur "
-        "in Gruppen ähnlicher Fragen ab der eingestellten Mindestgröße.</p>",
+        "nach der letzten Nachricht gelöscht; der Bericht zeigt nur, was dann noch gespeichert ist, und wird "
+        f"selbst nach {retention_days} Tagen gelöscht. Texte der Bürgerinnen und Bürger erscheinen nur so, wie sie "
+        "gespeichert wurden (persönliche Daten ersetzt), und nur in Gruppen ähnlicher Fragen aus mindestens "
+        f"{min_group} verschiedenen Gesprächen (Mindestgröße: {min_group} Gespräche"
+        f"{'' if min_group == MIN_GROUP else f'; Standard: {MIN_GROUP}'}); auch dann nur die Wörter, "
+        f"die mindestens {min_group} dieser Gespräche geschrieben haben (andere: „…“).</p>",
         _table(("Gespräche", "Nachrichten"), [(report["conversations"], report["messages"])]),
     ]
     if days:
@@ -103,14 +108,18 @@ def page(report: dict[str, Any], retention_days: int) -> str:
     for i, group in enumerate(shown, 1):
         replies = ", ".join(f"{html.escape(k)}: {n}" for k, n in group["replies"].items())
         rated = f", davon {group['not_helpful']}-mal als nicht hilfreich bewertet" if group["not_helpful"] else ""
-        parts.append(f"<h3>Gruppe {i}: {group['count']}-mal</h3><p>{html.escape(group['text'])}</p>"
+        talks, asked = group["conversations"], group["count"]
+        parts.append(f"<h3>Gruppe {i}: {talks} {'Gespräch' if talks == 1 else 'Gespräche'}, {asked} "
+                     f"{'Frage' if asked == 1 else 'Fragen'}</h3>"
+                     f"<p>{html.escape(group['text'])}</p>"
                      f"<p>Antworten: {replies}{rated}</p>"
                      f"<pre><code>{html.escape(group['yaml'])}</code></pre>")  # fmt: skip
     small = [g for g in report["unanswered"] if not g["text"]]
     if small:
         questions, groups = sum(g["count"] for g in small), len(small)
         parts.append(f"<p>Dazu {questions} {'Frage' if questions == 1 else 'Fragen'} in {groups} kleinen "
-                     f"{'Gruppe' if groups == 1 else 'Gruppen'} (unter der Mindestgröße: ohne Text).</p>")  # fmt: skip
+                     f"{'Gruppe' if groups == 1 else 'Gruppen'} (aus weniger als {min_group} Gesprächen oder ohne "
+                     "gemeinsame Wörter: ohne Text).</p>")  # fmt: skip
     body = "\n".join(parts)
     return (
         "<!DOCTYPE html>\n<html lang='de'><head><meta charset='utf-8'>"

@@ -46,17 +46,24 @@ def turns_of(conversation: str, events: Iterable[dict[str, Any]]) -> list[Turn]:
     out: list[Turn] = []
     language = GERMAN
     pending: dict[str, Any] | None = None
+    answered: int | None = None  # index in ``out`` of the latest message's turn once it got its reply
     for event in events:
         kind = event.get("event")
         if kind == "slot" and event.get("name") == "language" and event.get("value") in SUPPORTED:
+            # A turn's language is the one it was answered in. Rasa stores the custom action's
+            # replies before the slots it sets (user, bot, bot, slot), so the slot set in this
+            # turn, before the next user message, also changes the turn already recorded.
             language = str(event["value"])
             if pending is not None:
                 pending["language"] = language
+            elif answered is not None:
+                out[answered] = replace(out[answered], language=language)
         elif kind == "slot" and event.get("name") == FEEDBACK_SLOT and isinstance(event.get("value"), dict):
             _rate(out, event["value"])
         elif kind == "user":
             if pending is not None:
                 out.append(_turn(pending, "unknown"))
+            answered = None
             parse = event.get("parse_data") or {}
             pending = {
                 "conversation": conversation,
@@ -70,7 +77,7 @@ def turns_of(conversation: str, events: Iterable[dict[str, Any]]) -> list[Turn]:
             response = str((event.get("metadata") or {}).get("utter_action") or "")
             if response and response != LANGUAGE_NOTE:
                 out.append(_turn(pending, label_of(response)))
-                pending = None
+                pending, answered = None, len(out) - 1
     if pending is not None:
         out.append(_turn(pending, "unknown"))
     return out

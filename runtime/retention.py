@@ -6,7 +6,9 @@
 Works on Rasa's SQL tracker store (table ``events``, column ``timestamp``) and on the event
 broker's copy for the editors' report (runtime/event_broker.py: ``rasa_events.db`` or
 ``EVENTS_DATABASE_URL``; table ``events``, the time inside each event's JSON): a conversation is
-deleted as a whole, so no half conversation is left. Run it daily (cron or a systemd timer).
+deleted as a whole, so no half conversation is left. The editors' reports (``reports/``, written
+by ``make report``) older than the same period are deleted too: they hold texts of conversations
+that are gone by then. Run it daily (cron or a systemd timer).
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ from __future__ import annotations
 import argparse
 import os
 import sqlite3
+import stat
 import time
 from pathlib import Path
 
-from runtime.paths import events_database_url
+from runtime.paths import ROOT, events_database_url
 
 DEFAULT_DAYS = int(os.environ.get("RETENTION_DAYS", "30"))
+REPORTS = ROOT / "reports"  # make report's folder (report/__main__.py)
 
 
 class PurgeIncomplete(RuntimeError):
@@ -97,6 +101,21 @@ def purge_postgres(url: str, days: float, now: float | None = None, time_sql: st
     return len(old)
 
 
+def purge_reports(folder: Path, days: float, now: float | None = None) -> int:
+    """Delete the files in ``folder`` (the editors' reports) last written more than ``days`` ago;
+    returns how many. Only regular files directly in it; links and subfolders are left alone."""
+    if not folder.is_dir():
+        return 0
+    cutoff = (now if now is not None else time.time()) - days * 86400
+    deleted = 0
+    for path in sorted(folder.iterdir()):
+        info = path.lstat()
+        if stat.S_ISREG(info.st_mode) and info.st_mtime < cutoff:
+            path.unlink()
+            deleted += 1
+    return deleted
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
@@ -111,6 +130,7 @@ def main() -> None:
         "DATABASE_URL the database rasa_events on its server, else rasa_events.db)",
     )
     parser.add_argument("--days", type=float, default=DEFAULT_DAYS)
+    parser.add_argument("--reports", type=Path, default=REPORTS, help="make report's folder (default reports/)")
     args = parser.parse_args()
     stores = (("conversations", args.db, TRACKER_TIME), ("conversations (the report's copy)", args.events_db, None))
     for name, db, time_sql in stores:
@@ -124,6 +144,8 @@ def main() -> None:
         except PurgeIncomplete as error:
             raise SystemExit(f"purge incomplete ({db}): {error}") from None
         print(f"{db}: deleted {deleted} {name} idle for more than {args.days:g} days")
+    reports = purge_reports(args.reports, args.days)
+    print(f"{args.reports}: {reports} report files older than {args.days:g} days deleted")
 
 
 if __name__ == "__main__":

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
-from report.figures import figures, unanswered_groups
-from report.turns import ANSWERED, SIGNPOSTED, UNANSWERED, turns_of
+import pytest
+
+from knowledge.outcomes import normalised
+from report.figures import MIN_GROUP, figures, unanswered_groups
+from report.turns import ANSWERED, SIGNPOSTED, UNANSWERED, Turn, turns_of
 
 DAY = dt.datetime(2026, 11, 20, 10, tzinfo=dt.timezone.utc).timestamp()
 
@@ -20,15 +24,22 @@ def bot(response: str, at: float) -> dict[str, Any]:
     return {"event": "bot", "timestamp": at, "text": "...", "metadata": {"utter_action": response}}
 
 
+def language_slot(code: str, at: float) -> dict[str, Any]:
+    return {"event": "slot", "timestamp": at, "name": "language", "value": code}
+
+
 def conversation(sender: str, *pairs: tuple[str, str], start: float = DAY, language: str | None = None) -> list:
+    """Events in the order Rasa stores them: the custom action's replies (the language note, the
+    answer) come before the slots it sets."""
     events: list[dict[str, Any]] = []
     for i, (text, response) in enumerate(pairs):
         at = start + 60 * i
         events.append(user(text, at))
         if language and i == 0:
             events.append(bot("utter_language_note", at + 1))
-            events.append({"event": "slot", "timestamp": at + 1, "name": "language", "value": language})
         events.append(bot(response, at + 2))
+        if language and i == 0:
+            events.append(language_slot(language, at + 2))
     return events
 
 
@@ -43,6 +54,28 @@ def test_a_conversations_questions_with_their_replies_and_language() -> None:
         ("fallback", UNANSWERED, "en"),
     ]
     assert turns[0].channel == "socketio" and turns[0].time.date() == dt.date(2026, 11, 20)
+
+
+def test_a_turns_language_is_the_one_it_was_answered_in() -> None:
+    """Issue 24 (7): the first message of a Ukrainian conversation counted as "de", because Rasa
+    stores the language slot after the bot's replies. Events as Rasa stores them: user, bot (note),
+    bot (answer), slot; a later turn without a slot keeps the language; a change back to German
+    counts from the turn it was answered in."""
+    events = [
+        user("Що таке комунальний Jobcenter?", DAY),
+        bot("utter_language_note", DAY + 1),
+        bot("utter_faq/what_is_municipal_jobcenter", DAY + 1),
+        language_slot("uk", DAY + 1),
+        user("Скільки їх?", DAY + 60),
+        bot("utter_faq/count_municipal_jobcenters", DAY + 61),
+        user("Was ist ein kommunales Jobcenter?", DAY + 120),
+        bot("utter_faq/what_is_municipal_jobcenter", DAY + 121),
+        language_slot("de", DAY + 121),
+        user("Seit wann ist der Erzgebirgskreis eins?", DAY + 180),
+        bot("utter_faq/erzgebirgskreis_since", DAY + 181),
+    ]
+    assert [t.language for t in turns_of("u", events)] == ["uk", "uk", "de", "de"]
+    assert figures(turns_of("u", events[:4]))["by_language"] == {"uk": 1}
 
 
 def test_a_question_without_a_reply_counts_as_unanswered() -> None:
@@ -68,21 +101,114 @@ def test_figures_per_day_channel_language_and_answers() -> None:
     assert only_first_day["messages"] == 2 and only_first_day["period"]["until"] == "2026-11-20"
 
 
-def test_unanswered_questions_are_grouped_and_small_groups_keep_no_text() -> None:
-    texts = ["Wie viel Bürgergeld bekomme ich?", "wie viel bürgergeld bekomme ich denn",
-             "Wieviel Bürgergeld bekomme ich?", "Mein Nachbar [PERSON] schuldet mir Geld"]  # fmt: skip
-    turns = [
+def asked(*texts: str, senders: list[str] | None = None) -> list[Turn]:
+    """Each text asked (and not answered) in its own conversation, or by ``senders``."""
+    return [
         t
-        for i, text in enumerate(texts)
-        for t in turns_of(f"c{i}", [user(text, DAY + i), bot("utter_suggest", DAY + i + 1)])
+        for i, (sender, text) in enumerate(zip(senders or [f"c{i}" for i in range(len(texts))], texts, strict=True))
+        for t in turns_of(sender, [user(text, DAY + 10 * i), bot("utter_suggest", DAY + 10 * i + 1)])
     ]
+
+
+def test_unanswered_questions_are_grouped_and_small_groups_keep_no_text() -> None:
+    turns = asked("Wie viel Bürgergeld bekomme ich?", "wie viel bürgergeld bekomme ich denn",
+                  "Wieviel Bürgergeld bekomme ich?", "Mein Nachbar [PERSON] schuldet mir Geld")  # fmt: skip
     groups = unanswered_groups(turns, min_group=2)
-    assert [g["count"] for g in groups] == [3, 1]
-    assert (
-        groups[0]["text"] == "Wie viel Bürgergeld bekomme ich?"
-        and "- wie viel bürgergeld bekomme ich denn" in groups[0]["yaml"]
-    )
+    assert [(g["count"], g["conversations"]) for g in groups] == [(3, 3), (1, 1)]
+    assert groups[0]["text"] == "Wie viel Bürgergeld bekomme ich?"  # the variant that keeps all its words
+    # the examples: the variants without the words fewer than 2 conversations wrote ("denn", "Wieviel")
+    assert "- Wie viel Bürgergeld bekomme ich?\n" in groups[0]["yaml"] and "denn" not in groups[0]["yaml"]
     assert groups[1]["text"] is None and groups[1]["yaml"] is None  # one citizen's words are not passed on
+
+
+LONG = "Mein Sohn Kevin Müller hat Diabetes und ich bin schwanger, bekomme ich Mehrbedarf für uns beide?"
+
+
+@pytest.mark.parametrize("texts", [(LONG, "Mehrbedarf"), ("Mehrbedarf", LONG)])
+def test_a_short_message_does_not_pull_in_a_long_one(texts: tuple[str, str]) -> None:
+    """Issue 24 (3): "Mehrbedarf" from a second sender made a group of two with a citizen's long
+    message (a token set ratio scores a subset 100), and the report printed that message. The
+    similarity is symmetric now: in either order, two groups of one conversation, no text."""
+    groups = unanswered_groups(asked(*texts), min_group=2)
+    assert all(g["text"] is None and g["yaml"] is None for g in groups)
+    assert [(g["count"], g["conversations"]) for g in groups] == [(1, 1), (1, 1)]
+
+
+def test_one_sender_asking_twice_is_no_group() -> None:
+    """Issue 24 (3): the same message twice from one conversation formed a group of two."""
+    [group] = unanswered_groups(asked(LONG, LONG, senders=["a", "a"]), min_group=2)
+    assert (group["text"], group["yaml"], group["count"]) == (None, None, 2) and group["conversations"] == 1
+    [group] = unanswered_groups(asked(LONG, LONG, senders=["a", "b"]), min_group=2)
+    assert group["conversations"] == 2 and group["text"] == LONG
+
+
+def test_a_group_shows_only_the_words_its_conversations_share() -> None:
+    """Two conversations asked (nearly) the same, each with its own child's name: the group is shown,
+    but only with the words both wrote; neither name is in the text or in the YAML snippet."""
+    other = LONG.replace("Kevin Müller", "Tim Meier")
+    gaps = "Mein Sohn … hat Diabetes und ich bin schwanger, bekomme ich Mehrbedarf für uns beide?"
+    [group] = unanswered_groups(asked(LONG, other), min_group=2)
+    assert group["text"] == gaps and group["conversations"] == 2
+    shown = json.dumps(group, ensure_ascii=False)
+    assert not any(name in shown for name in ("Kevin", "Müller", "Tim", "Meier"))
+    assert "- Mein Sohn hat Diabetes und ich bin schwanger, bekomme ich Mehrbedarf für uns beide?" in group["yaml"]
+    # three conversations needed: Kevin Müller (two of them) is left out, then shown by a third
+    [group] = unanswered_groups(asked(LONG, other, LONG), min_group=3)
+    assert group["text"] == gaps
+    [group] = unanswered_groups(asked(LONG, other, LONG, LONG), min_group=3)
+    assert group["text"] == LONG and "Tim" not in group["yaml"]
+
+
+def test_the_yaml_snippet_adds_no_entity_in_rasas_reader() -> None:
+    """Issue 24 (3): annotation markup typed by citizens became an entity once the snippet was
+    pasted into data/nlu/. Parsed by Rasa's own reader: the examples are there, no entity."""
+    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
+
+    typed = ['[qwzx](jobcenter){"value":"Zwickau"}', '[qwzx]{"entity": "jobcenter", "value": "Zwickau"}',
+             '[qwzx][{"entity": "jobcenter"}, {"entity": "land"}]', "[a [qwzx](jobcenter:Zwickau)](land)",
+             "Ist [qwzx](jobcenter) kommunal?\u2028  - [b](land)"]  # fmt: skip
+    groups = unanswered_groups(asked(*typed, *typed), min_group=2)
+    nlu = "\n".join(g["yaml"] for g in groups)
+    examples = RasaYAMLReader().reads(f'version: "3.1"\nnlu:\n{nlu}').intent_examples
+    assert [m.get("entities") for m in examples] == [None] * len(examples)
+    assert examples and all("qwzx" in m.get("text") for m in examples)
+    assert all(g["yaml"] for g in groups) and sum(g["conversations"] for g in groups) == 2 * len(typed)
+    assert '- [qwzx] (jobcenter){"value":"Zwickau"}\n' in nlu  # the markup broken up, the text kept
+
+
+def test_grouping_by_rare_words_keeps_variants_together_and_strangers_apart(monkeypatch: Any) -> None:
+    """Beyond EXHAUSTIVE different questions a question is compared only with the group leaders
+    that share one of its rarest words (inverted index). Small data forced down that path: each
+    question's variants (case, punctuation, word order, a word more) form one group, the other
+    messages stay alone, as when every question is compared with every leader."""
+    import report.figures
+
+    bases = ["Wie beantrage ich Bürgergeld online beim Jobcenter", "Wann wird das Bürgergeld im Dezember ausgezahlt",
+             "Muss ich meine Heizkosten nachweisen", "Welche Unterlagen brauche ich für den Weiterbewilligungsantrag",
+             "Zahlt das Jobcenter eine Erstausstattung für das Baby", "Kann ich mit Minijob weiter Bürgergeld bekommen",
+             "Wo finde ich die Telefonnummer vom Jobcenter Annaberg"]  # fmt: skip
+    variants = [lambda b: b, lambda b: b.lower() + "?", lambda b: " ".join(reversed(b.split())),
+                lambda b: b + " bitte", lambda b: "Hallo, " + b + "!"]  # fmt: skip
+    texts = [v(b) for b in bases for v in variants]
+    texts += ["Kevin Müller Diabetes", "xyzzy qwertz blubb", "Mein Bescheid vom Mai ist falsch glaube ich"]
+    turns = asked(*texts)
+    exhaustive = unanswered_groups(turns, min_group=2)
+    monkeypatch.setattr(report.figures, "EXHAUSTIVE", 0)
+    blocked = unanswered_groups(turns, min_group=2)
+    assert blocked == exhaustive
+    assert [g["conversations"] for g in blocked] == [len(variants)] * len(bases) + [1, 1, 1]
+    assert sorted(sorted(normalised(g["text"]).split()) for g in blocked[: len(bases)]) == sorted(
+        sorted(normalised(b).split()) for b in bases
+    )
+
+
+def test_the_report_states_its_minimum_group_size() -> None:
+    from report.html import page
+
+    report = figures(asked("Wie viel Bürgergeld bekomme ich?", "Wie viel Bürgergeld bekomme ich?"), min_group=3)
+    assert report["min_group"] == 3 and report["unanswered"][0]["text"] is None
+    assert "Mindestgröße: 3 Gespräche; Standard: 2)" in page(report, 30)
+    assert figures([])["min_group"] == MIN_GROUP == 2 and "Mindestgröße: 2 Gespräche)" in page(figures([]), 30)
 
 
 def test_make_report_writes_json_and_a_self_contained_page(tmp_path: Any) -> None:
@@ -91,6 +217,7 @@ def test_make_report_writes_json_and_a_self_contained_page(tmp_path: Any) -> Non
     import json
     import re
     import sqlite3
+    import stat
     import subprocess
     import sys
 
@@ -111,6 +238,12 @@ def test_make_report_writes_json_and_a_self_contained_page(tmp_path: Any) -> Non
         con.executemany("INSERT INTO events (sender_id, data) VALUES (?, ?)", [(s, json.dumps(e)) for s, e in rows])
     out = tmp_path / "reports"
     subprocess.run([sys.executable, "-m", "report", "--db", str(db), "--out", str(out)], check=True, cwd=ROOT)
+    # issue 24: readable by their owner only, whatever the umask
+    assert [stat.S_IMODE(p.stat().st_mode) for p in (out, out / "report.json", out / "report.html")] == [
+        0o700,
+        0o600,
+        0o600,
+    ]
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert report["conversations"] == 3 and report["unanswered"][0]["count"] == 2
     assert report["unanswered"][0]["text"] == "<script>alert(1)</script> Mietkaution?"
@@ -148,3 +281,53 @@ def test_ratings_are_counted_per_answer_and_a_not_helpful_answer_joins_the_unans
     }
     [group] = report["unanswered"]
     assert group["text"] == "Was ist ein kommunales Jobcenter?" and group["not_helpful"] == 1
+
+
+def test_report_files_are_written_for_their_owner_only(tmp_path: Any, monkeypatch: Any) -> None:
+    """Issue 24 (3): reports/ files were written with the umask's mode (0644). Also a report file
+    that existed with a wider mode, and the default folder reports/ that existed, are narrowed."""
+    import stat
+
+    import report.__main__ as make_report
+
+    folder = tmp_path / "reports"
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)
+    old = folder / "report.json"
+    old.write_text("{}", encoding="utf-8")
+    old.chmod(0o644)
+    monkeypatch.setattr(make_report, "OUT", folder)  # as if it were the default reports/
+    make_report.private_folder(folder)
+    make_report.write_private(old, "{}\n")
+    make_report.write_private(folder / "report.html", "<p>neu</p>")
+    modes = [stat.S_IMODE(p.stat().st_mode) for p in (folder, old, folder / "report.html")]
+    assert modes == [0o700, 0o600, 0o600] and old.read_text(encoding="utf-8") == "{}\n"
+
+
+def test_make_purge_removes_reports_older_than_the_retention_period(tmp_path: Any) -> None:
+    """Issue 24 (3): make purge deleted the conversations but kept their texts in old reports."""
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    from runtime.paths import ROOT
+
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    old, new, kept = reports / "report.json", reports / "report.html", tmp_path / "elsewhere.html"
+    for path in (old, new, kept):
+        path.write_text("Frage", encoding="utf-8")
+    month_ago = time.time() - 31 * 86400
+    for path in (old, kept):
+        os.utime(path, (month_ago, month_ago))
+    (reports / "link").symlink_to(kept)  # a link is not followed
+    tracker_db = tmp_path / "tracker.db"
+    with sqlite3.connect(tracker_db) as con:
+        con.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, timestamp REAL, data TEXT)")
+    command = [sys.executable, "-m", "runtime.retention", "--db", str(tracker_db), "--days", "30",
+               "--events-db", str(tmp_path / "none.db"), "--reports", str(reports)]  # fmt: skip
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+    assert "1 report files older than 30 days deleted" in done.stdout
+    assert sorted(p.name for p in reports.iterdir()) == ["link", "report.html"] and kept.exists()

@@ -79,7 +79,8 @@ def button(message: dict[str, Any], payload_start: str) -> str:
 def talk_over_rest(servers: Servers) -> None:
     assert "Optionskommune" in json.dumps(servers.say(WHAT, sender="rest-1"), ensure_ascii=False)
     servers.say(f"Wie viel Bürgergeld bekomme ich? Meine IBAN ist {IBAN}", sender="rest-1")
-    servers.say("Wieviel Bürgergeld bekomme ich?", sender="rest-2")
+    # nearly the same from a second conversation (a short "Wieviel Bürgergeld?" no longer joins a longer message)
+    servers.say(f"Wieviel Bürgergeld bekomme ich? Meine IBAN ist {IBAN}", sender="rest-2")
     servers.say("xyzzy qwertz blubb", sender="rest-2")
 
 
@@ -152,7 +153,8 @@ def test_the_report_shows_the_conversations_of_every_channel_with_their_ratings(
         "faq/what_is_municipal_jobcenter": {"helpful": 0, "not_helpful": 1, "reasons": {"wrong": 1}},
     }
     bürgergeld = next(g for g in report["unanswered"] if g["text"] and "Bürgergeld" in g["text"])
-    assert bürgergeld["count"] == 2 and "[IBAN]" in bürgergeld["yaml"] + json.dumps(report, ensure_ascii=False)
+    assert bürgergeld["count"] == bürgergeld["conversations"] == 2 and "[IBAN]" in bürgergeld["yaml"]
+    assert report["min_group"] == 2 and bürgergeld["text"].startswith("… Bürgergeld")  # "Wie viel" / "Wieviel"
     rated = [g for g in report["unanswered"] if g["not_helpful"]]
     assert sum(g["count"] for g in rated) == 2  # the two answers rated not helpful joined the unanswered
     assert sum(g["count"] for g in report["unanswered"]) == 5  # 2 Bürgergeld, 1 nonsense, 2 not helpful
@@ -165,3 +167,21 @@ def test_the_report_shows_the_conversations_of_every_channel_with_their_ratings(
     for path in stored:
         content = path.read_bytes()
         assert IBAN.encode() not in content and compact.encode() not in content, path.name
+
+
+def test_a_ukrainian_first_message_counts_as_ukrainian(stack: tuple[Servers, FakePlatforms, str]) -> None:
+    """Issue 24 (7): the events as the real Rasa stores them (the language slot after the replies):
+    the first message of a Ukrainian conversation is counted as "uk", not "de". Runs after the test
+    above, which counts every conversation of this module's servers."""
+    from report.__main__ import all_turns, stored_events
+
+    servers, _, _ = stack
+    servers.say("Що таке комунальний Jobcenter?", sender="rest-uk")
+    servers.say("Скільки їх усього?", sender="rest-uk")
+    events_db = servers.workdir / "events.db"
+
+    def turns() -> list[Any]:
+        return [t for t in all_turns(stored_events(events_db)) if t.conversation == "rest-uk"]
+
+    assert wait_for(lambda: len(turns()) == 2 and turns()[-1].reply != "unknown")
+    assert [t.language for t in turns()] == ["uk", "uk"]
