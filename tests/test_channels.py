@@ -152,3 +152,22 @@ def test_in_one_worker_the_binding_is_the_processs() -> None:
         assert await binding.take("s1", "b")
 
     asyncio.run(scenario())
+
+
+def test_the_socketio_internals_the_channel_overrides_are_there() -> None:
+    """channels/socketio.py overrides two private methods of python-socketio (pinned < 5.10) and
+    relies on Sanic skipping the response check of handlers marked ``is_websocket``: an upgrade
+    that renames them must fail here, not silently bring the tracebacks back."""
+    import inspect
+
+    import socketio
+    from sanic import Sanic
+
+    from channels.socketio import CappedSocketBlueprint, GuardedServer
+
+    for name, arguments in (("_handle_eio_message", ["eio_sid", "data"]),
+                            ("_handle_event", ["eio_sid", "namespace", "id", "data"])):  # fmt: skip
+        assert list(inspect.signature(getattr(socketio.AsyncServer, name)).parameters)[1:] == arguments
+        assert getattr(GuardedServer, name) is not getattr(socketio.AsyncServer, name)
+    assert 'hasattr(handler, "is_websocket")' in inspect.getsource(Sanic.handle_request)
+    assert CappedSocketBlueprint.capped.is_websocket  # type: ignore[attr-defined]
