@@ -1,4 +1,4 @@
-"""Rasa's socket.io channel (the website widget), closed to what an attacker tried (issue 13).
+"""Rasa's socket.io channel (the website widget), closed to what an attacker tried (issues 13, 24).
 
 Differences to ``rasa.core.channels.socketio.SocketIOInput``:
 - only the allowed origins may connect from a browser (``allowed_origins``, from the environment
@@ -8,26 +8,33 @@ Differences to ``rasa.core.channels.socketio.SocketIOInput``:
   signed (HMAC with ``SOCKET_SESSION_SECRET``), a requested id is taken only if the signature is
   right and no other live socket holds it (an empty one asks for a new conversation; any other
   keeps the socket's current one or gets a new one), and messages always go to the socket's own
-  session (a ``session_id`` in the message is ignored);
+  session (a ``session_id`` in the message is ignored). Which socket holds a session is kept in
+  the lock store's Redis, so this holds across workers and instances (channels/socket_sessions.py);
 - websocket transport only (no long polling): a socket never needs a second process;
+- at most ``SOCKET_CONNECTIONS_PER_ADDRESS`` open sockets per client address and worker (default
+  ``CONNECTIONS_PER_ADDRESS_DEFAULT``; 0: no cap), more are refused before the handshake;
 - messages are limited to ``MAX_SOCKET_BYTES`` by the server itself, and malformed payloads (not
-  an object, no text) are ignored with a log line instead of raising;
+  an object, no text), events (a missing or extra argument, a name that is not a string) and
+  packets are ignored with one log line and no traceback; a socket's close logs nothing;
 - of the metadata only ``language`` is taken (a supported code, checked by the input gate);
   the rest would be stored unredacted;
 - replies go out whole, tagged with their conversation and response (``WidgetOutput``), and a
   "Hilfreich?" rating comes in on the event ``feedback`` (runtime/feedback.py);
-- at most ``RATE_LIMIT_PER_ADDRESS`` messages a minute from one client address; more are dropped
-  (runtime/rate_limit.py).
+- at most ``RATE_LIMIT_PER_ADDRESS`` messages and ratings a minute from one client address; more
+  are dropped (runtime/rate_limit.py); a rating also counts against its conversation's limit.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
 import os
 import secrets
+import time
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -37,6 +44,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from socketio import AsyncServer
 
+from channels.socket_sessions import REFRESH_S, Binding, LocalBinding, binding_for
 from knowledge.language import SUPPORTED
 from runtime import feedback
 from runtime.input_gate import kept_metadata
@@ -46,6 +54,8 @@ logger = logging.getLogger(__name__)
 MAX_SOCKET_BYTES = 16 * 1024  # the input gate cuts at 1000 characters anyway
 DEFAULT_ORIGINS = "http://localhost:8080,http://127.0.0.1:8080"  # runtime/services.py WEB_PORT
 SIGNATURE_CHARS = 16
+CONNECTIONS_PER_ADDRESS_DEFAULT = 20  # SOCKET_CONNECTIONS_PER_ADDRESS, per worker; 0: no cap
+REFUSALS_LOGGED_EVERY_S = 60.0
 
 
 def session_secret() -> bytes:
@@ -105,6 +115,87 @@ def origins(value: str | None) -> list[str]:
     return [o.strip().rstrip("/") for o in (value or DEFAULT_ORIGINS).split(",") if o.strip()]
 
 
+class GuardedServer(AsyncServer):
+    """Rasa's socket.io server, with one log line (no traceback) for a malformed packet or event:
+    python-socketio logs a TypeError traceback for an event whose name is not a string and an
+    ERROR traceback for a packet it cannot decode; every such packet flooded the log (issue 24)."""
+
+    async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
+        try:
+            await super()._handle_eio_message(eio_sid, data)
+        except (ValueError, TypeError, KeyError, IndexError) as error:
+            logger.warning("socket.io packet ignored: malformed (%s)", type(error).__name__)
+
+    async def _handle_event(self, eio_sid: str, namespace: str | None, id: Any, data: Any) -> None:
+        if not isinstance(data, list) or not data or not isinstance(data[0], str):
+            logger.warning("socket.io event ignored: its name is not a string")
+            return
+        await super()._handle_event(eio_sid, namespace, id, data)
+
+
+def address_of_request(request: Any) -> str:
+    return str(getattr(request, "remote_addr", "") or getattr(request, "ip", "") or "?")
+
+
+class CappedSocketBlueprint(SocketBlueprint):
+    """Rasa's blueprint, attaching the socket.io server through ``capped``: at most
+    ``max_per_address`` live connections from one client address (per worker), refused with 429
+    before the websocket handshake (one log line a minute says how many); and marked as Sanic's
+    websocket handlers are, so Sanic does not log an ERROR traceback ("Invalid response type
+    None") each time a socket closes."""
+
+    def __init__(self, sio: AsyncServer, socketio_path: str, max_per_address: int, *args: Any, **kwargs: Any) -> None:
+        super().__init__(sio, socketio_path, *args, **kwargs)
+        self.ctx.max_per_address = max_per_address
+        self.ctx.live = Counter()  # client address -> its live connections in this worker
+        self.ctx.refused, self.ctx.logged_at = 0, -REFUSALS_LOGGED_EVERY_S  # refusals not logged yet
+
+    def register(self, app: Any, options: dict[str, Any]) -> None:
+        path = "/{}/".format(self.ctx.socketio_path.strip("/"))
+        app.add_route(self.capped, path, methods=["GET", "POST", "OPTIONS"], name="socketio_engineio")
+        app.enable_websocket()
+        Blueprint.register(self, app, options)
+
+    async def capped(self, request: Request) -> Any:
+        """One engine.io request; a websocket's request lasts as long as the socket."""
+        address, live = address_of_request(request), self.ctx.live
+        if 0 < self.ctx.max_per_address <= live[address]:
+            self.ctx.refused += 1
+            if time.monotonic() - self.ctx.logged_at >= REFUSALS_LOGGED_EVERY_S:  # a flood, not a log flood
+                logger.warning("socket.io connections refused, too many open from one address: %d", self.ctx.refused)
+                self.ctx.refused, self.ctx.logged_at = 0, time.monotonic()
+            return response.json({"error": "too many connections from this address"}, status=429)
+        live[address] += 1
+        try:
+            return await self.ctx.sio.handle_request(request)
+        finally:
+            live[address] -= 1
+            if live[address] <= 0:
+                del live[address]
+
+    capped.is_websocket = True  # type: ignore[attr-defined]
+
+
+def checked(
+    sio: AsyncServer, event: str, namespace: str | None, arguments: tuple[int, ...], refused: Any = None
+) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
+    """Registers a handler of ``event`` that takes one of ``arguments`` arguments after the socket
+    id; any other number is logged in one line and answered with ``refused`` (python-socketio
+    would log a TypeError traceback per event)."""
+
+    def register(function: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        async def handler(sid: str, *args: Any) -> Any:
+            if len(args) not in arguments:
+                logger.warning("socket.io event %s ignored: %d arguments", event, len(args))
+                return refused
+            return await function(sid, *args)
+
+        sio.on(event, namespace=namespace, handler=handler)
+        return function
+
+    return register
+
+
 class CheckedSocketIOInput(SocketIOInput):
     @classmethod
     def name(cls) -> str:
@@ -114,67 +205,100 @@ class CheckedSocketIOInput(SocketIOInput):
         allowed = origins(os.environ.get("WIDGET_ORIGINS"))
         # websocket only: a socket is one connection, so it stays on the process (and, behind
         # nginx, the instance) that accepted it; Rasa's server has no shared client manager
-        sio = AsyncServer(
+        sio = GuardedServer(
             async_mode="sanic",
             cors_allowed_origins=allowed,
             max_http_buffer_size=MAX_SOCKET_BYTES,
             transports=["websocket"],
         )
-        bp = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        max_per_address = int(os.environ.get("SOCKET_CONNECTIONS_PER_ADDRESS", str(CONNECTIONS_PER_ADDRESS_DEFAULT)))
+        bp = CappedSocketBlueprint(sio, self.socketio_path, max_per_address, "socketio_webhook", __name__)
         self.sio = sio
         secret = session_secret()
         per_address = from_env("RATE_LIMIT_PER_ADDRESS", PER_ADDRESS_DEFAULT)
         address_of: dict[str, str] = {}  # sid -> client address
-        session_of: dict[str, str] = {}  # sid -> the session it was given
-        holder_of: dict[str, str] = {}  # session -> the sid holding it
-        server: dict[str, Any] = {}  # the Sanic app, whose agent stores a rating
+        session_of: dict[str, str] = {}  # sid -> the session it holds
+        server: dict[str, Any] = {"binding": LocalBinding()}  # the Sanic app (its agent stores ratings)
 
         @bp.listener("after_server_start")
         async def keep_app(app: Any, _loop: Any) -> None:
             server["app"] = app
+            agent = getattr(app.ctx, "agent", None)
+            server["binding"] = binding_for(getattr(agent, "lock_store", None))
+            server["renewing"] = asyncio.create_task(renew(server["binding"]))
+
+        @bp.listener("before_server_stop")
+        async def stop_renewing(_app: Any, _loop: Any) -> None:
+            if "renewing" in server:
+                server["renewing"].cancel()
+
+        async def renew(binding: Binding) -> None:
+            """The sessions of this worker's live sockets stay bound (their keys would expire)."""
+            while True:
+                await asyncio.sleep(REFRESH_S)
+                try:
+                    await binding.renew({session: sid for sid, session in session_of.items()})
+                except Exception as error:  # Redis restarting: the next round tries again
+                    logger.warning("socket.io sessions not renewed: %s", type(error).__name__)
 
         @bp.route("/", methods=["GET"])
         async def health(_: Request) -> Any:
             return response.json({"status": "ok"})
 
         @sio.on("connect", namespace=self.namespace)
-        async def connect(sid: str, environ: dict, auth: dict | None) -> bool:
-            request = environ.get("sanic.request")
-            address_of[sid] = str(getattr(request, "remote_addr", "") or getattr(request, "ip", "") or "?")
+        async def connect(sid: str, environ: dict, auth: dict | None = None) -> bool:
+            address_of[sid] = address_of_request(environ.get("sanic.request"))
             return True
 
-        def release(sid: str) -> str | None:
+        async def release(sid: str) -> str | None:
             """The socket no longer holds its session (which is returned)."""
             session = session_of.pop(sid, None)
-            if session and holder_of.get(session) == sid:
-                del holder_of[session]
+            if session:
+                try:
+                    await server["binding"].release(session, sid)
+                except Exception as error:  # the key expires by itself
+                    logger.warning("socket.io session not released: %s", type(error).__name__)
             return session
 
         @sio.on("disconnect", namespace=self.namespace)
         async def disconnect(sid: str) -> None:
             address_of.pop(sid, None)
-            release(sid)
+            await release(sid)
 
-        def give(sid: str, session: str) -> None:
+        async def take(sid: str, session: str) -> bool:
+            try:
+                return await server["binding"].take(session, sid)
+            except Exception as error:  # Redis unavailable: nobody gets a session by its id
+                logger.warning("socket.io session binding unavailable: %s", type(error).__name__)
+                return False
+
+        async def give(sid: str, session: str) -> None:
+            """``sid`` holds ``session`` (taken or new) and the bot's replies reach it."""
             if session_of.get(sid) == session:
                 return
-            old = release(sid)
+            old = await release(sid)
             if old:
                 sio.leave_room(sid, old, namespace=self.namespace)
-            session_of[sid], holder_of[session] = session, sid
+            session_of[sid] = session
             sio.enter_room(sid, session, namespace=self.namespace)  # the bot answers to the room
 
-        @sio.on("session_request", namespace=self.namespace)
+        async def new_session(sid: str) -> None:
+            session = signed_session(secret)
+            await take(sid, session)  # a new random id: nobody else can hold it
+            await give(sid, session)
+
+        @checked(sio, "session_request", self.namespace, (1,))
         async def session_request(sid: str, data: Any) -> None:
             wanted = data.get("session_id") if isinstance(data, dict) else None
-            holder = holder_of.get(wanted) if isinstance(wanted, str) else None
-            if valid_session(secret, wanted) and holder in (None, sid):
-                give(sid, str(wanted))  # a session this server issued, held by nobody else
+            if wanted and wanted == session_of.get(sid):
+                pass  # already its own
+            elif valid_session(secret, wanted) and await take(sid, str(wanted)):
+                await give(sid, str(wanted))  # a session this server issued, held by no other live socket
             elif not wanted or sid not in session_of:  # asked for a new one; or forged, in use
-                give(sid, signed_session(secret))
+                await new_session(sid)
             await sio.emit("session_confirm", session_of[sid], room=sid)
 
-        @sio.on(self.user_message_evt, namespace=self.namespace)
+        @checked(sio, self.user_message_evt, self.namespace, (1,))
         async def handle_message(sid: str, data: Any) -> None:
             text = data.get("message") if isinstance(data, dict) else None
             if not isinstance(text, str):
@@ -184,7 +308,7 @@ class CheckedSocketIOInput(SocketIOInput):
                 logger.warning("socket.io message over the per-address rate limit dropped")
                 return
             if sid not in session_of:  # no session requested yet: one is given now
-                give(sid, signed_session(secret))
+                await new_session(sid)
                 await sio.emit("session_confirm", session_of[sid], room=sid)
             output = WidgetOutput(sio, self.bot_message_evt)
             language = kept_metadata(data.get("metadata"), keys=("language",))  # the chosen language only
@@ -192,18 +316,18 @@ class CheckedSocketIOInput(SocketIOInput):
                 UserMessage(text, output, session_of[sid], input_channel=self.name(), metadata=language)
             )
 
-        @sio.on("feedback", namespace=self.namespace)
+        @checked(sio, "feedback", self.namespace, (0, 1), refused={"ok": False})
         async def handle_feedback(sid: str, data: Any = None) -> dict[str, bool]:
             """A "Hilfreich?" rating (runtime/feedback.py), stored in the socket's own conversation
-            when it got the rated answer; the acknowledgement tells the widget."""
+            when it got the rated answer, within the conversation's rate limit; the acknowledgement
+            tells the widget."""
             rating = feedback.parse(data)
             if rating is None or sid not in session_of or not per_address.allow(address_of.get(sid, "?")):
                 logger.warning("socket.io feedback ignored: malformed, no session or over the rate limit")
                 return {"ok": False}
             agent = getattr(getattr(server.get("app"), "ctx", None), "agent", None)
             if agent is None or await feedback.store(agent, session_of[sid], rating) is None:
-                logger.warning("socket.io feedback ignored: no such answer in this conversation")
-                return {"ok": False}
+                return {"ok": False}  # refused: runtime/feedback.py logs why
             return {"ok": True}
 
         return bp

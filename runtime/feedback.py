@@ -11,7 +11,11 @@ Where it comes from:
 Only the response name, the yes/no and a reason from ``REASONS`` are taken: no text, nothing the
 citizen typed. ``store`` adds the rating to the conversation as the slot ``feedback`` (an event
 like any other, so the tracker store keeps it and the event broker passes it to the editors'
-report, report/), and only when that conversation got that answer.
+report, report/), and only when that conversation got that answer. Every rating counts against
+the conversation's rate limit, the one its messages count against (runtime/rate_limit.py
+``per_sender``): over it, nothing is stored. Only the last rating of an answer counts: a rating
+equal to the one the answer has already is not stored again, and the report takes the latest
+rating of each answer (report/turns.py), so "Nein" and then a reason count as one rating.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import Any
 from knowledge.files import read_yaml
 from knowledge.language import GERMAN
 from knowledge.translations import load_translations
+from runtime import rate_limit
 from runtime.paths import DOMAIN
 
 logger = logging.getLogger(__name__)
@@ -106,22 +111,35 @@ def record(feedback: Feedback) -> None:
 
 
 async def store(agent: Any, conversation: str, feedback: Feedback) -> str | None:
-    """Adds the rating to the conversation (slot ``feedback``) when it got that answer; returns
-    the conversation's language (for the reply's wording), or None when nothing was stored."""
+    """Adds the rating to the conversation (slot ``feedback``) when it got that answer and is
+    within its rate limit; returns the conversation's language (for the reply's wording), or None
+    when the rating was refused. A rating equal to the answer's last one is taken but not stored."""
     from rasa.shared.core.events import BotUttered, SlotSet
 
+    if not rate_limit.per_sender().allow(conversation):
+        logger.warning("feedback ignored: over the per-conversation rate limit")
+        return None
     async with agent.lock_store.lock(conversation):
         tracker = await agent.processor.get_tracker(conversation)
-        answered = any(
-            isinstance(e, BotUttered) and (e.metadata or {}).get("utter_action") == feedback.answer
-            for e in tracker.events
-        )
+        last_rating: Any = None  # of this answer, since the conversation last got it
+        answered = False
+        for event in tracker.events:
+            if isinstance(event, BotUttered) and (event.metadata or {}).get("utter_action") == feedback.answer:
+                answered, last_rating = True, None
+            elif isinstance(event, SlotSet) and event.key == SLOT and _rates(event.value, feedback.answer):
+                last_rating = event.value
         if not answered:
+            logger.warning("feedback ignored: no such answer in this conversation")
             return None
-        tracker.update(SlotSet(SLOT, feedback.as_slot()))
-        await agent.processor.save_tracker(tracker)
-    record(feedback)
+        if last_rating != feedback.as_slot():
+            tracker.update(SlotSet(SLOT, feedback.as_slot()))
+            await agent.processor.save_tracker(tracker)
+            record(feedback)
     return str(tracker.get_slot("language") or GERMAN)
+
+
+def _rates(value: Any, answer: str) -> bool:
+    return isinstance(value, dict) and value.get("answer") == answer
 
 
 def offer(kwargs: dict[str, Any]) -> list[dict[str, str]]:
@@ -141,8 +159,7 @@ async def answer_button(agent: Any, message: Any, rating: Feedback) -> None:
     """A messenger's rating button was pressed: store it, then ask for the reason ("Nicht
     hilfreich" without one) or thank. A rating of an answer the conversation did not get is dropped."""
     language = await store(agent, str(message.sender_id), rating) if agent is not None else None
-    if language is None:
-        logger.warning("feedback button ignored: no such answer in this conversation")
+    if language is None:  # refused (store says why)
         return
     response = ASK_REASON if not rating.helpful and rating.reason is None else THANKS
     text, titled = wording(response, language)

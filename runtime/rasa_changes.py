@@ -104,9 +104,9 @@ def gated(original: Callable) -> Callable:
     from sqlalchemy.exc import SQLAlchemyError
 
     from runtime.input_gate import clean_input, kept_metadata
-    from runtime.rate_limit import PER_SENDER_DEFAULT, from_env
+    from runtime.rate_limit import per_sender as per_sender_limit
 
-    per_sender = from_env("RATE_LIMIT_PER_SENDER", PER_SENDER_DEFAULT)
+    per_sender = per_sender_limit()  # ratings count against it too (runtime/feedback.py)
 
     async def tell(self: Any, message: Any, response: str) -> None:
         if message.output_channel is not None:

@@ -1,7 +1,12 @@
-"""The channels without servers: which messengers are configured, Telegram's limits, the REST
-input checks."""
+"""The channels without servers (but a Redis for the widget's sessions): which messengers are
+configured, Telegram's limits, the REST input checks, the socket.io session binding."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
 
 from channels.config import effective
 from channels.telegram import callback_data, split_text
@@ -40,7 +45,6 @@ def test_widget_replies_go_out_whole_and_tagged() -> None:
     """Rasa's socket.io output split an answer at blank lines and said neither its conversation nor
     its response: the widget could neither drop late answers nor rate one (issue 14)."""
     import asyncio
-    from typing import Any
 
     from channels.socketio import WidgetOutput
 
@@ -76,3 +80,94 @@ def test_widget_replies_go_out_whole_and_tagged() -> None:
     assert messages[2] == {"text": "Notiz", "session": "s1"}
     assert messages[3] == {"redacted_user_text": "[E-Mail]", "session": "s1"}
     assert all(kwargs.get("room") == "s1" for _, kwargs in sio.sent)
+
+
+# ---- the widget's sessions: one live socket holds one (channels/socket_sessions.py) -------------
+@pytest.fixture(scope="module")
+def lock_store() -> Iterator[Any]:
+    """Rasa's Redis lock store on a Redis of its own, as `make run` has it."""
+    from rasa.core.lock_store import RedisLockStore
+
+    from runtime.services import free_port, start_redis
+
+    port = free_port()
+    with start_redis(port):
+        yield RedisLockStore(host="127.0.0.1", port=port)
+
+
+def test_the_binding_lives_in_the_lock_stores_redis_else_in_the_process(lock_store: Any) -> None:
+    from rasa.core.lock_store import InMemoryLockStore
+
+    from channels.socket_sessions import LocalBinding, RedisBinding, binding_for
+
+    binding = binding_for(lock_store)
+    assert isinstance(binding, RedisBinding) and binding.red is lock_store.red  # its client, its password
+    assert isinstance(binding_for(InMemoryLockStore()), LocalBinding)
+    assert isinstance(binding_for(None), LocalBinding)
+
+
+def test_one_live_socket_holds_a_session_across_workers(lock_store: Any) -> None:
+    """Two workers (two bindings on one Redis): a session held by a socket of one is refused to a
+    socket of the other until the holder lets go; the key expires unless renewed (issue 24: with
+    the binding in one worker's memory a second socket took a live session in 7 of 12 tries)."""
+    import asyncio
+
+    from channels import socket_sessions
+    from channels.socket_sessions import RedisBinding
+
+    async def scenario() -> None:
+        first, second = RedisBinding(lock_store.red, ttl_s=0.5), RedisBinding(lock_store.red, ttl_s=0.5)
+        assert await first.take("s1", "sid-a")
+        assert await first.take("s1", "sid-a")  # its own again
+        assert not await second.take("s1", "sid-b")
+        await second.release("s1", "sid-b")  # not its to release
+        assert not await second.take("s1", "sid-b")
+        for _ in range(4):  # renewed while the socket lives: held past its lifetime
+            await asyncio.sleep(0.2)
+            await first.renew({"s1": "sid-a"})
+        assert not await second.take("s1", "sid-b")
+        ttl = lock_store.red.pttl(socket_sessions.KEY_PREFIX + "s1")
+        assert 0 < ttl <= 500
+        await first.release("s1", "sid-a")  # disconnected: the key is gone
+        assert lock_store.red.get(socket_sessions.KEY_PREFIX + "s1") is None
+        assert await second.take("s1", "sid-b")
+        await asyncio.sleep(0.7)  # its worker died: nobody renews, the key expires
+        assert await first.take("s1", "sid-a")
+
+    asyncio.run(scenario())
+
+
+def test_in_one_worker_the_binding_is_the_processs() -> None:
+    import asyncio
+
+    from channels.socket_sessions import LocalBinding
+
+    async def scenario() -> None:
+        binding = LocalBinding()
+        assert await binding.take("s1", "a") and await binding.take("s1", "a")
+        assert not await binding.take("s1", "b")
+        await binding.release("s1", "b")
+        assert not await binding.take("s1", "b")
+        await binding.release("s1", "a")
+        assert await binding.take("s1", "b")
+
+    asyncio.run(scenario())
+
+
+def test_the_socketio_internals_the_channel_overrides_are_there() -> None:
+    """channels/socketio.py overrides two private methods of python-socketio (pinned < 5.10) and
+    relies on Sanic skipping the response check of handlers marked ``is_websocket``: an upgrade
+    that renames them must fail here, not silently bring the tracebacks back."""
+    import inspect
+
+    import socketio
+    from sanic import Sanic
+
+    from channels.socketio import CappedSocketBlueprint, GuardedServer
+
+    for name, arguments in (("_handle_eio_message", ["eio_sid", "data"]),
+                            ("_handle_event", ["eio_sid", "namespace", "id", "data"])):  # fmt: skip
+        assert list(inspect.signature(getattr(socketio.AsyncServer, name)).parameters)[1:] == arguments
+        assert getattr(GuardedServer, name) is not getattr(socketio.AsyncServer, name)
+    assert 'hasattr(handler, "is_websocket")' in inspect.getsource(Sanic.handle_request)
+    assert CappedSocketBlueprint.capped.is_websocket  # type: ignore[attr-defined]

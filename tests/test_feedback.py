@@ -154,3 +154,50 @@ def test_a_messenger_rating_button_asks_for_the_reason_then_thanks_in_the_conver
     assert asked == wording(ASK_REASON, "en")[0] and thanks == wording(THANKS, "en")[0] and none == []
     assert reasons == [f"feedback:{r}|faq/what_is_municipal_jobcenter" for r in REASONS]
     assert len(agent.saved) == 2
+
+
+def ratings_stored(tracker: Any) -> list[Any]:
+    from rasa.shared.core.events import SlotSet
+
+    return [e.value for e in tracker.events if isinstance(e, SlotSet) and e.key == "feedback"]
+
+
+def test_ratings_count_against_the_conversations_rate_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One socket sent 299 ratings in 30 s and every one was stored (issue 24): ratings count
+    against the limit the conversation's messages count against, and over it nothing is stored."""
+    import asyncio
+
+    from runtime import rate_limit
+
+    shared = rate_limit.from_env("RATE_LIMIT_UNSET_IN_TESTS", 30)
+    monkeypatch.setattr(rate_limit, "per_sender", lambda: shared, raising=False)
+    tracker = tracker_with_answer()
+    agent = FakeAgent(tracker)
+    answer = "utter_faq/what_is_municipal_jobcenter"
+
+    async def flood() -> list[str | None]:
+        return [await store(agent, "citizen", Feedback(answer, i % 2 == 0)) for i in range(299)]
+
+    accepted = [r for r in asyncio.run(flood()) if r is not None]
+    assert len(accepted) == 30 and len(ratings_stored(tracker)) == 30
+    assert not shared.allow("citizen")  # the conversation's next message is over the limit too
+    assert shared.allow("someone else")
+
+
+def test_only_the_last_rating_of_an_answer_is_kept() -> None:
+    """The same rating again is taken (the widget gets its acknowledgement) but not stored; a
+    different one is stored after it, and the report counts the latest (report/turns.py)."""
+    import asyncio
+
+    tracker = tracker_with_answer()
+    agent = FakeAgent(tracker)
+    answer = "utter_faq/what_is_municipal_jobcenter"
+    for rating in (Feedback(answer, True), Feedback(answer, True), Feedback(answer, False),
+                   Feedback(answer, False, "wrong"), Feedback(answer, False, "wrong")):  # fmt: skip
+        assert asyncio.run(store(agent, "citizen-2", rating)) == "en"
+    assert ratings_stored(tracker) == [
+        {"answer": answer, "helpful": True, "reason": None},
+        {"answer": answer, "helpful": False, "reason": None},
+        {"answer": answer, "helpful": False, "reason": "wrong"},
+    ]
+    assert len(agent.saved) == 3

@@ -1,21 +1,27 @@
-"""The widget's socket.io channel as an attacker tried it (issue 13): foreign origins, someone
-else's session, malformed payloads, oversized messages (channels/socketio.py)."""
+"""The widget's socket.io channel as an attacker tried it (issues 13 and 24): foreign origins,
+someone else's session (also across two workers), malformed payloads and events, oversized
+messages, a flood of connections (channels/socketio.py)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sqlite3
 import time
+from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 import socketio
 
 from tests.e2e.servers import Servers, module_servers
 
 PAGE = "http://page.example"
-servers = module_servers("socketio", extra_env={"WIDGET_ORIGINS": PAGE})
+CAP = 5  # SOCKET_CONNECTIONS_PER_ADDRESS of these servers (default 20)
+servers = module_servers("socketio", extra_env={"WIDGET_ORIGINS": PAGE, "SOCKET_CONNECTIONS_PER_ADDRESS": str(CAP)})
+two_workers = module_servers("socketio-workers", extra_env={"WIDGET_ORIGINS": PAGE}, workers=2)
 pytestmark = pytest.mark.e2e
 
 
@@ -204,3 +210,143 @@ def test_the_widget_may_send_the_chosen_language_and_nothing_else(servers: Serve
     while '"language": "ar"' not in stored() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert '"language": "ar"' in stored() and "erika" not in stored()
+
+
+# ---- issue 24: sessions across workers, a connection cap, malformed events --------------------
+def test_a_live_session_is_refused_to_other_sockets_on_every_worker(two_workers: Servers) -> None:
+    """With two Sanic workers a socket presenting another live socket's session took it over in 7
+    of 12 tries (the binding lived in one worker's memory); now the binding is in Redis."""
+
+    async def scenario() -> tuple[str, list[str], str]:
+        owner = Client()
+        await owner.connect(two_workers)
+        given = await owner.session("")
+        assert "automatisiert" in await owner.say("Hallo")
+        taken = []
+        for _ in range(12):  # each a new connection, accepted by either worker
+            thief = Client()
+            await thief.connect(two_workers)
+            taken.append(await thief.session(given))
+            await thief.sio.disconnect()
+        await owner.sio.disconnect()
+        back = ""
+        for _ in range(20):  # the owner comes back (its disconnect reaches the server a moment later)
+            again = Client()
+            await again.connect(two_workers)
+            back = await again.session(given)
+            await again.sio.disconnect()
+            if back == given:
+                break
+            await asyncio.sleep(0.25)
+        return given, taken, back
+
+    given, taken, back = asyncio.run(scenario())
+    assert given not in taken, f"taken over in {taken.count(given)} of 12 tries"
+    assert back == given  # released on disconnect, on whichever worker it comes back
+
+
+def engineio_url(servers: Servers) -> str:
+    return servers.rasa_url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+
+
+def rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+async def flood(servers: Servers, attempts: int) -> dict[str, int]:
+    """``attempts`` websocket connections from this address, held open until all were tried, then
+    closed: how many the server accepted, and the Rasa process's RSS before, while open and after."""
+    before = rss_kb(servers.rasa.pid)
+    opened: list[Any] = []
+    connector = aiohttp.TCPConnector(limit=0)  # no client-side cap (aiohttp: 100)
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as session:
+
+        async def attempt() -> None:
+            with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError):
+                ws = await session.ws_connect(engineio_url(servers), headers={"Origin": PAGE}, timeout=5)
+                opened.append(ws)  # timeout: of the close handshake
+
+        for start in range(0, attempts, 50):
+            await asyncio.gather(*(attempt() for _ in range(start, min(start + 50, attempts))))
+        peak = rss_kb(servers.rasa.pid)
+        await asyncio.gather(*(ws.close() for ws in opened))
+    await asyncio.sleep(3)
+    return {"attempts": attempts, "accepted": len(opened), "rss_before_kb": before, "rss_open_kb": peak,
+            "rss_after_kb": rss_kb(servers.rasa.pid)}  # fmt: skip
+
+
+def test_connections_from_one_address_are_capped_and_a_closed_one_frees_its_place(servers: Servers) -> None:
+    """One address opened 1,000 sockets in 5.8 s (issue 24). Now at most CAP are open at a time."""
+
+    async def scenario() -> tuple[int, bool, bool]:
+        clients = []
+        refused = False
+        for _ in range(CAP + 1):
+            client = Client()
+            try:
+                await client.connect(servers)
+                clients.append(client)
+            except socketio.exceptions.ConnectionError:
+                refused = True
+        await clients.pop().sio.disconnect()
+        again = False
+        for _ in range(20):  # the place is free once the server has seen the socket close
+            late = Client()
+            try:
+                await late.connect(servers)
+                clients.append(late)
+                again = True
+                break
+            except socketio.exceptions.ConnectionError:
+                await asyncio.sleep(0.25)
+        works = "automatisiert" in await clients[-1].say("Hallo")
+        for client in clients:
+            await client.sio.disconnect()
+        return len(clients), refused, again and works
+
+    open_at_once, refused, freed = asyncio.run(scenario())
+    assert refused and open_at_once == CAP and freed
+    numbers = asyncio.run(flood(servers, 300))
+    print(numbers)
+    assert numbers["accepted"] <= CAP
+    refusals = servers.log.read_text(encoding="utf-8").count("connections refused, too many open from one address")
+    assert refusals == 1  # one line a minute, not one per refused connection
+
+
+def test_malformed_events_and_closing_sockets_log_one_line_without_a_traceback(servers: Servers) -> None:
+    """Every socket close logged an ERROR traceback ("Invalid response type None"), and
+    user_uttered with a missing or extra argument or a dict as its name TypeError tracebacks."""
+    start = servers.log.stat().st_size
+
+    async def scenario() -> str:
+        client = Client()
+        await client.connect(servers)
+        await client.session("")
+        await client.sio.emit("user_uttered")  # no argument
+        await client.sio.emit("user_uttered", ({"message": "Hallo"}, "extra"))
+        await client.sio.emit("session_request")
+        await client.sio.emit("feedback", ({"answer": "utter_faq/x", "helpful": True}, 1, 2))
+        await client.sio.emit({"event": "name"}, {"message": "Hallo"})
+        await client.sio.eio.send('2["user_uttered", {"message": ')  # not JSON
+        answer = await client.say("Hallo")  # the socket still works
+        await client.sio.disconnect()
+        for _ in range(3):  # sockets that open and close
+            other = Client()
+            await other.connect(servers)
+            await other.sio.disconnect()
+        await asyncio.sleep(1)
+        return answer
+
+    assert "automatisiert" in asyncio.run(scenario())
+    with servers.log.open(encoding="utf-8", errors="replace") as log:
+        log.seek(start)
+        written = log.read()
+    assert "Traceback" not in written and "Invalid response type" not in written, written[-3000:]
+    assert written.count("socket.io event user_uttered ignored") == 2
+    assert "socket.io event session_request ignored: 0 arguments" in written
+    assert "socket.io event feedback ignored: 3 arguments" in written
+    assert "socket.io event ignored: its name is not a string" in written
+    assert "socket.io packet ignored: malformed" in written
