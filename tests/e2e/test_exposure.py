@@ -31,26 +31,31 @@ from tests.e2e.servers import Servers, running_servers
 pytestmark = pytest.mark.e2e
 SITE = "http://localhost:8080"
 CHROMIUM = Path("/usr/bin/chromium")
-WEB_PORT = free_port()  # the demo page's server of this module
-WEB_URL = f"http://localhost:{WEB_PORT}"
 
 
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+def web_port() -> int:
+    """The port of this module's demo page server (its origin is allowed by the socket.io channel)."""
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory: pytest.TempPathFactory, web_port: int) -> Iterator[Servers]:
     """Two workers and Redis, as `make run`; the socket.io channel allows this module's demo page."""
+    origin = f"http://localhost:{web_port}"
     with running_servers(
-        tmp_path_factory.mktemp("exposure"), extra=["--cors", SITE], extra_env={"WIDGET_ORIGINS": WEB_URL}, workers=2
+        tmp_path_factory.mktemp("exposure"), extra=["--cors", SITE], extra_env={"WIDGET_ORIGINS": origin}, workers=2
     ) as s:
         yield s
 
 
 @pytest.fixture(scope="module")
-def web(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def web(servers: Servers, web_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The demo page's server (`python -m runtime.services web`) with the widget pointed at Rasa."""
     folder = tmp_path_factory.mktemp("web")
     bot = servers.rasa_url.replace("127.0.0.1", "localhost")
-    with start_web(WEB_PORT, demo_site(folder / "site", bot), bot, folder / "web.log"):
-        yield WEB_URL
+    with start_web(web_port, demo_site(folder / "site", bot), bot, folder / "web.log"):
+        yield f"http://localhost:{web_port}"
 
 
 @pytest.mark.parametrize(
