@@ -2,6 +2,9 @@
 
 - a POST whose ``X-Hub-Signature`` is not the HMAC of the body with the app secret gets 403
   (Rasa's connector answers 200 "not validated");
+- the verification (GET) compares the verify token in constant time and answers 400 when
+  ``hub.challenge`` is missing or malformed (Rasa's connector: a 500 whose log line held the URL
+  with the token);
 - buttons are sent as quick replies (up to 13, titles within Facebook's 20 characters), and a
   tapped quick reply sends its payload back as the next message;
 - the Graph API base URL is configurable (a fake Graph API on loopback in the tests);
@@ -14,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -29,6 +33,8 @@ logger = logging.getLogger(__name__)
 MAX_TEXT = 2000
 MAX_QUICK_REPLIES = 13
 MAX_TITLE = 20
+# What Facebook sends as ``hub.challenge`` (a number); anything else is refused with 400, never echoed.
+CHALLENGE = re.compile(r"[A-Za-z0-9_.-]{1,128}")
 
 
 def client(page_access_token: str, graph_url: str | None) -> MessengerClient:
@@ -130,9 +136,13 @@ class SecureFacebookInput(FacebookInput):
 
         @fb_webhook.route("/webhook", methods=["GET"])
         async def token_verification(request: Request) -> Any:
-            if request.args.get("hub.verify_token") == self.fb_verify:
-                return response.text(request.args.get("hub.challenge"))
-            return response.text("failure, invalid token", status=403)
+            token = request.args.get("hub.verify_token") or ""
+            if not self.fb_verify or not hmac.compare_digest(token.encode(), str(self.fb_verify).encode()):
+                return response.text("failure, invalid token", status=403)
+            challenge = request.args.get("hub.challenge") or ""
+            if not CHALLENGE.fullmatch(challenge):
+                return response.text("hub.challenge missing or malformed", status=400)
+            return response.text(challenge)
 
         @fb_webhook.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> Any:

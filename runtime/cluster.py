@@ -8,16 +8,21 @@ What it starts, each on loopback:
   refuses to run as root). Not started when ``DATABASE_URL`` is set: then that database is used.
   Its database ``rasa_events`` keeps the event broker's copy for the editors' report
   (runtime/event_broker.py; ``EVENTS_DATABASE_URL``, by default beside ``DATABASE_URL``).
-- Redis, the lock store (one conversation is handled by one instance at a time). Not started when
-  ``REDIS_URL`` is set.
+- Redis, the lock store (one conversation is handled by one instance at a time), with the
+  generated password of ``make run`` (runtime/services.py ``redis_password``), which the instances
+  get as ``REDIS_PASSWORD``. Not started when ``REDIS_URL`` is set (its password, if any, or
+  ``REDIS_PASSWORD`` is sent).
 - ``CLUSTER_INSTANCES`` (default 3) Rasa instances, one Sanic worker each, each with its action
   server; they share the socket.io session secret, so a reconnecting widget keeps its
   conversation on any instance.
-- nginx, the single entry point on ``127.0.0.1:CLUSTER_PORT`` (default 8005): the demo page,
-  REST (spread over the instances; a request an instance fails with a broken connection, 502 or
-  503 is passed to the next one) and socket.io (websocket only, so a socket stays on the instance
+- nginx, the single entry point on ``127.0.0.1:CLUSTER_PORT`` (default 8005): the demo page
+  (files only, with the demo server's security headers, runtime/web.py), REST (spread over the
+  instances; a request an instance could not be sent to, or that it refused with 502 or 503, goes
+  to the next one; a message already sent is never replayed: the client gets the error and may
+  ask again) and socket.io (websocket only, so a socket stays on the instance
   that accepted it). ``INSTANCE_URLS`` (comma-separated) names instances started elsewhere
-  instead: then no Rasa is started here, only nginx in front of them.
+  instead: then no Rasa is started here, only nginx in front of them. Answers name the instance
+  that gave them (``X-Instance: rasa-1``), never its address.
 
 The same environment variables run it across machines: see README "Beyond one machine".
 """
@@ -25,6 +30,7 @@ The same environment variables run it across machines: see README "Beyond one ma
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -36,7 +42,7 @@ from contextlib import AbstractContextManager, ExitStack, contextmanager, suppre
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 import yaml
 
@@ -46,6 +52,7 @@ from runtime.services import (
     environment,
     free_port,
     rasa_command,
+    redis_password,
     running,
     start_actions,
     start_redis,
@@ -53,9 +60,11 @@ from runtime.services import (
     wait_until,
     write_credentials,
 )
+from runtime.web import security_headers
 
 CLUSTER_PORT = 8005
 DEFAULT_INSTANCES = 3
+LOCK_LIFETIME_S = 15
 NGINX_TEMPLATE = Path(__file__).with_name("nginx.conf.template")
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
@@ -156,23 +165,25 @@ def start_postgres(home: Path, port: int) -> Iterator[Postgres]:
 
 
 # ---- Rasa instances -----------------------------------------------------------------------------
-def lock_store(redis_url: str) -> dict[str, Any]:
+def lock_store(redis_url: str, password: bool) -> dict[str, Any]:
+    """The lock store of ``redis_url``; with ``password``, Rasa reads it from ``${REDIS_PASSWORD}``."""
     parsed = urlparse(redis_url)
     store: dict[str, Any] = {"type": "redis", "url": parsed.hostname or "127.0.0.1", "port": parsed.port or 6379}
     if parsed.path.strip("/"):
         store["db"] = int(parsed.path.strip("/"))
-    if parsed.password:
-        store["password"] = parsed.password
+    if password:
+        store["password"] = "${REDIS_PASSWORD}"
     return store
 
 
-def cluster_endpoints(actions_port: int, redis_url: str) -> dict[str, Any]:
-    """Rasa reads ``${DATABASE_URL}`` from its environment: the password stays out of the file."""
+def cluster_endpoints(actions_port: int, redis_url: str, with_password: bool = True) -> dict[str, Any]:
+    """Rasa reads ``${DATABASE_URL}`` and ``${REDIS_PASSWORD}`` from its environment: the passwords
+    stay out of the file."""
     return {
         "action_endpoint": {"url": f"http://127.0.0.1:{actions_port}/webhook"},
         "tracker_store": {"type": "runtime.tracker_store.PostgresTrackerStore", "url": "${DATABASE_URL}"},
         "event_broker": {"type": "runtime.event_broker.ReportEventBroker", "url": "${EVENTS_DATABASE_URL}"},
-        "lock_store": lock_store(redis_url),
+        "lock_store": lock_store(redis_url, with_password),
         "nlg": {"type": "runtime.nlg.LanguageNLG"},
     }
 
@@ -202,19 +213,32 @@ def start_instance(instance: Instance, env: dict[str, str], log: Path) -> Iterat
     instance.workdir.mkdir(parents=True, exist_ok=True)
     credentials, endpoints = instance.workdir / "credentials.yml", instance.workdir / "endpoints.yml"
     write_credentials(credentials, env)
-    endpoints.write_text(yaml.safe_dump(cluster_endpoints(instance.actions_port, env["REDIS_URL"])), encoding="utf-8")
+    endpoints.write_text(
+        yaml.safe_dump(cluster_endpoints(instance.actions_port, env["REDIS_URL"], bool(env.get("REDIS_PASSWORD")))),
+        encoding="utf-8",
+    )
     with start_actions(instance.actions_port, log) as actions, running_rasa(instance, env, log) as proc:
         instance.proc, instance.actions = proc, actions
         yield instance
 
 
 def instance_env(database_url: str, redis_url: str, origins: str, secret: str, extra: dict[str, str]) -> dict[str, str]:
+    """The instances' environment; Redis's password apart (``REDIS_PASSWORD``), not in ``REDIS_URL``."""
+    parsed = urlparse(redis_url)
+    password = unquote(parsed.password or "") or os.environ.get("REDIS_PASSWORD", "")
+    if parsed.password:
+        redis_url = parsed._replace(netloc=parsed.netloc.rpartition("@")[2]).geturl()
     return environment(
         {
             "DATABASE_URL": database_url,
             "EVENTS_DATABASE_URL": events_database_url(database_url),
             "REDIS_URL": redis_url,
+            "REDIS_PASSWORD": password,
             "SANIC_WORKERS": "1",
+            # An instance that dies holding a conversation's lock (a ticket in Redis) blocks that
+            # conversation until the ticket expires: Rasa's 60 s made a client's retry wait as long
+            # as nginx's and the client's timeouts. A message takes a few seconds at most.
+            "TICKET_LOCK_LIFETIME": os.environ.get("TICKET_LOCK_LIFETIME", str(LOCK_LIFETIME_S)),
             "WIDGET_ORIGINS": origins,
             "SOCKET_SESSION_SECRET": secret,
             # behind nginx: the client address is the one nginx puts into X-Forwarded-For (rate limits)
@@ -225,10 +249,23 @@ def instance_env(database_url: str, redis_url: str, origins: str, secret: str, e
 
 
 # ---- nginx --------------------------------------------------------------------------------------
+def instance_name(index: int) -> str:
+    return f"rasa-{index + 1}"
+
+
 def nginx_config(prefix: Path, port: int, site: Path, instances: list[str]) -> str:
-    servers = "\n".join(f"    server {urlparse(u).netloc} max_fails=1 fail_timeout=5s;" for u in instances)
+    addresses = [urlparse(u).netloc for u in instances]
+    servers = "\n".join(f"    server {a} max_fails=1 fail_timeout=5s;" for a in addresses)
+    # $upstream_addr lists every instance nginx tried ("a, b"): the last one answered
+    names = "\n".join(f'        "~(^|\\s){re.escape(a)}$" {instance_name(i)};' for i, a in enumerate(addresses))
+    headers = "\n".join(
+        f'            add_header {name} "{value}" always;'
+        for name, value in security_headers(site, f"http://127.0.0.1:{port}").items()
+    )
     text = NGINX_TEMPLATE.read_text(encoding="utf-8")
-    for key, value in {"@PREFIX@": str(prefix), "@PORT@": str(port), "@SITE@": str(site), "@SERVERS@": servers}.items():
+    values = {"@PREFIX@": str(prefix), "@PORT@": str(port), "@SITE@": str(site), "@SERVERS@": servers,
+              "@INSTANCE_NAMES@": names, "@SITE_HEADERS@": headers}  # fmt: skip
+    for key, value in values.items():
         text = text.replace(key, value)
     return text
 
@@ -308,7 +345,7 @@ def running_cluster(
         if not redis_url:
             redis_port = free_port()
             redis = stack.enter_context(start_redis(redis_port))
-            redis_url = f"redis://127.0.0.1:{redis_port}/0"
+            redis_url = f"redis://:{redis_password()}@127.0.0.1:{redis_port}/0"
         origins = f"http://127.0.0.1:{port},http://localhost:{port}"
         secret = os.environ.get("SOCKET_SESSION_SECRET") or secrets.token_hex(32)
         env = instance_env(database_url, redis_url, origins, secret, extra_env or {})

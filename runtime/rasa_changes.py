@@ -33,7 +33,8 @@ turn a change off. Each change has a unit test (tests/test_rasa_changes.py) and 
    a request times out or fails, and its JSON tracebacks carry the frames' local variables. The
    anonymizer hook Rasa already calls for its structured events now removes every text-bearing
    key, tracebacks are rendered without locals, and every log line (any logger) passes the
-   personal-data redaction and is cut to ``MAX_LOG_CHARS``.
+   personal-data redaction and is cut to ``MAX_LOG_CHARS``; query strings of URLs are removed
+   (Sanic logs a failed request's whole URL, which may carry a token).
 6. Exposure (``rasa.server.add_root_route``): ``GET /`` answers "Hello from Rasa" without Rasa's
    version.
 7. Database down (``FailSafeTrackerStore.retrieve``): Rasa answered a conversation whose history
@@ -52,6 +53,7 @@ import functools
 import importlib.abc
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
@@ -207,14 +209,21 @@ def anonymizer(original: Callable, keys: Sequence[str]) -> Callable:
     return marked(anonymize)
 
 
+# A URL's or path's query string with parameters ("...?hub.verify_token=..."): Sanic's error handler
+# logs the whole URL of a failed request; a query may hold a secret or what a citizen typed.
+QUERY = re.compile(r"(?<=[^\s?#'\"])\?(?=[^\s#'\"]*=)[^\s#'\"]*")
+QUERY_REMOVED = "?[query removed]"
+
+
 def redacting_records(factory: Callable) -> Callable:
-    """Change 5: log records whose message is redacted and cut, whatever logger writes them."""
+    """Change 5: log records whose message is redacted and cut, whatever logger writes them; the
+    query string of any URL or path is removed."""
     from runtime.pii import redact
 
     def make_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record: logging.LogRecord = factory(*args, **kwargs)
         message = record.getMessage()
-        cleaned = redact(message)[0]
+        cleaned = redact(QUERY.sub(QUERY_REMOVED, message) if "?" in message else message)[0]
         if len(cleaned) > MAX_LOG_CHARS:
             cleaned = cleaned[:MAX_LOG_CHARS] + f" ... [{len(cleaned) - MAX_LOG_CHARS} characters cut]"
         if cleaned != message:

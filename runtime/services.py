@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -32,13 +33,23 @@ ACTIONS_PORT, RASA_PORT, REDIS_PORT, WEB_PORT = 5055, 5005, 6380, 8080
 # One Rasa worker per core, coordinated by the Redis lock store (docs/performance.md).
 PRODUCTION_WORKERS = 2
 WEB_ORIGIN = f"http://localhost:{WEB_PORT}"
+BOT_URL = f"http://localhost:{RASA_PORT}"  # what the demo page's widget talks to (web/public/index.html)
+# Redis's private folder (mode 0700): its password, its configuration, its working directory (``dir``:
+# where a dump would land; none is written). One password for `make run`, the tests, `make cluster`.
+REDIS_HOME = BUILD / "redis"
+# Commands that write files, wipe or stop the store, change its settings or users, or copy it
+# elsewhere: renamed to nothing (unknown command). The lock store and the session bindings need none.
+DISABLED_REDIS_COMMANDS = ("CONFIG", "SAVE", "BGSAVE", "BGREWRITEAOF", "DEBUG", "FLUSHALL", "FLUSHDB", "SHUTDOWN",
+                           "REPLICAOF", "SLAVEOF", "SYNC", "PSYNC", "MODULE", "MIGRATE", "ACL")  # fmt: skip
 
 
 def environment(extra: dict[str, str] | None = None, messengers: bool = False) -> dict[str, str]:
-    """The processes' environment: no telemetry, the project on the path; the messenger variables
-    of this environment only with ``messengers`` (`make run`), else only those given in ``extra``."""
+    """The processes' environment: no telemetry, no access log (client addresses, URLs), the
+    project on the path; the messenger variables of this environment only with ``messengers``
+    (`make run`), else only those given in ``extra``."""
     base = {k: v for k, v in os.environ.items() if messengers or not k.startswith(("TELEGRAM_", "FACEBOOK_"))}
     return {
+        "SANIC_ACCESS_LOG": "false",
         **base,
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
@@ -46,6 +57,38 @@ def environment(extra: dict[str, str] | None = None, messengers: bool = False) -
         "PYTHONPATH": str(ROOT),
         **(extra or {}),
     }
+
+
+def private_folder(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path
+
+
+def redis_password() -> str:
+    """``REDIS_PASSWORD`` when set, else the generated one in ``REDIS_HOME/password`` (mode 0600,
+    made on first use): Redis requires it, Rasa's lock store sends it (endpoints.yml)."""
+    if os.environ.get("REDIS_PASSWORD"):
+        return os.environ["REDIS_PASSWORD"]
+    path = private_folder(REDIS_HOME) / "password"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(secrets.token_hex(32))
+    for _ in range(50):  # another process may be writing it right now
+        password = path.read_text(encoding="utf-8").strip()
+        if password:
+            return password
+        time.sleep(0.05)
+    raise RuntimeError(f"{path} is empty")
+
+
+def redis_environment(extra: dict[str, str] | None = None, messengers: bool = False) -> dict[str, str]:
+    """The environment of a process that reads endpoints.yml (Rasa): with ``REDIS_PASSWORD``."""
+    return environment({"REDIS_PASSWORD": redis_password(), **(extra or {})}, messengers)
 
 
 # ---- command lines ------------------------------------------------------------------------------
@@ -67,14 +110,27 @@ def rasa_command(
             *(extra or [])]  # fmt: skip
 
 
+def redis_config(port: int, password: str) -> str:
+    lines = [f"port {port}", "bind 127.0.0.1", "protected-mode yes", 'save ""', "appendonly no",
+             f'dir "{private_folder(REDIS_HOME)}"', f"requirepass {password}", 'logfile ""',
+             *(f'rename-command {command} ""' for command in DISABLED_REDIS_COMMANDS)]  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
 def redis_command(port: int = REDIS_PORT) -> list[str]:
-    """The lock store: loopback only, nothing written to disk."""
-    return ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    """The lock store: loopback only, nothing written to disk, the password required, the commands
+    that write files or change settings gone. Writes its configuration (mode 0600, in the private
+    ``REDIS_HOME``) first: on the command line the password would be visible to every local user."""
+    config = private_folder(REDIS_HOME) / f"redis-{port}.conf"
+    fd = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(redis_config(port, redis_password()))
+    return ["redis-server", str(config)]
 
 
-def web_command(port: int = WEB_PORT) -> list[str]:
-    return [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory",
-            str(ROOT / "web" / "public")]  # fmt: skip
+def web_command(port: int = WEB_PORT, directory: Path = ROOT / "web" / "public", bot: str = BOT_URL) -> list[str]:
+    """The demo page (runtime/web.py): files only, with a Content-Security-Policy for ``bot``."""
+    return [sys.executable, "-m", "runtime.web", "--port", str(port), "--directory", str(directory), "--bot", bot]
 
 
 def demo_site(out: Path, server: str) -> Path:
@@ -194,7 +250,7 @@ def start_rasa(
     """Rasa as in production; ``workers`` > 1 needs the Redis lock store on ``redis_port``."""
     if workers > 1 and redis_port is None:
         raise ValueError("more than one Sanic worker needs the Redis lock store")
-    env = environment({**(extra_env or {}), "SANIC_WORKERS": str(workers)})
+    env = redis_environment({**(extra_env or {}), "SANIC_WORKERS": str(workers)})
     credentials = workdir / "credentials.yml"
     write_credentials(credentials, env)
     endpoints = workdir / "endpoints.yml"
@@ -209,22 +265,32 @@ def start_rasa(
 
 @contextmanager
 def start_redis(port: int) -> Iterator[subprocess.Popen]:
+    import redis
+
     proc = subprocess.Popen(redis_command(port), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    client = redis.Redis(host="127.0.0.1", port=port, password=redis_password(), socket_timeout=1)
     try:
         deadline = time.monotonic() + 10
         while True:
             try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1) as c:
-                    c.sendall(b"PING\r\n")
-                    if c.recv(16).startswith(b"+PONG"):
-                        break
-            except OSError:
+                if client.ping():
+                    break
+            except redis.RedisError:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"redis-server on port {port} did not start") from None
                 time.sleep(0.1)
+        (REDIS_HOME / f"redis-{port}.conf").unlink(missing_ok=True)  # read: no second copy of the password
         yield proc
     finally:
+        client.close()
         stop(proc)
+
+
+@contextmanager
+def start_web(port: int, directory: Path, bot: str, log: Path) -> Iterator[subprocess.Popen]:
+    """The demo page's server (runtime/web.py) for ``directory``, its widget talking to ``bot``."""
+    with running(web_command(port, directory, bot), environment(), log, f"http://127.0.0.1:{port}/", 30) as proc:
+        yield proc
 
 
 # ---- the command line (Procfile, make shell) ----------------------------------------------------
@@ -240,7 +306,8 @@ def main() -> None:
     if name == "actions":
         exec_command(actions_command(), environment({"SANIC_HOST": "127.0.0.1"}))
     elif name == "rasa":
-        env = environment({"SANIC_WORKERS": os.environ.get("SANIC_WORKERS", str(PRODUCTION_WORKERS))}, messengers=True)
+        workers = os.environ.get("SANIC_WORKERS", str(PRODUCTION_WORKERS))
+        env = redis_environment({"SANIC_WORKERS": workers}, messengers=True)
         write_credentials(BUILD / "credentials.yml", env)
         exec_command(rasa_command(extra=["--cors", WEB_ORIGIN]), env)
     elif name == "redis":
@@ -253,7 +320,7 @@ def main() -> None:
         with start_redis(REDIS_PORT), start_actions(ACTIONS_PORT, log):
             shell = [sys.executable, "-m", "runtime", "shell", "--model", str(MODEL), "--endpoints",
                      str(PRODUCTION_ENDPOINTS)]  # fmt: skip
-            subprocess.run(shell, cwd=ROOT, env=environment())
+            subprocess.run(shell, cwd=ROOT, env=redis_environment())
 
 
 if __name__ == "__main__":

@@ -1,25 +1,32 @@
 """Beyond one machine (make cluster, runtime/cluster.py): three Rasa instances on PostgreSQL and
 Redis behind nginx, started on loopback as `make cluster` starts them. Follow-ups across
 instances, 32 conversations over REST and socket.io through nginx, redaction and retention on
-PostgreSQL, PostgreSQL restarting, an instance killed during a load run."""
+PostgreSQL, PostgreSQL restarting, an instance killed during a load run; nginx names instances
+instead of their addresses, serves the demo page with the demo server's headers, and never sends
+a message that was broken off to a second instance."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
+import socket
+import socketserver
 import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 import requests
 import socketio
 import sqlalchemy as sa
 
-from runtime.cluster import Cluster, running_cluster
+from runtime.cluster import Cluster, running_cluster, start_nginx
 from runtime.paths import MODEL
 from runtime.rate_limit import NO_RATE_LIMITS
 from runtime.retention import POSTGRES_EVENT_TIME, purge_postgres
@@ -88,6 +95,21 @@ def test_follow_ups_while_messages_land_on_different_instances(cluster: Cluster)
         moves += one != two
         seen |= {one, two}
     assert len(seen) == INSTANCES and moves >= 3, (seen, moves)
+    assert seen == {f"rasa-{i + 1}" for i in range(INSTANCES)}  # names, not internal addresses (issue 24)
+
+
+def test_the_demo_page_through_nginx_has_the_demo_servers_headers(cluster: Cluster) -> None:
+    """Files only, and the CSP of runtime/web.py (issue 24)."""
+    for path, status in [("/", 200), ("/datenschutz.html", 200), ("/static/widget.js", 200), ("/static/", 404),
+                         ("/static", 404), ("/static/vendor/", 404), ("/nothing", 404)]:  # fmt: skip
+        r = requests.get(f"{cluster.url}{path}", timeout=10, allow_redirects=False)
+        assert r.status_code == status, (path, r.status_code)
+        assert status == 200 or "widget" not in r.text  # no folder listing
+        policy = r.headers["Content-Security-Policy"]
+        assert "default-src 'self'" in policy and "script-src 'self';" in policy and "unsafe-inline" not in policy
+        assert f"connect-src 'self' {cluster.url} {cluster.url.replace('http:', 'ws:')};" in policy
+        assert r.headers["X-Content-Type-Options"] == "nosniff" and r.headers["Referrer-Policy"] == "no-referrer"
+        assert "X-Instance" not in r.headers and "nginx/" not in r.headers.get("Server", "")
 
 
 def test_the_widget_page_and_socket_io_through_nginx(cluster: Cluster) -> None:
@@ -156,6 +178,85 @@ def test_postgresql_restarting_gets_a_clear_answer_then_full_recovery(cluster: C
         status, text, _ = say(cluster, f"{sender}-{instance}", "Wie viele kommunale Jobcenter gibt es?")
         assert status == 200 and "104" in text
     assert "303" in say(cluster, sender, "Und gemeinsame Einrichtungen?")[1]  # the conversation goes on
+
+
+def stored_events(cluster: Cluster, sender: str) -> list[dict[str, Any]]:
+    engine = sa.create_engine(cluster.database_url)
+    try:
+        with engine.connect() as con:
+            rows = con.execute(
+                sa.text("SELECT data FROM events WHERE sender_id = :s ORDER BY id"), {"s": sender}
+            ).fetchall()
+    finally:
+        engine.dispose()
+    return [json.loads(r[0]) for r in rows]
+
+
+class BreakingProxy(socketserver.ThreadingTCPServer):
+    """Between nginx and one instance: passes each request on and, when the instance's answer
+    begins (it has stored the message by then), breaks the connection off, so the answer never
+    reaches nginx: a network fault, or an instance dying right after it stored the message."""
+
+    daemon_threads = True
+
+    def __init__(self, target: str) -> None:
+        self.target = (urlparse(target).hostname or "127.0.0.1", int(urlparse(target).port or 80))
+        self.requests = 0  # requests the instance got through this proxy
+        super().__init__(("127.0.0.1", 0), BreakingHandler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class BreakingHandler(socketserver.BaseRequestHandler):
+    server: BreakingProxy
+
+    def handle(self) -> None:
+        client: socket.socket = self.request
+        upstream = socket.create_connection(self.server.target, timeout=60)
+
+        def forward() -> None:
+            with suppress(OSError):
+                while data := client.recv(65536):
+                    if data.startswith(b"POST "):
+                        self.server.requests += 1
+                    upstream.sendall(data)
+
+        threading.Thread(target=forward, daemon=True).start()
+        with suppress(OSError):
+            upstream.recv(1)  # the answer begins: break off
+        for s in (client, upstream):
+            with suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+            s.close()
+
+
+def test_a_message_broken_off_mid_request_is_stored_and_answered_once(
+    cluster: Cluster, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """nginx passed a message whose answer broke off to the next instance (``non_idempotent``),
+    which stored and answered it again: up to three times (issue 24). Now the client gets 502,
+    and the conversation holds the message and its answer once."""
+    proxies = [BreakingProxy(instance.url) for instance in cluster.instances[:2]]
+    sender = f"broken-{uuid.uuid4().hex[:12]}"
+    try:
+        port = free_port()  # nginx as `make cluster` configures it, in front of the two proxies
+        with start_nginx(tmp_path_factory.mktemp("nginx-broken"), port, [p.url for p in proxies]):
+            r = requests.post(f"http://127.0.0.1:{port}/webhooks/rest/webhook", timeout=60,
+                              json={"sender": sender, "message": "Wie viele kommunale Jobcenter gibt es?"})  # fmt: skip
+        assert r.status_code == 502
+    finally:
+        for proxy in proxies:
+            proxy.shutdown()
+            proxy.server_close()
+    events = stored_events(cluster, sender)
+    users = [e for e in events if e.get("event") == "user"]
+    answers = [e for e in events if e.get("event") == "bot" and "104" in str(e.get("text"))]
+    assert (len(users), len(answers), sum(p.requests for p in proxies)) == (1, 1, 1)
+    status, text, _ = say(cluster, sender, "Und gemeinsame Einrichtungen?")  # the conversation goes on
+    assert status == 200 and "303" in text
 
 
 def test_an_instance_killed_during_a_load_run_loses_no_message(cluster: Cluster) -> None:

@@ -26,6 +26,7 @@ class Servers:
     log: Path
     rasa: subprocess.Popen
     actions: subprocess.Popen
+    redis_port: int | None = None  # the lock store's Redis (several workers)
 
     def say(self, text: str, sender: str = "e2e", timeout: float = 30) -> list[dict]:
         r = requests.post(
@@ -72,4 +73,5 @@ def running_servers(
             redis_port=redis_port,
         ) as rasa,
     ):
-        yield Servers(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}", workdir, log, rasa, actions)
+        rasa_url, actions_url = f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}"
+        yield Servers(rasa_url, actions_url, workdir, log, rasa, actions, redis_port)

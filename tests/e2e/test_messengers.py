@@ -181,6 +181,29 @@ def test_facebook_verification(stack: tuple[Servers, FakePlatforms]) -> None:
     ok = requests.get(url, params={"hub.verify_token": FB_VERIFY, "hub.challenge": "42", "hub.mode": "subscribe"})
     assert ok.text == "42"
     assert requests.get(url, params={"hub.verify_token": "nope", "hub.challenge": "42"}).status_code == 403
+    assert requests.get(url, params={"hub.challenge": "42"}).status_code == 403
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("challenge", [None, "", "<b>x</b>", "9" * 200])
+def test_facebook_verification_without_a_challenge_is_400_and_the_token_is_not_logged(
+    stack: tuple[Servers, FakePlatforms], challenge: str | None
+) -> None:
+    """The right token without ``hub.challenge`` gave a 500 whose log line held the whole URL,
+    verify token included (issue 24)."""
+    servers, _ = stack
+    before = servers.log.stat().st_size
+    params = {"hub.verify_token": FB_VERIFY, "hub.mode": "subscribe"}
+    if challenge is not None:
+        params["hub.challenge"] = challenge
+    r = requests.get(f"{servers.rasa_url}/webhooks/facebook/webhook", params=params, timeout=30)
+    assert r.status_code == 400 and FB_VERIFY not in r.text
+    time.sleep(0.5)
+    with servers.log.open("rb") as log:
+        log.seek(before)
+        written = log.read().decode("utf-8", errors="replace")
+    assert "Traceback" not in written and "Exception occurred" not in written, written
+    assert FB_VERIFY not in servers.log.read_text(encoding="utf-8", errors="replace")
 
 
 @pytest.mark.e2e
@@ -217,7 +240,7 @@ def test_rest_still_answers_and_no_secret_in_logs(stack: tuple[Servers, FakePlat
     servers, _ = stack
     assert "Optionskommune" in texts(servers.say(QUESTION, sender="rest-with-messengers"))
     log = servers.log.read_text(encoding="utf-8", errors="replace")
-    for secret in (TG_TOKEN, TG_SECRET, FB_SECRET, FB_TOKEN):
+    for secret in (TG_TOKEN, TG_SECRET, FB_SECRET, FB_TOKEN, FB_VERIFY):
         assert secret not in log
 
 
