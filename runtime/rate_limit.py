@@ -65,9 +65,6 @@ class RateLimit:
         return allowed
 
 
-SlidingWindow = RateLimit  # the former name (tests/test_input_gate.py)
-
-
 def from_env(name: str, default: int) -> RateLimit:
     return RateLimit(int(os.environ.get(name, str(default))))
 

@@ -74,16 +74,16 @@ def test_purge_with_a_concurrent_reader_fails_loudly_then_succeeds(tmp_path: Pat
 
 
 # ---- rate limits --------------------------------------------------------------------------------
-def test_sliding_window_limits_each_key_and_forgets_old_hits() -> None:
-    from runtime.rate_limit import SlidingWindow
+def test_the_rate_limit_limits_each_key_and_forgets_old_hits() -> None:
+    from runtime.rate_limit import RateLimit
 
     now = [0.0]
-    window = SlidingWindow(3, seconds=60, clock=lambda: now[0])
+    window = RateLimit(3, seconds=60, clock=lambda: now[0])
     assert [window.allow("a") for _ in range(4)] == [True, True, True, False]
     assert window.allow("b")  # another sender or address has its own count
     now[0] = 61.0
     assert window.allow("a")  # a minute later
-    assert all(SlidingWindow(0).allow("x") for _ in range(1000))  # 0: off
+    assert all(RateLimit(0).allow("x") for _ in range(1000))  # 0: off
 
 
 @pytest.mark.parametrize(
