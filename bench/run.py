@@ -15,7 +15,8 @@ first message.
     python -m bench.run --quick    # smoke run for `make test`: small counts, existing model
 
 The report's grouping of unanswered questions alone (issue 24): 100,000 generated questions
-(``report_grouping``; must stay under 10 s).
+(``report_grouping``; must stay under 10 s). A socket flood from one address against a fresh Rasa
+(``bench/flood.py``): connections accepted and memory (issue 24).
 
 Scaling (issue 15): the same load through `make cluster` (runtime/cluster.py) with 1, 2 and 3 Rasa
 instances on PostgreSQL, Redis and nginx, against this run's single-machine figures.
@@ -51,6 +52,7 @@ import yaml
 
 import knowledge
 from bench.baseline import TfidfRetriever
+from bench.flood import FLOOD_ATTEMPTS, socket_flood
 from bench.measure import proc_mb, process_tree
 from knowledge.language import EASY_GERMAN, LANGUAGE_NOTE, choose
 from knowledge.outcomes import OUTCOMES, Question, Tally, first_message_sets, label_of, language_holdout
@@ -303,6 +305,7 @@ def run(
     }
     results["lookup"] = lookup_latency()
     results["report_grouping"] = report_grouping(2_000 if quick else GROUPING_QUESTIONS)
+    results["socket_flood"] = socket_flood(200 if quick else FLOOD_ATTEMPTS, model)
     shutil.rmtree(work, ignore_errors=True)
     return results
 
@@ -531,6 +534,12 @@ def table(r: dict[str, Any]) -> str:
         g = r["report_grouping"]
         rows.append((f"report: grouping {g['questions']:,} unanswered questions s (groups, shown)",
                      f"{g['seconds']:.1f} ({g['groups']}, {g['shown_groups']})", "", ""))  # fmt: skip
+    if "socket_flood" in r:
+        f = r["socket_flood"]
+        rows.append((f"socket flood from one address: {f['attempts']} attempts in {f['seconds']} s, accepted",
+                     f"{f['accepted']}", "", ""))  # fmt: skip
+        memory = f"{f['rss_before_mb']:.0f} / {f['rss_open_mb']:.0f} / {f['rss_after_mb']:.0f}"
+        rows.append(("socket flood: Rasa RSS before / open / 3 s after closing (MB)", memory, "", ""))
     rows += [
         ("Jobcenter name search p50/p95 ms", f"{r['lookup']['p50_ms']:.2f}/{r['lookup']['p95_ms']:.2f}", "", ""),
         ("start to first answer (s)", f"{r['start_to_first_answer_s']:.1f}", "", ""),

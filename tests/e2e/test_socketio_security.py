@@ -5,17 +5,15 @@ messages, a flood of connections (channels/socketio.py)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import sqlite3
 import time
-from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 import socketio
 
+from bench.flood import flood
 from tests.e2e.servers import Servers, module_servers
 
 PAGE = "http://page.example"
@@ -245,39 +243,6 @@ def test_a_live_session_is_refused_to_other_sockets_on_every_worker(two_workers:
     assert back == given  # released on disconnect, on whichever worker it comes back
 
 
-def engineio_url(servers: Servers) -> str:
-    return servers.rasa_url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
-
-
-def rss_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
-
-
-async def flood(servers: Servers, attempts: int) -> dict[str, int]:
-    """``attempts`` websocket connections from this address, held open until all were tried, then
-    closed: how many the server accepted, and the Rasa process's RSS before, while open and after."""
-    before = rss_kb(servers.rasa.pid)
-    opened: list[Any] = []
-    connector = aiohttp.TCPConnector(limit=0)  # no client-side cap (aiohttp: 100)
-    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as session:
-
-        async def attempt() -> None:
-            with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError):
-                ws = await session.ws_connect(engineio_url(servers), headers={"Origin": PAGE}, timeout=5)
-                opened.append(ws)  # timeout: of the close handshake
-
-        for start in range(0, attempts, 50):
-            await asyncio.gather(*(attempt() for _ in range(start, min(start + 50, attempts))))
-        peak = rss_kb(servers.rasa.pid)
-        await asyncio.gather(*(ws.close() for ws in opened))
-    await asyncio.sleep(3)
-    return {"attempts": attempts, "accepted": len(opened), "rss_before_kb": before, "rss_open_kb": peak,
-            "rss_after_kb": rss_kb(servers.rasa.pid)}  # fmt: skip
-
-
 def test_connections_from_one_address_are_capped_and_a_closed_one_frees_its_place(servers: Servers) -> None:
     """One address opened 1,000 sockets in 5.8 s (issue 24). Now at most CAP are open at a time."""
 
@@ -309,7 +274,7 @@ def test_connections_from_one_address_are_capped_and_a_closed_one_frees_its_plac
 
     open_at_once, refused, freed = asyncio.run(scenario())
     assert refused and open_at_once == CAP and freed
-    numbers = asyncio.run(flood(servers, 300))
+    numbers = asyncio.run(flood(servers.rasa_url, servers.rasa.pid, 300, PAGE))
     print(numbers)
     assert numbers["accepted"] <= CAP
     refusals = servers.log.read_text(encoding="utf-8").count("connections refused, too many open from one address")
