@@ -93,7 +93,7 @@ Check = Callable[[re.Match[str]], bool]
 
 DASH_CHARS = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63"
 DASHES = re.escape(DASH_CHARS)  # for a character class
-SEPARATORS = f" \t._,/{DASH_CHARS}"
+SEPARATORS = f" \t\n\r._,/{DASH_CHARS}"
 SEP = f"[{re.escape(SEPARATORS)}]{{0,3}}"  # between the characters of a number: "DE89 3704", "65 - 929"
 MONTHS = (
     "januar|februar|märz|maerz|april|mai|juni|juli|august|september|oktober|november|dezember"
@@ -126,7 +126,7 @@ def compact(value: str) -> str:
 
 # IBAN: the BBAN of each country as python-stdnum's registry gives it ("8!n10!n" for DE).
 IBAN_DB = numdb.get("iban")
-IBAN_START = re.compile(r"([A-Za-z]{2})" + SEP + r"(\d)" + SEP + r"(\d)")
+IBAN_START = re.compile(r"([A-Za-z])" + SEP + r"([A-Za-z])" + SEP + r"(\d)" + SEP + r"(\d)")
 MIN_LOOSE_DIGITS = 10  # a shape without its country's length still goes from this many digits on
 
 
@@ -158,7 +158,7 @@ def ibans(text: str) -> list[tuple[int, int]]:
 def iban_end(view: str, start: re.Match[str]) -> int | None:
     """Where the IBAN that begins with ``start`` ends: after exactly its country's BBAN, or after the
     run of digits that follows (loose shape); None when it is no IBAN."""
-    pattern = bban_pattern(start.group(1).upper())
+    pattern = bban_pattern((start.group(1) + start.group(2)).upper())
     if pattern is None:
         return None
     length = pattern.pattern.count("[")
@@ -195,7 +195,7 @@ def iban_end(view: str, start: re.Match[str]) -> int | None:
 
 
 # E-mail: "@" in any of its spellings, or an "at" word with a domain after it.
-LOCAL = r"[\w.+\-]+"
+LOCAL = r"[\w+\-]+(?:\s?\.\s?[\w+\-]+)*"  # "erika.musterfrau", "erika . musterfrau"
 DOMAIN_PART = r"[\w\-]+"
 AT_BRACKETED = r"[(\[{<]\s?(?:at|ät|@)\s?[)\]}>]"
 DOT_BRACKETED = r"[(\[{<]\s?(?:dot|punkt|\.)\s?[)\]}>]"

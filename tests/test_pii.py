@@ -18,6 +18,11 @@ MUST_REDACT = [
     ("IBAN DE89-3704-0044-0532-0130-00", "IBAN", "0532"),
     ("IBAN DE12 3704 0044 0532 0130 00 (Tippfehler)", "IBAN", "0532"),
     ("Konto AT61 1904 3002 3457 3201", "IBAN", "3457"),
+    # issue 24: how else people type it
+    ("IBAN D E 8 9 3 7 0 4 0 0 4 4 0 5 3 2 0 1 3 0 0 0 danke", "IBAN", "5 3 2"),
+    ("IBAN\nDE89\n3704\n0044\n0532\n0130\n00\ndanke", "IBAN", "0532"),
+    ("IBAN DE 89 37 04 00 44 05 32 01 30 00 danke", "IBAN", "05 32"),
+    ("mail: erika . musterfrau @ example . org", "E-Mail", "erika"),
     ("Mail an erika.musterfrau@example.org bitte", "E-Mail", "musterfrau"),
     ("erika(at)example.org", "E-Mail", "erika"),
     ("erika [at] example [dot] org", "E-Mail", "erika"),
