@@ -1,14 +1,15 @@
 """The input gate: every message of every channel passes here before Rasa parses, logs or stores it.
 
-The order: a message over ``MAX_INPUT_CHARS`` is cut first (nothing else ever sees more, the
-tokenizer included), with a polite note, and a number the cut broke off is dropped whole (no
-fragment of an IBAN or phone number survives the cut); control characters are dropped; the text is
-normalised and personal data replaced (runtime/pii.py: invisible characters, other scripts'
-digits, lone surrogates) and the citizen is told so; a leading "/" is dropped, so no message
-can name an intent or entities itself (Rasa reads "/intent{...}" as a command; the bot offers no
-such buttons: its buttons send questions); an empty message gets a short request to type a
-question. Every message of every channel passes, "/"-messages included. Of the metadata only a
-language code is kept (``kept_metadata``). Installed into Rasa by runtime/rasa_changes.py.
+The order: a message is read up to twice ``MAX_INPUT_CHARS`` (nothing ever sees more), control
+characters are dropped, the text is normalised and personal data replaced (runtime/pii.py:
+invisible characters, other scripts' digits, lone surrogates) and the citizen is told so; only
+then is it cut to ``MAX_INPUT_CHARS`` (the tokenizer never sees more), with a polite note, so a
+datum the cut runs through is already a placeholder; the cut also drops its last word and a
+number broken off at its end (no fragment survives the cut). A leading "/" is dropped, so no
+message can name an intent or entities itself (Rasa reads "/intent{...}" as a command; the bot
+offers no such buttons: its buttons send questions); an empty message gets a short request to
+type a question. Every message of every channel passes, "/"-messages included. Of the metadata
+only a language code is kept (``kept_metadata``). Installed into Rasa by runtime/rasa_changes.py.
 """
 
 from __future__ import annotations
@@ -17,33 +18,33 @@ import os
 import re
 
 from knowledge.language import metadata_language
-from runtime.pii import normalise, redact
+from runtime.pii import redact
 
 MAX_INPUT_CHARS = int(os.environ.get("MAX_INPUT_CHARS", "1000"))
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
-# What the cut may leave of a number: the last token with a digit and the separators after it.
+# What the cut may leave of personal data: the last word (half an e-mail address or an ID), then
+# the last token with a digit and the separators after it (the rest of a number split by spaces).
+LAST_WORD = re.compile(r"(?<!\S)\S{1,100}$")  # a longer "word" is no personal datum: it stays cut
 BROKEN_NUMBER = re.compile(r"\S*\d[\d\s.,_/()+\-\u2010-\u2015\u2212]*$")
 
 
-def cut(text: str, limit: int) -> tuple[str, bool]:
-    """At most ``limit`` characters of the normalised text, and whether it cut; when it cut, a
-    number at the cut goes whole. The raw text is cut at twice the limit first (invisible
-    characters dropped by normalising may make it shorter, so that cut counts too)."""
-    was_cut = len(text) > 2 * limit
-    text = normalise(text[: 2 * limit])
-    if len(text) > limit:
-        text, was_cut = text[:limit], True
-    return (BROKEN_NUMBER.sub("", text), True) if was_cut else (text, False)
+def cut(text: str, limit: int) -> str:
+    """The text cut to ``limit`` characters, without its last word (up to 100 characters: half an
+    e-mail address, a placeholder) and without a number broken off at its end."""
+    text = LAST_WORD.sub("", text[:limit].rstrip())
+    return BROKEN_NUMBER.sub("", text.rstrip())
 
 
 def clean_input(text: str) -> tuple[str, list[str]]:
     """The text Rasa may see, and the notes (response names) the citizen gets about it."""
     notes = []
-    text, was_cut = cut(text, MAX_INPUT_CHARS)
-    if was_cut:
+    window = 2 * MAX_INPUT_CHARS  # normalising may drop characters (invisible ones): read more
+    read_only_part = len(text) > window
+    text, found = redact(CONTROL.sub("", text[:window]))
+    text = text.strip()
+    if len(text) > MAX_INPUT_CHARS or read_only_part:
+        text = cut(text, MAX_INPUT_CHARS)
         notes.append("utter_message_too_long")
-    text = CONTROL.sub("", text).strip()
-    text, found = redact(text)
     if found:
         notes.append("utter_personal_data_removed")
     text = text.lstrip("/").strip()  # "/greet{...}" is text, never a command

@@ -53,8 +53,8 @@ class _Fold(dict[int, str | None]):
         char = chr(code)
         category = unicodedata.category(char)
         value: str | None = char
-        if category == "Cf" or code in IGNORABLE:
-            value = None  # invisible: dropped
+        if category in ("Cf", "Cc") or code in IGNORABLE:
+            value = None  # invisible (C1 controls too): dropped
         elif category == "Cs":
             value = "\ufffd"  # a lone surrogate: no valid character
         elif category == "Nd":
@@ -98,11 +98,21 @@ SEP = f"[{re.escape(SEPARATORS)}]{{0,3}}"  # between the characters of a number:
 MONTHS = (
     "januar|februar|märz|maerz|april|mai|juni|juli|august|september|oktober|november|dezember"
     "|jan|feb|mär|apr|jun|jul|aug|sep|sept|okt|nov|dez"
-    "|january|february|march|may|june|july|october|december|mar|oct|dec"
+    "|marz|january|february|march|may|june|july|october|december|mar|oct|dec"
+    "|января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря"
+    "|січня|лютого|березня|квітня|травня|червня|липня|серпня|вересня|жовтня|листопада|грудня"
+    "|ocak|şubat|mart|nisan|mayıs|haziran|temmuz|ağustos|eylül|ekim|kasım|aralık"
+    "|يناير|فبراير|مارس|أبريل|ابريل|مايو|يونيو|يوليو|أغسطس|سبتمبر|أكتوبر|نوفمبر|ديسمبر"
 )
 OWN_YEARS = range(2005, 2031)  # years of the bot's own topics: "seit dem 1. Januar 2012" stays
-STREET = r"(?i:stra(?:ß|ss)e|str\.|weg|gasse|platz|allee|ring|damm|ufer|chaussee|steig|pfad|markt)"
+STREET = r"(?i:stra(?:ß|ss)e|str\.?|weg|gasse|platz|allee|ring|damm|chaussee|steig|pfad|markt)"
 WORDS = r"(?:[A-ZÄÖÜ][\wäöüß]*[\s-])+"  # "Am ", "Paul-Gerhardt-"
+# a house number, not a quantity: "Arbeitsweg 30 km", "Verkäufer 20 Stunden", "Arbeitsmarkt 4.0"
+UNITS = (
+    r"km|m|kilometer|meter|stunden|std|h|euro|eur|€|%|prozent|jahre|jahren|monate|monaten|wochen|tage|tagen"
+    r"|minuten|min|uhr|mal|personen|menschen|leute|jobcenter"
+)
+HOUSE_NUMBER = rf"\s?(?i:nr\.?\s?)?\d{{1,3}}(?:\s?[a-zA-Z](?!\w))?(?!\w|[.,]\d|\s?(?i:{UNITS})(?!\w))"
 
 
 def regex(
@@ -128,6 +138,7 @@ def compact(value: str) -> str:
 IBAN_DB = numdb.get("iban")
 IBAN_START = re.compile(r"([A-Za-z])" + SEP + r"([A-Za-z])" + SEP + r"(\d)" + SEP + r"(\d)")
 MIN_LOOSE_DIGITS = 10  # a shape without its country's length still goes from this many digits on
+# (14 for a country code not in the registry, "SY00 ...")
 
 
 @cache
@@ -159,22 +170,20 @@ def iban_end(view: str, start: re.Match[str]) -> int | None:
     """Where the IBAN that begins with ``start`` ends: after exactly its country's BBAN, or after the
     run of digits that follows (loose shape); None when it is no IBAN."""
     pattern = bban_pattern((start.group(1) + start.group(2)).upper())
-    if pattern is None:
-        return None
-    length = pattern.pattern.count("[")
+    length = pattern.pattern.count("[") if pattern else 30  # no registry country: loose shape only
     chars: list[str] = []
     ends: list[int] = []  # the end offset after each BBAN character
     i = start.end()
     while len(chars) < length + 1:
         j = i
-        while j < len(view) and view[j] in SEPARATORS and j - i < 3:
+        while j < len(view) and not view[j].isalnum() and j - i < 3:  # "|", "·", a combining accent
             j += 1
         if j >= len(view) or not view[j].isalnum() or not view[j].isascii():
             break
         chars.append(view[j].upper())
         ends.append(j + 1)
         i = j + 1
-    if len(chars) >= length and pattern.fullmatch("".join(chars[:length])):
+    if pattern and len(chars) >= length and pattern.fullmatch("".join(chars[:length])):
         end = ends[length - 1]
         while end < len(view) and view[end].isdigit():  # a number glued to it is part of it
             end += 1
@@ -184,7 +193,7 @@ def iban_end(view: str, start: re.Match[str]) -> int | None:
         if not char.isdigit():
             break
         digits += 1
-    if digits >= MIN_LOOSE_DIGITS:
+    if digits >= (MIN_LOOSE_DIGITS if pattern else MIN_LOOSE_DIGITS + 4):
         end = ends[digits - 1]
         while end < len(view) and (
             view[end].isdigit() or (view[end] in SEPARATORS and view[end + 1 : end + 2].isdigit())
@@ -195,35 +204,64 @@ def iban_end(view: str, start: re.Match[str]) -> int | None:
 
 
 # E-mail: "@" in any of its spellings, or an "at" word with a domain after it.
-LOCAL = r"[\w+\-]+(?:\s?\.\s?[\w+\-]+)*"  # "erika.musterfrau", "erika . musterfrau"
+LOCAL = r"[\w+\-]+(?:\s?[.。]\s?[\w+\-]+)*"  # "erika.musterfrau", "erika . musterfrau"
 DOMAIN_PART = r"[\w\-]+"
 AT_BRACKETED = r"[(\[{<]\s?(?:at|ät|@)\s?[)\]}>]"
 DOT_BRACKETED = r"[(\[{<]\s?(?:dot|punkt|\.)\s?[)\]}>]"
 AT_WORDS = r"at|ät|et|собака|равлик|ات|آت"
 DOT_WORDS = r"dot|punkt|точка|крапка|nokta|نقطة"
-DOT_ANY = rf"(?:\.|\s?{DOT_BRACKETED}\s?|\s(?:{DOT_WORDS})\s)"
+DOT_ANY = rf"(?:[.。]|\s?{DOT_BRACKETED}\s?|\s(?:{DOT_WORDS})\s)"
+LOCAL_SPELLED = rf"[\w+\-]+(?:{DOT_ANY}[\w+\-]+)*"  # "erika punkt musterfrau"
+# With "@" a domain without its ending goes too ("erika@gmx", "erika@gmx,de").
 EMAIL_SYMBOL = (
-    rf"(?<![\w.+\-]){LOCAL}\s{{0,2}}(?:@|{AT_BRACKETED})\s{{0,2}}{DOMAIN_PART}(?:\s?{DOT_ANY}\s?{DOMAIN_PART})+"
+    rf"(?<![\w.+\-]){LOCAL}\s{{0,2}}(?:@|{AT_BRACKETED})\s{{0,2}}{DOMAIN_PART}"
+    rf"(?:\s?(?:{DOT_ANY}|,)\s?{DOMAIN_PART})*"
 )
-EMAIL_WORDS = rf"(?<![\w.+\-])(?P<local>{LOCAL})\s(?:{AT_WORDS})\s{DOMAIN_PART}(?P<rest>(?:{DOT_ANY}{DOMAIN_PART})+)"
+EMAIL_WORDS = (
+    rf"(?<![\w.+\-])(?P<local>{LOCAL_SPELLED})\s(?:{AT_WORDS})\s{DOMAIN_PART}"
+    rf"(?P<rest>(?:{DOT_ANY}{DOMAIN_PART})+)"
+)
 
 
 def spelled_email_ok(m: re.Match[str]) -> bool:
     """ "max.mustermann at gmx dot de" yes, "look at jobcenter.de" no: the local part has a dot,
     digit or "_", or the dot is spelled out."""
-    return bool(re.search(r"[._\d+]", m.group("local"))) or not re.fullmatch(r"(?:\.[\w\-]+)+", m.group("rest"))
+    local, rest = m.group("local"), m.group("rest")
+    return bool(re.search(rf"[._\d+]|\s(?:{DOT_WORDS})\s", local)) or not re.fullmatch(r"(?:\.[\w\-]+)+", rest)
+
+
+NOT_IN_A_NUMBER = re.compile(r"[^\W\d_]|[\t\n\r]")
 
 
 def phones(text: str) -> list[tuple[int, int]]:
-    matcher = phonenumbers.PhoneNumberMatcher(text, "DE", leniency=phonenumbers.Leniency.VALID)
-    return [(m.start, m.end) for m in matcher]
+    """phonenumbers on a view with letters and line breaks as spaces ("Tel015112345678bitte",
+    "0151\\n12345678"), every number of a possible length (a mistyped one is still the citizen's),
+    but only dialled with a leading 0, 00 or + and of seven digits or more ("337000 Einwohner" is a
+    count, not a local number)."""
+    view = NOT_IN_A_NUMBER.sub(" ", text)
+    matcher = phonenumbers.PhoneNumberMatcher(view, "DE", leniency=phonenumbers.Leniency.POSSIBLE)
+    return [
+        (m.start, m.end)
+        for m in matcher
+        if re.match(r"[(\s]*[0+]", m.raw_string) and len(re.sub(r"\D", "", m.raw_string)) >= 7
+    ]
+
+
+def alone(m: re.Match[str]) -> bool:
+    """No digit just before or after the match, separators aside: not a piece of a longer number."""
+    before, after = m.string[max(0, m.start() - 4) : m.start()], m.string[m.end() : m.end() + 4]
+    return not re.search(rf"\d{SEP}$", before) and not re.match(rf"{SEP}\d", after)
 
 
 def tax_id_ok(m: re.Match[str]) -> bool:
-    return bool(idnr.is_valid(compact(m.group(0))))
+    return alone(m) and bool(idnr.is_valid(compact(m.group(0))))
 
 
-VERSION_BEFORE = re.compile(r"(?:\b(?:version|release|rasa|python|spacy|ver\.?)\s?|\bv|\d\.)$", re.I)
+VERSION_BEFORE = re.compile(
+    r"(?:\b(?:version|release|update|rasa|python|spacy|ver\.?|abschnitt|kapitel|rz\.?|randnummer|randziffer"
+    r"|ziffer|nr\.?|punkt|weisung|section|chapter)\s?|\bv|\d\.)$",
+    re.I,
+)
 
 
 def numeric_date_ok(m: re.Match[str]) -> bool:
@@ -239,6 +277,11 @@ def numeric_date_ok(m: re.Match[str]) -> bool:
     return not VERSION_BEFORE.search(before) and not re.match(r"\.\d", after)
 
 
+def iso_date_ok(m: re.Match[str]) -> bool:
+    """1985-03-12, not "Haushaltsjahre 2012-13-14"."""
+    return 1 <= int(m.group("b")) <= 12 and 1 <= int(m.group("a")) <= 31
+
+
 def written_date_ok(m: re.Match[str]) -> bool:
     year = int(m.group("year"))
     year = year + (1900 if year > 30 else 2000) if year < 100 else year
@@ -247,46 +290,62 @@ def written_date_ok(m: re.Match[str]) -> bool:
 
 # Names: the cue in each language, then up to three words that are not in STOP_WORDS.
 NAME_CUES = (
-    r"ich hei(?:ß|ss)e|mein (?:vor|nach)?name (?:ist|lautet)|(?:vor|nach)?name\s?:"
-    r"|my (?:first |last |full )?name is|my name's|i am called|i'm called|(?:first |last )?name\s?:"
-    r"|мене (?:звати|звуть)|моє (?:ім['’]я|прізвище)|(?:ім['’]я|прізвище)\s?:"
-    r"|меня зовут|мо[её] имя|моя фамилия|(?:имя|фамилия)\s?:"
-    r"|(?:ana |أنا |انا )?[اإ]سمي"
-    r"|benim ad[ıi]m|(?:benim )?ismim|soyad[ıi]m|(?:^|(?<=[.!?,;] ))ad[ıi]m|ad[ıi]\s?:"
+    r"ich hei(?:ß|ss|s)e|mein (?:vollständiger |ganzer |richtiger |voller )?(?:vor|nach)?name (?:ist|lautet)"
+    r"|(?:vor|nach)?name"
+    r"|my (?:first |last |full )?name is|my name's|i am called|i'm called|(?:first |last |full )?name"
+    r"|мене (?:звати|звуть)|моє (?:[іi]м['’ʼ`]?я|прізвище)|(?:[іi]м['’ʼ`]?я|прізвище)(?=\s?:)"
+    r"|меня зовут|мо[её] (?:имя|фамилия)|моя фамилия|(?:имя|фамилия)(?=\s?:)"
+    r"|(?:ana |أنا |انا )?[اإ]سمي(?: هو| هي)?"
+    r"|benim ad[ıi]m|(?:benim )?ismim|soyad[ıi]m|(?:^|(?<=[.!?,;] ))ad[ıi]m"
 )
 STOP_TEXT = (
     # de
     "und oder aber ich bin habe hätte möchte würde wie was wo wann warum wer wieso ist sind war der die das"
     " dem den des ein eine einen einem dich sie ihr ihnen egal nicht kein keine willkommen auch so hier jetzt"
-    " bitte danke frage komme wohne aus in im bei mit von zu für an am"
+    " bitte danke frage komme wohne aus in im bei mit von zu für an am falsch richtig geändert geschrieben"
+    " anders"
     # en
     " and or but i am have how what where when why who is are was the a an not no please thanks thank from"
-    " live in at with to my i'm question you it this that"
+    " live in at with to my i'm question you it this that spelled misspelled wrong changed different"
+    " incorrect"
     # uk, ru
-    " і й та а але я мені як що де коли чому хто не з із в у живу будь дякую питання це"
-    " и но мне как что где когда почему кто из живу пожалуйста спасибо вопрос это"
+    " і й та а але я мені як що де коли чому хто не з із в у живу будь дякую питання це змінилося змінилось"
+    " неправильно написане помилка"
+    " и но мне как что где когда почему кто из живу пожалуйста спасибо вопрос это изменилось изменилась"
+    " неправильно написано ошибка"
     # tr
-    " ve ama ben nasıl ne nerede neden kim değil lütfen teşekkürler teşekkür soru bir bu"
+    " ve ama nasıl ne nerede neden değil lütfen teşekkürler teşekkür soru bir bu değişti yanlış doğru"
+    " yazılmış adım"
     # ar
-    " و في من انا أنا هل ما كيف أين متى لماذا لا سؤال هو هي"
+    " و في من انا أنا هل ما كيف أين متى لماذا لا سؤال هو هي مكتوب خطأ تغير"
 )
 STOP_WORDS = frozenset(STOP_TEXT.split())
-NAME_AFTER_CUE = re.compile(rf"(?:{NAME_CUES})\s*", re.I)
-NAME_WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
+# "(?<!\w)": not inside a word ("Benutzername:", "باسمي"); a bare "Name" / "имя" only before ":"
+NAME_AFTER_CUE = re.compile(rf"(?<!\w)(?:{NAME_CUES})(?:\s*[:\-–]\s*|\s+)", re.I)
+MARKS = "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670"  # combining accents, Arabic vowel signs
+LETTER = rf"(?:[^\W\d_]|[{MARKS}])"
+NAME_WORD = re.compile(rf"[^\W\d_]{LETTER}*(?:['’ʼ\-][^\W\d_]{LETTER}*)*")
+INITIAL_OR_TITLE = re.compile(r"\.(?=\s)")  # "M. Mustermann", "Dr. Ahmad Karimi"
+BETWEEN_WORDS = re.compile(r"[ \t\n]+|,[ \t]+(?=[A-ZÄÖÜ])")  # "Erika  Musterfrau", "Mustermann, Max"
 
 
 def names(text: str) -> list[tuple[int, int]]:
     spans = []
     for cue in NAME_AFTER_CUE.finditer(text):
+        if re.fullmatch(r"(?i)(?:first |last |full |vor|nach)?name", cue.group(0).rstrip(" \t\n")):
+            continue  # a bare "Name" without ":" is a word, not a cue
         position, start, end = cue.end(), cue.end(), None
         for _ in range(3):
             word = NAME_WORD.match(text, position)
             if word is None or word.group(0).lower() in STOP_WORDS:
                 break
             end = word.end()
-            if not text.startswith(" ", end):
+            if len(word.group(0)) <= 4 and (dot := INITIAL_OR_TITLE.match(text, end)):
+                end = dot.end()
+            gap = BETWEEN_WORDS.match(text, end)
+            if gap is None:
                 break
-            position = end + 1
+            position = gap.end()
         if end is not None:
             spans.append((start, end))
     return spans
@@ -294,25 +353,43 @@ def names(text: str) -> list[tuple[int, int]]:
 
 ID_LETTERS = "CFGHJKLMNPRTVWXYZ"  # the letters of a German identity card number
 YEAR = r"(?:\d{4}|\d{2})"
+DIGITS = r"(?<!\d){}(?!\d)"  # a number with no digit glued before or after ("12.03.1985г.")
+SV_NUMBER = rf"\d{{2}}{SEP}\d(?:{SEP}\d){{5}}{SEP}[A-Z]{SEP}\d(?:{SEP}\d){{2}}"
+ID_CARD = rf"(?<![A-Za-z0-9])(?=(?:[A-Z]*\d){{2}})[{ID_LETTERS}][{ID_LETTERS}0-9]{{8}}\d?(?![A-Za-z0-9])"
+DAY_MONTH_YEAR = rf"(?P<a>\d{{1,2}})\s?([/{DASHES}])\s?(?P<b>\d{{1,2}})\s?\2\s?{YEAR}"
+ISO_DATE = r"(?:19|20)\d{2}\s?([/\-.])\s?(?P<b>[01]?\d)\s?\1\s?(?P<a>[0-3]?\d)"
+DAY_IN_WORDS = rf"\d{{1,2}}(?:\.|st|nd|rd|th)?\s?(?:of\s)?(?:{MONTHS})\.?,?\s?(?P<year>\d{{4}}|\d{{2}})"
+MONTH_FIRST = rf"\b(?:{MONTHS})\.?\s\d{{1,2}}(?:st|nd|rd|th)?,?\s(?P<year>\d{{4}})(?!\d)"
+STREET_NUMBER = (
+    rf"(?<!\w)(?:[A-ZÄÖÜ][\wäöüß-]*{STREET}|[a-zäöü][\wäöüß-]*(?i:stra(?:ß|ss)e|str\.?|gasse|allee)"
+    rf"|{WORDS}{STREET}){HOUSE_NUMBER}"
+)
+STREET_OF = (  # "Straße der Einheit 12"
+    rf"\b(?:Stra(?:ß|ss)e|Str\.?|Platz|Weg|Allee|Ring|Markt) (?:der|des|am|an der|zum|zur|vom) [A-ZÄÖÜ][\wäöüß-]*"
+    rf"{HOUSE_NUMBER}"
+)
 
 # Order matters: specific kinds first; a later kind never sees what an earlier one replaced.
 KINDS: list[tuple[str, Finder]] = [
     ("IBAN", ibans),
     ("E-Mail", regex(EMAIL_SYMBOL, both=True)),
     ("E-Mail", regex(EMAIL_WORDS, check=spelled_email_ok, both=True)),
-    ("BG-Nummer", regex(rf"\b\d{{5}}{SEP}\s?BG{SEP}\s?\d{{7}}\b", on_skeleton=True)),
-    ("Kundennummer", regex(rf"\b\d{{3}}{SEP}[A-Z]{SEP}\d{{6}}\b", on_skeleton=True)),
-    ("Sozialversicherungsnummer", regex(rf"\b\d{{2}}{SEP}\d{{6}}{SEP}[A-Z]{SEP}\d{{3}}\b", on_skeleton=True)),
-    ("Steuer-ID", regex(rf"\b\d{{2}}{SEP}\d{{3}}{SEP}\d{{3}}{SEP}\d{{3}}\b", check=tax_id_ok)),
-    ("Ausweisnummer", regex(rf"\b(?=(?:[A-Z]*\d){{2}})[{ID_LETTERS}][{ID_LETTERS}0-9]{{8}}\b", 0, on_skeleton=True)),
-    ("Datum", regex(r"\b(?P<a>\d{1,2})\.\s?(?P<b>\d{1,2})\.\s?(?:\d{4}|\d{2})\b", check=numeric_date_ok)),
-    ("Datum", regex(rf"\b(?P<a>\d{{1,2}})\s?([/{DASHES}])\s?(?P<b>\d{{1,2}})\s?\2\s?{YEAR}\b", check=numeric_date_ok)),
-    ("Datum", regex(r"\b(?:19|20)\d{2}\s?([/\-.])\s?[01]?\d\s?\1\s?[0-3]?\d\b")),
-    ("Datum", regex(rf"\b\d{{1,2}}\.?\s?(?:{MONTHS})\.?,?\s(?P<year>\d{{4}}|\d{{2}})\b", check=written_date_ok)),
+    ("BG-Nummer", regex(DIGITS.format(rf"\d{{5}}{SEP}BG{SEP}\d(?:{SEP}\d){{6}}"), on_skeleton=True)),
+    ("Kundennummer", regex(DIGITS.format(rf"\d{{3}}{SEP}[A-Z]{SEP}\d(?:{SEP}\d){{5}}"), on_skeleton=True)),
+    ("Sozialversicherungsnummer", regex(DIGITS.format(SV_NUMBER), on_skeleton=True)),
+    ("Steuer-ID", regex(DIGITS.format(rf"\d(?:{SEP}\d){{10}}"), check=tax_id_ok)),
+    ("Ausweisnummer", regex(ID_CARD, on_skeleton=True)),
+    ("Datum", regex(DIGITS.format(r"(?P<a>\d{1,2})\.\s?(?P<b>\d{1,2})\.\s?(?:\d{4}|\d{2})"), check=numeric_date_ok)),
+    ("Datum", regex(DIGITS.format(DAY_MONTH_YEAR), check=numeric_date_ok)),
+    ("Datum", regex(r"(?<![\d.])(?P<a>\d{1,2}) (?P<b>\d{1,2}) (?:19|20)\d{2}(?!\d)", check=numeric_date_ok)),
+    ("Datum", regex(DIGITS.format(ISO_DATE), check=iso_date_ok)),
+    ("Datum", regex(DIGITS.format(DAY_IN_WORDS), check=written_date_ok)),
+    ("Datum", regex(MONTH_FIRST, check=written_date_ok)),
     ("Telefonnummer", phones),
     ("Name", names),
-    ("Adresse", regex(rf"\b(?:[A-ZÄÖÜ][\wäöüß-]*{STREET}|{WORDS}{STREET})\s?\d{{1,4}}\s?[a-z]?\b", flags=0)),
-]  # fmt: skip
+    ("Adresse", regex(STREET_NUMBER, flags=0)),
+    ("Adresse", regex(STREET_OF, flags=0)),
+]
 
 
 def merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -95,3 +95,93 @@ def test_ordinary_questions_and_figures_stay(text: str) -> None:
 def test_a_numeric_date_is_redacted_even_in_a_source() -> None:
     """Numeric dates go whatever they are: a date of birth looks the same as a law's date."""
     assert redact("KomtrZV vom 29.5.2017")[1] == ["Datum"]
+
+
+# ---- issue 24: what an attacker's review found after the first rewrite ---------------------------
+REVIEW_LEAKS = [
+    # (text, the part that must be gone)
+    ("Name: Mustermann, Max", "Max"),
+    ("Mein Name ist Dr. Ahmad Karimi", "Karimi"),
+    ("Mein Name ist M. Mustermann", "Mustermann"),
+    ("Mein Name ist: Max Mustermann", "Mustermann"),
+    ("My name is: John Smith", "Smith"),
+    ("меня зовут: Иван Петров", "Петров"),
+    ("اسمي هو أحمد الخطيب", "الخطيب"),
+    ("Mein vollständiger Name ist Max Mustermann", "Mustermann"),
+    ("Ich heise Erika Musterfrau", "Musterfrau"),
+    ("my name is Ben Miller", "Miller"),
+    ("Ich heiße Erika  Musterfrau", "Musterfrau"),
+    ("Ich heiße Erika\nMusterfrau", "Musterfrau"),
+    ("Моє імʼя Тарас Шевченко", "Шевченко"),
+    ("Моє iм'я Тарас Шевченко", "Шевченко"),
+    ("اسمي محمّد الخطيب", "الخطيب"),
+    ("wohne in der hauptstraße 5", "5"),
+    ("Hauptstr 5, Aue", "5"),
+    ("Hauptstraße Nr. 5", "5"),
+    ("Straße der Einheit 12, Annaberg", "12"),
+    ("родился 12.03.1985г. в Киеве", "1985"),
+    ("geb.am12.03.1985", "1985"),
+    ("born on 12th March 1985", "1985"),
+    ("born March 12, 1985", "1985"),
+    ("geboren am 12. Marz 1985", "1985"),
+    ("geboren am 12.März.1985", "1985"),
+    ("родился 12 марта 1985 года", "1985"),
+    ("12 Mart 1985 doğumluyum", "1985"),
+    ("ولدت في 12 مارس 1985", "1985"),
+    ("Geburtsdatum 12 03 1985", "1985"),
+    ("Steuer-ID 860 957 427 19", "957"),
+    ("Steuer-ID 8609 5742 719", "5742"),
+    ("IdNr86095742719", "742"),
+    ("SV-Nummer 15 070649 C 10 3", "070649"),
+    ("Ausweisnummer l01x00t47", "l01x00t47"),
+    ("Ausweis L01X00T471", "L01X00T47"),
+    ("Kundennr. 123 D 456 789", "456"),
+    ("BG-Nummer 07146 BG 001 2345", "2345"),
+    ("Kdnr123D456789", "456789"),
+    ("Tel015112345678bitte", "12345678"),
+    ("Handy 0151\n12345678", "12345678"),
+    ("erika punkt musterfrau at gmx punkt de", "erika"),
+    ("IBAN DE89|3704|0044|0532|0130|00", "0532"),
+    ("IBAN DE89·3704·0044·0532·0130·00", "0532"),
+    ("IBAN DE89\u28003704\u28000044\u28000532\u28000130\u280000", "0532"),
+    ("IBAN DE89\u0301 3704\u0301 0044\u0301 0532 0130 00", "0532"),
+    ("IBAN DE89\x803704\x800044\x800532\x800130\x8000", "0532"),
+    ("IBAN SY21 0020 0000 0000 0000 0012 3456 78 ok", "3456"),
+    ("erika.musterfrau@gmail。com", "musterfrau"),
+    ("erika@gmx,de", "erika"),
+    ("Mail erika.musterfrau@gmx", "musterfrau"),
+]
+REVIEW_KEEPS = [
+    "Der Erzgebirgskreis hat 337000 Einwohner", "Rund 337.000 Einwohner", "Wie finde ich einen Ausbildungsplatz 2026?",
+    "Wie ist der Arbeitsmarkt 2025 im Erzgebirge?", "Ich arbeite als Verkäufer 20 Stunden pro Woche",
+    "Bekomme ich Fahrtkosten, mein Arbeitsweg 30 km?", "Kitaplatz 2026 beantragen", "Arbeitsmarkt 4.0",
+    "Mein Name ist falsch geschrieben, was tun?", "My name is spelled wrong on the letter",
+    "Моё имя изменилось после свадьбы, что делать?", "Моє прізвище змінилося після шлюбу",
+    "Soyadım değişti, ne yapmalıyım?", "اسمي مكتوب خطأ في الرسالة", "Adım adım nasıl başvurabilirim?",
+    "Kurumun adı: Jobcenter Erzgebirgskreis", "هل يمكن تسجيل الطلب باسمي أو باسم زوجي", "Benutzername: jobcenter hilfe",
+    "Siehe Abschnitt 2.3.12 der Weisung", "Fachliche Weisung Rz. 16.3.10", "Kapitel 3.1.15", "Update 1.2.26",
+    "Haushaltsjahre 2012-13-14", "Welcher Name steht auf dem Bescheid?",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "secret"), REVIEW_LEAKS, ids=[t[:30] for t, _ in REVIEW_LEAKS])
+def test_what_the_review_found_is_redacted(text: str, secret: str) -> None:
+    cleaned, found = redact(text)
+    assert found and secret not in cleaned, cleaned
+
+
+@pytest.mark.parametrize("text", REVIEW_KEEPS)
+def test_what_the_review_found_over_redacted_stays(text: str) -> None:
+    assert redact(text)[1] == [], redact(text)[0]
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [("erika.musterfrau@gmx.de", "erika"), ("12 150385 M 123", "150385"), ("geboren am 12. März 1985", "12.")],
+)
+@pytest.mark.parametrize("offset", range(0, 30, 3))
+def test_no_fragment_of_any_kind_survives_the_cut(value: str, fragment: str, offset: int) -> None:
+    from runtime.input_gate import clean_input
+
+    cleaned, _ = clean_input("a " * ((1000 - offset) // 2) + value + " und mehr Text" * 10)
+    assert fragment not in cleaned, cleaned[-40:]
