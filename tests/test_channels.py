@@ -88,11 +88,11 @@ def lock_store() -> Iterator[Any]:
     """Rasa's Redis lock store on a Redis of its own, as `make run` has it."""
     from rasa.core.lock_store import RedisLockStore
 
-    from runtime.services import free_port, start_redis
+    from runtime.services import free_port, redis_password, start_redis
 
     port = free_port()
-    with start_redis(port):
-        yield RedisLockStore(host="127.0.0.1", port=port)
+    with start_redis(port):  # with its password, as `make run` has it
+        yield RedisLockStore(host="127.0.0.1", port=port, password=redis_password())
 
 
 def test_the_binding_lives_in_the_lock_stores_redis_else_in_the_process(lock_store: Any) -> None:
