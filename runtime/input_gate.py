@@ -21,7 +21,8 @@ from knowledge.language import metadata_language
 from runtime.pii import redact
 
 MAX_INPUT_CHARS = int(os.environ.get("MAX_INPUT_CHARS", "1000"))
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
+# C0 controls and line/paragraph separators; format characters and C1 controls go in normalise()
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
 # What the cut may leave of personal data: the last word (half an e-mail address or an ID), then
 # the last token with a digit and the separators after it (the rest of a number split by spaces).
 LAST_WORD = re.compile(r"(?<!\S)\S{1,100}$")  # a longer "word" is no personal datum: it stays cut
