@@ -85,7 +85,7 @@ def test_a_lone_surrogate_is_answered_over_socketio(servers: Servers) -> None:
             await sio.emit("session_request", {"session_id": ""})
             await asyncio.wait_for(sessions.get(), 30)
             await sio.emit("user_uttered", {"message": "Was ist ein kommunales \ud800 Jobcenter?"})
-            while True:  # the first may be the stored form of the question (redacted_user_text)
+            while True:  # the first text reply (a reply may carry only buttons or custom data)
                 reply = await asyncio.wait_for(replies.get(), 30)
                 if reply.get("text"):
                     return str(reply["text"])
