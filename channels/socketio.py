@@ -218,6 +218,10 @@ class CheckedSocketIOInput(SocketIOInput):
         per_address = from_env("RATE_LIMIT_PER_ADDRESS", PER_ADDRESS_DEFAULT)
         address_of: dict[str, str] = {}  # sid -> client address
         session_of: dict[str, str] = {}  # sid -> the session it holds
+        # one session change of a socket at a time: session_request and user_uttered come back to
+        # back, and both wait on the binding (Redis); interleaved, each made a session and one
+        # popped the other's (a KeyError, a reply to a room the socket had left)
+        changing: dict[str, asyncio.Lock] = {}
         server: dict[str, Any] = {"binding": LocalBinding()}  # the Sanic app (its agent stores ratings)
 
         @bp.listener("after_server_start")
@@ -263,7 +267,9 @@ class CheckedSocketIOInput(SocketIOInput):
         @sio.on("disconnect", namespace=self.namespace)
         async def disconnect(sid: str) -> None:
             address_of.pop(sid, None)
-            await release(sid)
+            async with changing.setdefault(sid, asyncio.Lock()):
+                await release(sid)
+            changing.pop(sid, None)
 
         async def take(sid: str, session: str) -> bool:
             try:
@@ -274,11 +280,12 @@ class CheckedSocketIOInput(SocketIOInput):
 
         async def give(sid: str, session: str) -> None:
             """``sid`` holds ``session`` (taken or new) and the bot's replies reach it."""
-            if session_of.get(sid) == session:
+            old = session_of.get(sid)
+            if old == session:
                 return
-            old = await release(sid)
             if old:
                 sio.leave_room(sid, old, namespace=self.namespace)
+                await release(sid)
             session_of[sid] = session
             sio.enter_room(sid, session, namespace=self.namespace)  # the bot answers to the room
 
@@ -290,13 +297,15 @@ class CheckedSocketIOInput(SocketIOInput):
         @checked(sio, "session_request", self.namespace, (1,))
         async def session_request(sid: str, data: Any) -> None:
             wanted = data.get("session_id") if isinstance(data, dict) else None
-            if wanted and wanted == session_of.get(sid):
-                pass  # already its own
-            elif valid_session(secret, wanted) and await take(sid, str(wanted)):
-                await give(sid, str(wanted))  # a session this server issued, held by no other live socket
-            elif not wanted or sid not in session_of:  # asked for a new one; or forged, in use
-                await new_session(sid)
-            await sio.emit("session_confirm", session_of[sid], room=sid)
+            async with changing.setdefault(sid, asyncio.Lock()):
+                if wanted and wanted == session_of.get(sid):
+                    pass  # already its own
+                elif valid_session(secret, wanted) and await take(sid, str(wanted)):
+                    await give(sid, str(wanted))  # a session this server issued, held by no other live socket
+                elif not wanted or sid not in session_of:  # asked for a new one; or forged, in use
+                    await new_session(sid)
+                session = session_of[sid]
+            await sio.emit("session_confirm", session, room=sid)
 
         @checked(sio, self.user_message_evt, self.namespace, (1,))
         async def handle_message(sid: str, data: Any) -> None:
@@ -307,14 +316,16 @@ class CheckedSocketIOInput(SocketIOInput):
             if not per_address.allow(address_of.get(sid, "?")):
                 logger.warning("socket.io message over the per-address rate limit dropped")
                 return
-            if sid not in session_of:  # no session requested yet: one is given now
-                await new_session(sid)
-                await sio.emit("session_confirm", session_of[sid], room=sid)
+            async with changing.setdefault(sid, asyncio.Lock()):
+                fresh = sid not in session_of
+                if fresh:  # no session requested yet: one is given now
+                    await new_session(sid)
+                session = session_of[sid]
+            if fresh:
+                await sio.emit("session_confirm", session, room=sid)
             output = WidgetOutput(sio, self.bot_message_evt)
             language = kept_metadata(data.get("metadata"), keys=("language",))  # the chosen language only
-            await on_new_message(
-                UserMessage(text, output, session_of[sid], input_channel=self.name(), metadata=language)
-            )
+            await on_new_message(UserMessage(text, output, session, input_channel=self.name(), metadata=language))
 
         @checked(sio, "feedback", self.namespace, (0, 1), refused={"ok": False})
         async def handle_feedback(sid: str, data: Any = None) -> dict[str, bool]:

@@ -210,12 +210,12 @@ AT_BRACKETED = r"[(\[{<]\s?(?:at|ät|@)\s?[)\]}>]"
 DOT_BRACKETED = r"[(\[{<]\s?(?:dot|punkt|\.)\s?[)\]}>]"
 AT_WORDS = r"at|ät|et|собака|равлик|ات|آت"
 DOT_WORDS = r"dot|punkt|точка|крапка|nokta|نقطة"
-DOT_ANY = rf"(?:[.。]|\s?{DOT_BRACKETED}\s?|\s(?:{DOT_WORDS})\s)"
+DOT_ANY = rf"(?:[.。]|\s[.。]\s|\s?{DOT_BRACKETED}\s?|\s(?:{DOT_WORDS})\s)"  # "org. Ist" is no dot
 LOCAL_SPELLED = rf"[\w+\-]+(?:{DOT_ANY}[\w+\-]+)*"  # "erika punkt musterfrau"
 # With "@" a domain without its ending goes too ("erika@gmx", "erika@gmx,de").
 EMAIL_SYMBOL = (
     rf"(?<![\w.+\-]){LOCAL}\s{{0,2}}(?:@|{AT_BRACKETED})\s{{0,2}}{DOMAIN_PART}"
-    rf"(?:\s?(?:{DOT_ANY}|,)\s?{DOMAIN_PART})*"
+    rf"(?:(?:{DOT_ANY}|,(?!\s)){DOMAIN_PART})*"
 )
 EMAIL_WORDS = (
     rf"(?<![\w.+\-])(?P<local>{LOCAL_SPELLED})\s(?:{AT_WORDS})\s{DOMAIN_PART}"

@@ -164,6 +164,15 @@ REVIEW_KEEPS = [
 ]  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("text", "cleaned"),
+    [("Meine Mail ist erika@example.org, ist das so?", "Meine Mail ist [E-Mail], ist das so?"),
+     ("erika.musterfrau@example.org. Ist das Jobcenter kommunal?", "[E-Mail]. Ist das Jobcenter kommunal?")],
+)  # fmt: skip
+def test_the_word_after_an_e_mail_address_stays(text: str, cleaned: str) -> None:
+    assert redact(text)[0] == cleaned
+
+
 @pytest.mark.parametrize(("text", "secret"), REVIEW_LEAKS, ids=[t[:30] for t, _ in REVIEW_LEAKS])
 def test_what_the_review_found_is_redacted(text: str, secret: str) -> None:
     cleaned, found = redact(text)

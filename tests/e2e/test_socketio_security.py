@@ -211,6 +211,33 @@ def test_the_widget_may_send_the_chosen_language_and_nothing_else(servers: Serve
 
 
 # ---- issue 24: sessions across workers, a connection cap, malformed events --------------------
+def test_a_message_right_after_the_session_request_gets_its_answer(two_workers: Servers) -> None:
+    """The load test's sockets send session_request and user_uttered back to back. With the
+    session binding in Redis both handlers waited on it at once: each made a session, one popped
+    the other's, a KeyError, and a reply went to a room the socket had left (fresh-clone make test,
+    issue 24)."""
+    start = two_workers.log.stat().st_size
+
+    async def one() -> str:
+        client = Client()
+        await client.connect(two_workers)
+        try:
+            await client.sio.emit("session_request", {"session_id": "not-signed"})
+            await client.sio.emit("user_uttered", {"message": "Hallo"})
+            reply = await asyncio.wait_for(client.replies.get(), 30)
+            return str(reply.get("text", ""))
+        finally:
+            await client.sio.disconnect()
+
+    async def scenario() -> list[str]:
+        return list(await asyncio.gather(*(one() for _ in range(12))))
+
+    answers = asyncio.run(scenario())
+    assert all("automatisiert" in a for a in answers), answers
+    log = two_workers.log.read_text(encoding="utf-8", errors="replace")[start:]
+    assert "Traceback" not in log and "KeyError" not in log, log[-2000:]
+
+
 def test_a_live_session_is_refused_to_other_sockets_on_every_worker(two_workers: Servers) -> None:
     """With two Sanic workers a socket presenting another live socket's session took it over in 7
     of 12 tries (the binding lived in one worker's memory); now the binding is in Redis."""
