@@ -10,7 +10,8 @@ BIN := $(VENV)/bin
 SPACY_MODEL := build/spacy_de
 MODEL := models/current.tar.gz
 VENDOR_JS := web/public/static/vendor/socket.io.min.js
-DATA := $(shell find data domain -name '*.yml') config.yml nlp/classifier.py nlp/names.py $(wildcard knowledge/*.py knowledge/data/*)
+# What the model is trained from: the NLU pipeline's code and what it reads (never the routing).
+DATA := $(shell find data domain -name '*.yml') config.yml $(wildcard nlp/*.py base/*.py knowledge/directory.py knowledge/thresholds.py knowledge/files.py knowledge/data/*)
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
@@ -53,7 +54,7 @@ run: $(MODEL) $(VENDOR_JS) redis ## start action server (5055), Rasa (5005, 2 wo
 	$(BIN)/honcho start
 
 shell: $(MODEL) redis ## talk to the bot in the terminal (starts the action server and Redis too)
-	$(BIN)/python -m runtime.services shell
+	$(BIN)/python -m ops.services shell
 
 # Browser tests drive Debian's chromium (never a downloaded browser build).
 browser: ## install Debian's chromium for the browser tests when missing
@@ -67,16 +68,16 @@ nginx: ## install Debian's nginx when missing
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light; }
 
 cluster: $(MODEL) $(VENDOR_JS) redis postgres nginx ## 3 Rasa instances on PostgreSQL + Redis behind nginx on 127.0.0.1:8005 (Ctrl-C stops)
-	$(BIN)/python -m runtime.cluster
+	$(BIN)/python -m ops.cluster
 
 # The lock store that lets two Rasa workers share conversations: Debian's redis-server.
 redis: ## install Debian's redis-server when missing
 	@command -v redis-server >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; }
 
 lint: $(BIN)/.installed ## ruff (lint and format check) and mypy
-	$(BIN)/ruff check actions knowledge nlp channels runtime tests bench report
-	$(BIN)/ruff format --check actions knowledge nlp channels runtime tests bench report
-	$(BIN)/mypy actions knowledge nlp channels runtime bench tests report
+	$(BIN)/ruff check actions base knowledge nlp pipeline engine stores channels ops evaluation report bench tests
+	$(BIN)/ruff format --check actions base knowledge nlp pipeline engine stores channels ops evaluation report bench tests
+	$(BIN)/mypy actions base knowledge nlp pipeline engine stores channels ops evaluation report bench tests
 
 validate: $(BIN)/.installed ## rasa data validate, warnings count as failures
 	$(BIN)/python -m tests.validate_data
@@ -98,7 +99,7 @@ bench: $(SPACY_MODEL)/meta.json $(MODEL) redis postgres nginx ## benchmarks (tra
 	$(BIN)/python -m bench.run
 
 purge: $(BIN)/.installed ## delete conversations idle longer than RETENTION_DAYS (default 30); DATABASE_URL: PostgreSQL
-	$(BIN)/python -m runtime.retention --days $${RETENTION_DAYS:-30}
+	$(BIN)/python -m stores.retention --days $${RETENTION_DAYS:-30}
 
 report: $(BIN)/.installed ## reports/report.html and report.json from the stored conversations; SINCE=, UNTIL= (YYYY-MM-DD), DATABASE_URL: PostgreSQL
 	$(BIN)/python -m report $${SINCE:+--since $$SINCE} $${UNTIL:+--until $$UNTIL}

@@ -1,7 +1,7 @@
 """The one custom action: sends the reply that knowledge.routing.route() decides.
 
 Thin on purpose: it reads the NLU result and the slots "topic" and "language" from the tracker,
-asks knowledge.language for the conversation's language (and a note when it has just changed) and
+asks pipeline.language for the conversation's language (and a note when it has just changed) and
 the routing for the reply, and turns both into dispatcher calls and slot events. Imports only rasa_sdk and knowledge.
 """
 
@@ -14,8 +14,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 import knowledge
-from knowledge.language import turn
 from knowledge.routing import Parse, route
+from pipeline.language import turn
 
 
 class ActionReply(Action):
@@ -32,7 +32,7 @@ class ActionReply(Action):
             chosen=metadata.get("language"),
             platform=metadata.get("platform_language"),
         )
-        if now.note:  # every response is chosen in this turn's language (runtime/nlg.py)
+        if now.note:  # every response is chosen in this turn's language (engine/nlg.py)
             dispatcher.utter_message(response=now.note, language=now.language)
         parse = Parse.from_nlu(tracker.latest_message)
         reply = route(parse, tracker.get_slot("topic"), knowledge.load(), now.language)

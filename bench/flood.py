@@ -13,9 +13,9 @@ from typing import Any
 
 import aiohttp
 
+from base.paths import MODEL
 from bench.measure import proc_mb
-from runtime.paths import MODEL
-from runtime.services import WEB_ORIGIN, free_port, start_actions, start_rasa
+from ops.services import WEB_ORIGIN, free_port, start_actions, start_rasa
 
 FLOOD_ATTEMPTS = 1_000
 

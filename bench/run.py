@@ -6,7 +6,7 @@ bench/results/latest.json.
 Quality: every question of the held-out set and of the external set (questions written by others,
 tests/data/external_questions.yml) goes over HTTP; each reply is right, a fallback ("Meinten Sie
 ...?", "cannot answer", a signposting answer) or wrong (a confident answer to another question),
-as knowledge/outcomes.py defines them. The baseline's predictions are counted the same way. The
+as evaluation/outcomes.py defines them. The baseline's predictions are counted the same way. The
 held-out questions of every other language (tests/data/holdout/<code>.yml, issue 16) go the same
 way, each set with its language chosen; apart, how many of them are taken for their language as a
 first message.
@@ -18,13 +18,13 @@ The report's grouping of unanswered questions alone (issue 24): 100,000 generate
 (``report_grouping``; must stay under 10 s). A socket flood from one address against a fresh Rasa
 (``bench/flood.py``): connections accepted and memory (issue 24).
 
-Scaling (issue 15): the same load through `make cluster` (runtime/cluster.py) with 1, 2 and 3 Rasa
+Scaling (issue 15): the same load through `make cluster` (ops/cluster.py) with 1, 2 and 3 Rasa
 instances on PostgreSQL, Redis and nginx, against this run's single-machine figures.
 
 Levers that production code does not offer, to measure them against the production settings:
 ``--tracker-store SQL`` (Rasa's own SQL tracker store), ``--tracker-store
 bench.orm_tracker_store.OrmSQLiteTrackerStore`` (Rasa's ORM queries), ``--uncached-validation``
-(Rasa's action-answer validation without runtime/rasa_changes.py's cached validator) and
+(Rasa's action-answer validation without engine/changes.py's cached validator) and
 ``--fresh-connections`` (a new connection per action-server call, without change 8).
 """
 
@@ -51,19 +51,21 @@ import aiohttp
 import yaml
 
 import knowledge
+from base.languages import EASY_GERMAN
+from base.names import LANGUAGE_NOTE
+from base.paths import DOMAIN, MODEL, ROOT
 from bench.baseline import TfidfRetriever
 from bench.flood import FLOOD_ATTEMPTS, socket_flood
 from bench.measure import proc_mb, process_tree
-from knowledge.language import EASY_GERMAN, LANGUAGE_NOTE, choose
-from knowledge.outcomes import OUTCOMES, Question, Tally, first_message_sets, label_of, language_holdout
-from knowledge.readability import average_words
+from evaluation.outcomes import OUTCOMES, Question, Tally, first_message_sets, label_of, language_holdout
+from evaluation.readability import average_words
 from knowledge.translations import load_translations
 from nlp.training_data import training_examples
+from ops.services import PRODUCTION_WORKERS, free_port, start_actions, start_rasa, start_redis
+from pipeline.language import choose
+from pipeline.rate_limit import NO_RATE_LIMITS
 from report.figures import unanswered_groups
 from report.turns import Turn
-from runtime.paths import DOMAIN, MODEL, ROOT
-from runtime.rate_limit import NO_RATE_LIMITS
-from runtime.services import PRODUCTION_WORKERS, free_port, start_actions, start_rasa, start_redis
 
 RESULTS = ROOT / "bench" / "results"
 # A citizen's conversation is short: after this many messages the load generator starts a new one.
@@ -153,7 +155,7 @@ async def quality(
             body = {"sender": f"quality-{tag}-{i}", "message": question.text, "metadata": metadata}
             async with session.post(url, json=body) as r:
                 replies = await r.json()
-            # the reply's first message, past a language note (knowledge/language.py)
+            # the reply's first message, past a language note (pipeline/language.py)
             responses = [which_response(m.get("text", ""), matchers) for m in replies]
             if texts is not None:
                 texts += [m.get("text", "") for m in replies if m.get("text")]
@@ -266,7 +268,7 @@ def run(
             work, rasa_port, actions_port, log, model=model, workers=workers, redis_port=redis_port,
             extra_env={**NO_RATE_LIMITS, **({"BENCH_UNDO": undo} if undo else {})},  # load from one address
             tracker_store={"type": tracker_store} if tracker_store else None,
-            module="bench.without_change" if undo else "runtime",
+            module="bench.without_change" if undo else "engine",
         ) as rasa:  # fmt: skip
             url = f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
             asyncio.run(load(url, texts[:1], 1, 1, "first"))
@@ -298,7 +300,7 @@ def run(
     if with_cluster:
         results["cluster"] = scaling(texts, quick)
     results["baseline"] = baseline_scores(sets)
-    # a first message in another language: is it taken for its language (knowledge/language.py)?
+    # a first message in another language: is it taken for its language (pipeline/language.py)?
     results["detected"] = {
         name: {"n": len(sets[name]), "detected": sum(choose(q.text, None) == code for q in sets[name])}
         for name, code in languages.items()
@@ -430,7 +432,7 @@ def scaling(texts: list[str], quick: bool) -> list[dict[str, Any]]:
     """The scaling figure (issue 15): `make cluster` with 1, 2 and 3 Rasa instances (one Sanic
     worker each) behind nginx on PostgreSQL and Redis, all on this machine's two cores; 8 and 32
     concurrent conversations through nginx; CPU ms per message of each part."""
-    from runtime.cluster import running_cluster
+    from ops.cluster import running_cluster
 
     rows = []
     for count in (1, 2) if quick else (1, 2, 3):
@@ -557,7 +559,7 @@ def table(r: dict[str, Any]) -> str:
     lines.append("baseline latency is in-process (no HTTP); ours is over the REST channel.")
     lines.append("cluster rows: make cluster (PostgreSQL, Redis, nginx) on the same 2 cores; their baseline column")
     lines.append("is this run's single-machine configuration (2 workers, SQLite), ratio = msg/s cluster / single.")
-    lines.append("outcomes: right / fallback (asks back, cannot answer, signposting) / wrong (knowledge/outcomes.py).")
+    lines.append("outcomes: right / fallback (asks back, cannot answer, signposting) / wrong (evaluation/outcomes.py).")
     if "event_broker" in r:
         lines.append("event broker rows: two fresh Rasa servers side by side, with it and without (baseline column).")
     return "\n".join(lines)

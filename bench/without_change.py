@@ -1,5 +1,5 @@
-"""`BENCH_UNDO=<change> python -m bench.without_change <rasa arguments>`: Rasa as `python -m runtime`
-starts it, but with one change of runtime/rasa_changes.py undone, only to measure that lever:
+"""`BENCH_UNDO=<change> python -m bench.without_change <rasa arguments>`: Rasa as `python -m engine`
+starts it, but with one change of engine/changes.py undone, only to measure that lever:
 
     python -m bench.run --no-train --uncached-validation   # BENCH_UNDO=validation (change 3)
     python -m bench.run --no-train --fresh-connections     # BENCH_UNDO=connections (change 8)
@@ -10,8 +10,8 @@ from __future__ import annotations
 import importlib
 import os
 
-from runtime import rasa_changes
-from runtime.__main__ import main as runtime_main
+from engine import changes as rasa_changes
+from engine.__main__ import main as runtime_main
 
 UNDO = {  # name -> (module, class, attribute) whose original stays
     "validation": ("rasa.core.actions.action", "RemoteAction", "_validate_action_result"),

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from runtime.paths import BUILD, ROOT
+from base.paths import BUILD, ROOT
 
 VAR = re.compile(r"^\$\{(\w+)\}$")
 # Keys a channel works without (the platform's public API address is the default).

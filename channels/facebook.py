@@ -9,7 +9,7 @@
   tapped quick reply sends its payload back as the next message;
 - the Graph API base URL is configurable (a fake Graph API on loopback in the tests);
 - every answer that may be rated gets two quick replies "👍 Hilfreich / 👎 Nicht hilfreich"; a
-  tapped rating is stored (runtime/feedback.py) and never reaches the NLU.
+  tapped rating is stored (pipeline/feedback.py) and never reaches the NLU.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from rasa.core.channels.facebook import FacebookInput, Messenger, MessengerBot
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from runtime import feedback
+from pipeline import feedback
 
 logger = logging.getLogger(__name__)
 MAX_TEXT = 2000
@@ -79,7 +79,7 @@ class ConfigurableMessenger(Messenger):
         self.agent = agent  # stores ratings
 
     async def message(self, message: dict[str, Any], metadata: dict[str, Any] | None) -> None:
-        """A tapped rating quick reply is stored (runtime/feedback.py), never sent to the NLU."""
+        """A tapped rating quick reply is stored (pipeline/feedback.py), never sent to the NLU."""
         payload = str(((message.get("message") or {}).get("quick_reply") or {}).get("payload") or "")
         rating = feedback.from_button(payload)
         if rating is None:

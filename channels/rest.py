@@ -13,7 +13,7 @@ instead of an exception inside Rasa. Configured in credentials.yml as
 - ``?stream=true`` answers 404: Rasa's streamed reply waits for a reply that a failed message never
   sends (a request hung for 60 s, issue 24); no client of the bot streams.
 - at most ``RATE_LIMIT_PER_ADDRESS`` messages a minute from one client address (429 beyond;
-  runtime/rate_limit.py).
+  pipeline/rate_limit.py).
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from sanic import Blueprint, response
 from sanic.exceptions import InvalidUsage, SanicException
 from sanic.request import Request
 
-from runtime.input_gate import kept_metadata
-from runtime.rate_limit import PER_ADDRESS_DEFAULT, from_env
+from pipeline.gate import kept_metadata
+from pipeline.rate_limit import PER_ADDRESS_DEFAULT, from_env
 
 SENDER = re.compile(r"(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{1,64}")
 

@@ -19,9 +19,9 @@ Differences to ``rasa.core.channels.socketio.SocketIOInput``:
 - of the metadata only ``language`` is taken (a supported code, checked by the input gate);
   the rest would be stored unredacted;
 - replies go out whole, tagged with their conversation and response (``WidgetOutput``), and a
-  "Hilfreich?" rating comes in on the event ``feedback`` (runtime/feedback.py);
+  "Hilfreich?" rating comes in on the event ``feedback`` (pipeline/feedback.py);
 - at most ``RATE_LIMIT_PER_ADDRESS`` messages and ratings a minute from one client address; more
-  are dropped (runtime/rate_limit.py); a rating also counts against its conversation's limit.
+  are dropped (pipeline/rate_limit.py); a rating also counts against its conversation's limit.
 """
 
 from __future__ import annotations
@@ -44,22 +44,22 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from socketio import AsyncServer
 
+from base.languages import SUPPORTED
 from channels.socket_sessions import REFRESH_S, Binding, LocalBinding, binding_for
-from knowledge.language import SUPPORTED
-from runtime import feedback
-from runtime.input_gate import kept_metadata
-from runtime.rate_limit import PER_ADDRESS_DEFAULT, from_env
+from pipeline import feedback
+from pipeline.gate import kept_metadata
+from pipeline.rate_limit import PER_ADDRESS_DEFAULT, from_env
 
 logger = logging.getLogger(__name__)
 MAX_SOCKET_BYTES = 16 * 1024  # the input gate cuts at 1000 characters anyway
-DEFAULT_ORIGINS = "http://localhost:8080,http://127.0.0.1:8080"  # runtime/services.py WEB_PORT
+DEFAULT_ORIGINS = "http://localhost:8080,http://127.0.0.1:8080"  # ops/services.py WEB_PORT
 SIGNATURE_CHARS = 16
 CONNECTIONS_PER_ADDRESS_DEFAULT = 20  # SOCKET_CONNECTIONS_PER_ADDRESS, per worker; 0: no cap
 REFUSALS_LOGGED_EVERY_S = 60.0
 
 
 def session_secret() -> bytes:
-    """Shared by every worker of one Rasa (runtime/__main__.py sets it when it is not given)."""
+    """Shared by every worker of one Rasa (engine/__main__.py sets it when it is not given)."""
     secret = os.environ.get("SOCKET_SESSION_SECRET")
     if not secret:
         secret = os.environ.setdefault("SOCKET_SESSION_SECRET", secrets.token_hex(32))
@@ -329,7 +329,7 @@ class CheckedSocketIOInput(SocketIOInput):
 
         @checked(sio, "feedback", self.namespace, (0, 1), refused={"ok": False})
         async def handle_feedback(sid: str, data: Any = None) -> dict[str, bool]:
-            """A "Hilfreich?" rating (runtime/feedback.py), stored in the socket's own conversation
+            """A "Hilfreich?" rating (pipeline/feedback.py), stored in the socket's own conversation
             when it got the rated answer, within the conversation's rate limit; the acknowledgement
             tells the widget."""
             rating = feedback.parse(data)
@@ -338,7 +338,7 @@ class CheckedSocketIOInput(SocketIOInput):
                 return {"ok": False}
             agent = getattr(getattr(server.get("app"), "ctx", None), "agent", None)
             if agent is None or await feedback.store(agent, session_of[sid], rating) is None:
-                return {"ok": False}  # refused: runtime/feedback.py logs why
+                return {"ok": False}  # refused: pipeline/feedback.py logs why
             return {"ok": True}
 
         return bp

@@ -11,7 +11,7 @@ Differences to ``rasa.core.channels.telegram.TelegramInput``:
 - ``/start`` becomes the greeting, long answers are split to Telegram's 4096 characters, and
   buttons become an inline keyboard whose callback data stays within Telegram's 64 bytes;
 - every answer that may be rated gets a row "👍 Hilfreich / 👎 Nicht hilfreich"; a pressed rating
-  button is stored (runtime/feedback.py) and never reaches the NLU.
+  button is stored (pipeline/feedback.py) and never reaches the NLU.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from rasa.core.channels.telegram import TelegramInput, TelegramOutput
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from runtime import feedback
+from pipeline import feedback
 
 logger = logging.getLogger(__name__)
 MAX_TEXT = 4096

@@ -25,13 +25,13 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
+from base.paths import DOMAIN, TRANSLATIONS
 from knowledge.answers import Answers
 from knowledge.directory import JobcenterDirectory, load_directory
 from knowledge.facts import Facts
 from knowledge.follow_ups import FollowUps
 from knowledge.terms import Terms
 from knowledge.translations import Translation, load_translations
-from runtime.paths import DOMAIN, TRANSLATIONS
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 

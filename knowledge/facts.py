@@ -15,12 +15,12 @@ from typing import Any
 from babel.dates import format_date, format_interval
 from babel.numbers import format_compact_decimal, format_decimal, format_percent
 
+from base.languages import LOCALES
 from knowledge.directory import JobcenterDirectory
 from knowledge.files import read_yaml
 
 LOCALE = "de_DE"
-# The Babel locale of each language of a conversation (knowledge/language.py SUPPORTED).
-LOCALES = {"de": "de_DE", "de-x-ls": "de_DE", "en": "en_GB", "uk": "uk_UA", "ar": "ar", "tr": "tr_TR", "ru": "ru_RU"}
+# The Babel locale of each language of a conversation (base/languages.py).
 UNITS = {"count", "people", "share", "percent", "date", "date_range", "month"}
 
 

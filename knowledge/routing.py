@@ -25,9 +25,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from base.languages import GERMAN
+from base.names import JOBCENTER_ENTITY, LAND_ENTITY
 from knowledge import Knowledge
 from knowledge.directory import BEZIRK, LANDKREIS, REGION, STADT, Jobcenter
-from knowledge.language import GERMAN
 from knowledge.thresholds import AMBIGUITY_THRESHOLD, ANSWER_THRESHOLD, INTENT_THRESHOLD, THEME_THRESHOLD
 from knowledge.translations import Translation
 
@@ -37,10 +38,8 @@ CANNOT_ANSWER = "utter_cannot_answer"
 FOLLOW_UP = "follow_up"
 ASK_JOBCENTER = "ask_jobcenter_form"
 ASK_LAND = "ask_municipal_by_land"
-JOBCENTER_ENTITY = "jobcenter"
-LAND_ENTITY = "bundesland"
 # Intents answered by one fixed response (also when the action server is down:
-# runtime/rasa_changes.py; out_of_scope then gets the answer of an unsure theme).
+# engine/changes.py; out_of_scope then gets the answer of an unsure theme).
 FIXED = {
     "greet": "utter_greet",
     "goodbye": "utter_goodbye",
@@ -131,7 +130,7 @@ class Reply:
 def route(parse: Parse, last_key: str | None, kn: Knowledge, language: str = GERMAN) -> Reply:
     """The reply to one message (the order of the steps: module docstring), with figures, dates
     and buttons in the conversation's ``language`` (the response's text is chosen by it later:
-    runtime/nlg.py)."""
+    engine/nlg.py)."""
     lang = Lang(kn, language)
     if not understood(parse):
         return suggestions(parse, lang)

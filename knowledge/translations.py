@@ -10,7 +10,7 @@ button of an ambiguous Jobcenter name), ``figures`` (a figure's ``qualifier`` / 
 knowledge/data/facts.yml) and ``notes`` (a Jobcenter's note of knowledge/data/jobcenter_names.yml).
 
 Written ahead of time, never translated at run time; native speakers should review each file.
-runtime/nlg.py turns every translated response into a variation of the German one, chosen by the
+engine/nlg.py turns every translated response into a variation of the German one, chosen by the
 conversation's language (Rasa's conditional response variations).
 """
 
@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from base.paths import TRANSLATIONS
 from knowledge.files import read_yaml
-from runtime.paths import TRANSLATIONS
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 

@@ -17,8 +17,8 @@ import spacy
 from spacy.language import Language
 from spacy.lookups import Table
 
+from base.paths import SPACY_PIPELINE
 from nlp.training_data import plain_text, training_examples
-from runtime.paths import SPACY_PIPELINE
 
 PIPELINE_NAME = "de_jobcenter_faq"
 PIPELINE_VERSION = "1.2.0"

@@ -28,9 +28,9 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.sparse import coo_matrix
 
-import knowledge
-from knowledge.directory import JobcenterDirectory, Match, normalise
-from knowledge.routing import JOBCENTER_ENTITY, LAND_ENTITY
+from base.names import JOBCENTER_ENTITY, LAND_ENTITY
+from base.paths import KNOWLEDGE_DATA
+from knowledge.directory import JobcenterDirectory, Match, load_directory, normalise
 
 TOKENS = "text_tokens"
 
@@ -67,7 +67,7 @@ class JobcenterNames(SparseFeaturizer, EntityExtractorMixin, GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> JobcenterNames:
-        return cls(config, execution_context.node_name, knowledge.load().directory)
+        return cls(config, execution_context.node_name, load_directory(KNOWLEDGE_DATA))
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from base.paths import NLU_DATA
 from knowledge.files import nlu_examples
-from runtime.paths import NLU_DATA
 
 # "[Bautzen](jobcenter)" / "[Sachsen]{...}" in training examples: the text without the markup.
 ENTITY_MARKUP = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")

@@ -3,11 +3,11 @@
     python -m report [--db rasa_events.db] [--since 2026-11-01] [--until 2026-11-30] [--min-group 2]
     DATABASE_URL=postgresql://... python -m report        (the cluster's PostgreSQL: rasa_events)
 
-Reads what Rasa's SQL event broker kept (runtime/event_broker.py: table ``events``, the JSON of
+Reads what Rasa's SQL event broker kept (stores/event_broker.py: table ``events``, the JSON of
 each event, already redacted by the input gate): the SQLite file ``rasa_events.db``, or
 ``EVENTS_DATABASE_URL`` (by default the database ``rasa_events`` beside ``DATABASE_URL``).
 The report files are readable by their owner only (0600, the folder reports/ 0700); ``make purge``
-deletes them once they are older than the retention period (runtime/retention.py).
+deletes them once they are older than the retention period (stores/retention.py).
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from base.paths import EVENTS_DB, REPORTS, events_database_url
 from report.figures import MIN_GROUP, figures
 from report.html import page
 from report.turns import Turn, turns_of
-from runtime.paths import EVENTS_DB, events_database_url
-from runtime.retention import DEFAULT_DAYS, REPORTS
+from stores.retention import DEFAULT_DAYS
 
 OUT = REPORTS
 

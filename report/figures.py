@@ -33,7 +33,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from knowledge.outcomes import normalised
+from evaluation.outcomes import normalised
 from report.turns import HELPFUL, NOT_HELPFUL, SIGNPOSTED, UNANSWERED, Turn
 
 SIMILAR = 85  # Indel ratio (0-100) from which a question joins a group's leader

@@ -13,9 +13,9 @@ import matplotlib
 matplotlib.use("Agg")  # no screen
 import matplotlib.pyplot as plt  # noqa: E402
 
+from pipeline.feedback import ASK_REASON, wording  # noqa: E402
 from report.figures import MIN_GROUP  # noqa: E402
 from report.turns import HELPFUL, NOT_HELPFUL  # noqa: E402
-from runtime.feedback import ASK_REASON, wording  # noqa: E402
 
 # The reasons as the citizens saw them (domain/feedback.yml): "wrong" -> "Falsch"
 REASON_LABELS = {payload.split(":", 1)[1]: title for title, payload in wording(ASK_REASON)[1]}

@@ -7,15 +7,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from knowledge.language import GERMAN, LANGUAGE_NOTE, SUPPORTED
-from knowledge.outcomes import UNSURE, label_of
+from base.languages import GERMAN, SUPPORTED
+from base.names import LANGUAGE_NOTE
+from evaluation.outcomes import UNSURE, label_of
 
 # What a reply was, for the report: an answer (its label, "faq/<key>"), a signposting answer of an
 # out-of-scope theme, no answer (fallback: "Meinten Sie ...?", cannot answer), or an answer the
 # citizen rated not helpful.
 ANSWERED, SIGNPOSTED, UNANSWERED, NOT_HELPFUL = "answered", "signposted", "unanswered", "not_helpful"
 HELPFUL = "helpful"
-FEEDBACK_SLOT = "feedback"  # runtime/feedback.py SLOT
+FEEDBACK_SLOT = "feedback"  # pipeline/feedback.py SLOT
 
 
 @dataclass(frozen=True)
@@ -26,9 +27,9 @@ class Turn:
     language: str
     text: str  # as stored: personal data already replaced by the input gate
     intent: str
-    reply: str  # the label of the first reply past a language note (knowledge/outcomes.py)
+    reply: str  # the label of the first reply past a language note (evaluation/outcomes.py)
     rating: str | None = None  # HELPFUL or NOT_HELPFUL: the citizen's last rating of this reply
-    reason: str | None = None  # why not helpful (runtime/feedback.py REASONS), if given
+    reason: str | None = None  # why not helpful (pipeline/feedback.py REASONS), if given
 
     @property
     def kind(self) -> str:

@@ -12,9 +12,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 import knowledge
+from base.paths import MODEL
 from knowledge import Knowledge
 from knowledge.routing import Parse
-from runtime.paths import MODEL
 
 # Personal data of each kind the input gate removes (made-up values).
 PII = {

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 import knowledge
+from base.paths import NLU_DATA
 from knowledge.files import nlu_examples
 from knowledge.terms import Terms, folded
 from nlp.training_data import plain_text
-from runtime.paths import NLU_DATA
 
 
 def test_every_training_example_and_button_question_has_its_answers_words() -> None:

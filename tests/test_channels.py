@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from base.paths import ROOT
 from channels.config import effective
 from channels.telegram import callback_data, split_text
-from runtime.paths import ROOT
 
 
 # ---- unit: configuration and limits -------------------------------------------------------------
@@ -88,7 +88,7 @@ def lock_store() -> Iterator[Any]:
     """Rasa's Redis lock store on a Redis of its own, as `make run` has it."""
     from rasa.core.lock_store import RedisLockStore
 
-    from runtime.services import free_port, redis_password, start_redis
+    from ops.services import free_port, redis_password, start_redis
 
     port = free_port()
     with start_redis(port):  # with its password, as `make run` has it

@@ -1,5 +1,5 @@
 """The Facebook webhook signature check (channels/facebook.py ``signed``); the verify token in a
-URL never reaches a log line (runtime/rasa_changes.py, change 5)."""
+URL never reaches a log line (engine/changes.py, change 5)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import logging
 import pytest
 
 from channels.facebook import signed
-from runtime.rasa_changes import redacting_records
+from engine.changes import redacting_records
 
 SECRET = "s3cret"
 BODY = b'{"object": "page"}'

@@ -9,11 +9,11 @@ import pytest
 import yaml
 
 import knowledge
+from base.paths import DOMAIN, ROOT
 from knowledge import DATA_DIR
 from knowledge.directory import load_directory
 from knowledge.facts import Facts
 from knowledge.routing import LOOKUP_FIELDS
-from runtime.paths import DOMAIN, ROOT
 
 KNOWLEDGE = knowledge.load()
 PLACEHOLDERS = KNOWLEDGE.placeholders

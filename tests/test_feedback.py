@@ -1,4 +1,4 @@
-"""What the server takes of a "Hilfreich?" rating (runtime/feedback.py): a response name, a yes/no
+"""What the server takes of a "Hilfreich?" rating (pipeline/feedback.py): a response name, a yes/no
 and, for a no, optionally one of three reasons; the messengers' rating buttons; storing a rating."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from runtime.feedback import (
+from pipeline.feedback import (
     ASK_REASON,
     OFFER,
     REASONS,
@@ -53,9 +53,9 @@ def test_a_rating_is_a_response_name_and_a_yes_or_no(payload: Any, expected: Fee
 
 def test_every_rating_button_payload_reads_back_as_its_rating_within_telegrams_64_bytes() -> None:
     """Telegram's callback data holds 64 bytes: every button of every answer key of the domain fits."""
+    from base.paths import DOMAIN
     from knowledge.answers import Answers
-    from runtime.feedback import button_payload
-    from runtime.paths import DOMAIN
+    from pipeline.feedback import button_payload
 
     known = Answers.load(DOMAIN)
     answers = [f"utter_faq/{k}" for k in known.questions] + [f"utter_out_of_scope/{t}" for t in known.themes]
@@ -167,7 +167,7 @@ def test_ratings_count_against_the_conversations_rate_limit(monkeypatch: pytest.
     against the limit the conversation's messages count against, and over it nothing is stored."""
     import asyncio
 
-    from runtime import rate_limit
+    from pipeline import rate_limit
 
     shared = rate_limit.from_env("RATE_LIMIT_UNSET_IN_TESTS", 30)
     monkeypatch.setattr(rate_limit, "per_sender", lambda: shared, raising=False)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from runtime.input_gate import clean_input, kept_metadata
-from runtime.pii import redact
+from pipeline.gate import clean_input, kept_metadata
+from pipeline.pii import redact
 from tests.conftest import PII
 
 
@@ -37,7 +37,7 @@ def test_long_empty_and_control_characters() -> None:
 
 # ---- retention ----------------------------------------------------------------------------------
 def test_retention_deletes_old_conversations_whole(tmp_path: Path) -> None:
-    from runtime.retention import purge
+    from stores.retention import purge
 
     db = tmp_path / "t.db"
     with sqlite3.connect(db) as con:
@@ -52,7 +52,7 @@ def test_retention_deletes_old_conversations_whole(tmp_path: Path) -> None:
 
 def test_purge_with_a_concurrent_reader_fails_loudly_then_succeeds(tmp_path: Path) -> None:
     """A reader holding a snapshot kept the WAL journal, with the deleted text, on disk (issue 13)."""
-    from runtime.retention import PurgeIncomplete, purge
+    from stores.retention import PurgeIncomplete, purge
 
     db = tmp_path / "t.db"
     with sqlite3.connect(db) as con:
@@ -75,7 +75,7 @@ def test_purge_with_a_concurrent_reader_fails_loudly_then_succeeds(tmp_path: Pat
 
 # ---- rate limits --------------------------------------------------------------------------------
 def test_the_rate_limit_limits_each_key_and_forgets_old_hits() -> None:
-    from runtime.rate_limit import RateLimit
+    from pipeline.rate_limit import RateLimit
 
     now = [0.0]
     window = RateLimit(3, seconds=60, clock=lambda: now[0])

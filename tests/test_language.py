@@ -1,10 +1,12 @@
-"""Which language a conversation is in (knowledge/language.py, issue 16 first part)."""
+"""Which language a conversation is in (pipeline/language.py, issue 16 first part)."""
 
 from __future__ import annotations
 
 import pytest
 
-from knowledge.language import LANGUAGE_NOTE, SUPPORTED, Turn, choose, names, requested, turn
+from base.languages import SUPPORTED
+from base.names import LANGUAGE_NOTE
+from pipeline.language import Turn, choose, names, requested, turn
 
 
 @pytest.mark.parametrize(
@@ -59,7 +61,7 @@ def test_a_turn_says_what_changed() -> None:
 def test_german_questions_stay_german() -> None:
     """The held-out and external question sets are German but for one English question: a German
     conversation must not get a foreign-language note."""
-    from knowledge.outcomes import external_questions, holdout_questions
+    from evaluation.outcomes import external_questions, holdout_questions
 
     questions = [q.text for q in [*holdout_questions(), *external_questions()]]
     assert len(questions) > 300

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from runtime.paths import MODEL
+from base.paths import MODEL
 
 pytestmark = pytest.mark.model
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import knowledge
-from knowledge.outcomes import (
+from evaluation.outcomes import (
     OUT_OF_SCOPE,
     RIGHT,
     WRONG,

@@ -2,7 +2,7 @@
 
 Two measures: the NLU's label (intent, with the answer key for FAQ answers and the theme for
 out-of-scope questions: a right intent with a wrong key is an error; fails below 95 %), and the
-three outcomes of the routing's reply (knowledge/outcomes.py): right at least 98 %, wrong at most
+three outcomes of the routing's reply (evaluation/outcomes.py): right at least 98 %, wrong at most
 1 % (issue 12). Follow-up questions need a conversation: they count for the first measure only.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import knowledge
-from knowledge.outcomes import RIGHT, WRONG, Tally, first_message_sets, holdout_questions, reply_label
+from evaluation.outcomes import RIGHT, WRONG, Tally, first_message_sets, holdout_questions, reply_label
 from knowledge.routing import FAQ, OUT_OF_SCOPE, Parse, route, understood
 
 pytestmark = pytest.mark.model

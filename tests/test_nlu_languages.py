@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 
 import knowledge
+from base.languages import SUPPORTED
+from base.paths import NLU_DATA
+from evaluation.outcomes import RIGHT, WRONG, Tally, language_holdout, near_copies, reply_label
 from knowledge.files import nlu_examples
-from knowledge.language import SUPPORTED, choose
-from knowledge.outcomes import RIGHT, WRONG, Tally, language_holdout, near_copies, reply_label
 from knowledge.routing import Parse, route
 from nlp.training_data import plain_text, training_examples
-from runtime.paths import NLU_DATA
+from pipeline.language import choose
 
 OTHER = [code for code in SUPPORTED if code != "de"]
 MIN_EXAMPLES = 10  # per answer key and language

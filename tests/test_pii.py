@@ -1,11 +1,11 @@
-"""Redaction of personal data (runtime/pii.py): a table of what must go and what must stay
+"""Redaction of personal data (pipeline/pii.py): a table of what must go and what must stay
 (issue 13: formats an attacker and ordinary citizens use; no year ranges or counts redacted)."""
 
 from __future__ import annotations
 
 import pytest
 
-from runtime.pii import redact
+from pipeline.pii import redact
 
 NBSP, NNBSP = "\u00a0", "\u202f"
 
@@ -190,7 +190,7 @@ def test_what_the_review_found_over_redacted_stays(text: str) -> None:
 )
 @pytest.mark.parametrize("offset", range(0, 30, 3))
 def test_no_fragment_of_any_kind_survives_the_cut(value: str, fragment: str, offset: int) -> None:
-    from runtime.input_gate import clean_input
+    from pipeline.gate import clean_input
 
     cleaned, _ = clean_input("a " * ((1000 - offset) // 2) + value + " und mehr Text" * 10)
     assert fragment not in cleaned, cleaned[-40:]

@@ -16,9 +16,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from runtime.input_gate import clean_input
-from runtime.paths import DOMAIN, TRANSLATIONS
-from runtime.pii import normalise, redact, skeleton
+from base.paths import DOMAIN, TRANSLATIONS
+from pipeline.gate import clean_input
+from pipeline.pii import normalise, redact, skeleton
 
 # ---- personal data: (kind, value, what must not survive) -----------------------------------------
 NUMBERS = [

@@ -1,4 +1,4 @@
-"""runtime/rasa_changes.py: the start-up check refuses a Rasa it was not written for, and each change
+"""engine/changes.py: the start-up check refuses a Rasa it was not written for, and each change
 is installed and has its effect (without servers)."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-from runtime import rasa_changes
-from runtime.paths import ROOT
-from runtime.rasa_changes import RASA_VERSION, RasaChangeError, check, install
+from base.paths import ROOT
+from engine import changes as rasa_changes
+from engine.changes import RASA_VERSION, RasaChangeError, check, install
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -184,7 +184,7 @@ def test_action_answers_are_validated_with_one_validator() -> None:
 
 CHECK = """
 import sys
-from runtime.rasa_changes import skip_unused_imports
+from engine.changes import skip_unused_imports
 skip_unused_imports()
 import tensorflow
 import spacy, sklearn, rasa.core.agent
@@ -193,7 +193,7 @@ assert not [m for m in sys.modules if m.split('.')[0] in ('jax', 'jaxlib')]
 try:
     import jax
 except ImportError as error:
-    assert "not loaded by runtime" in str(error)
+    assert "is not loaded" in str(error)
 else:
     raise AssertionError("jax imported")
 print("ok")
@@ -246,12 +246,12 @@ def test_rasa_structlog_output_has_no_message_text(caplog: pytest.LogCaptureFixt
 
 async def test_the_response_variation_follows_the_language_of_this_turn() -> None:
     """Rasa chose variations by the slots before the action ran: a language set in this turn came
-    one message late (runtime/nlg.py)."""
+    one message late (engine/nlg.py)."""
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    from runtime.nlg import LanguageNLG
-    from runtime.paths import DOMAIN
+    from base.paths import DOMAIN
+    from engine.nlg import LanguageNLG
 
     nlg = LanguageNLG(domain=Domain.load(str(DOMAIN)))
     tracker = DialogueStateTracker.from_events("s", [], slots=Domain.load(str(DOMAIN)).slots)

@@ -1,10 +1,10 @@
-"""The rate limiters' state (runtime/rate_limit.py): bounded by memory, limiting as before (issue 24)."""
+"""The rate limiters' state (pipeline/rate_limit.py): bounded by memory, limiting as before (issue 24)."""
 
 from __future__ import annotations
 
 import tracemalloc
 
-from runtime import rate_limit
+from pipeline import rate_limit
 
 MAX_BYTES_AT_BOUND = 20_000_000  # stated bound per limiter (measured ~17 MB; the sliding window held 85-162 MB)
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from knowledge.outcomes import normalised
+from evaluation.outcomes import normalised
 from report.figures import MIN_GROUP, figures, unanswered_groups
 from report.turns import ANSWERED, SIGNPOSTED, UNANSWERED, Turn, turns_of
 
@@ -221,7 +221,7 @@ def test_make_report_writes_json_and_a_self_contained_page(tmp_path: Any) -> Non
     import subprocess
     import sys
 
-    from runtime.paths import ROOT
+    from base.paths import ROOT
 
     db = tmp_path / "tracker.db"
     with sqlite3.connect(db) as con:
@@ -312,7 +312,7 @@ def test_make_purge_removes_reports_older_than_the_retention_period(tmp_path: An
     import sys
     import time
 
-    from runtime.paths import ROOT
+    from base.paths import ROOT
 
     reports = tmp_path / "reports"
     reports.mkdir()
@@ -326,7 +326,7 @@ def test_make_purge_removes_reports_older_than_the_retention_period(tmp_path: An
     tracker_db = tmp_path / "tracker.db"
     with sqlite3.connect(tracker_db) as con:
         con.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, timestamp REAL, data TEXT)")
-    command = [sys.executable, "-m", "runtime.retention", "--db", str(tracker_db), "--days", "30",
+    command = [sys.executable, "-m", "stores.retention", "--db", str(tracker_db), "--days", "30",
                "--events-db", str(tmp_path / "none.db"), "--reports", str(reports)]  # fmt: skip
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
     assert "1 report files older than 30 days deleted" in done.stdout

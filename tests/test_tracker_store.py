@@ -1,4 +1,4 @@
-"""runtime/tracker_store.py: Rasa's SQL tracker store with pooled SQLite connections and WAL."""
+"""stores/tracker_store.py: Rasa's SQL tracker store with pooled SQLite connections and WAL."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from runtime.paths import DOMAIN
-from runtime.tracker_store import SQLiteTrackerStore
+from base.paths import DOMAIN
+from stores.tracker_store import SQLiteTrackerStore
 
 
 def test_store_keeps_conversations_in_wal_mode(tmp_path: Path) -> None:
@@ -78,11 +78,11 @@ def test_plain_sql_reads_and_writes_what_rasas_orm_queries_do(tmp_path: Path) ->
 
 
 def test_the_event_broker_gets_each_new_event_once_without_a_second_read(tmp_path: Path) -> None:
-    """The tracker store hands the events it adds to Rasa's SQL event broker (runtime/event_broker.py):
+    """The tracker store hands the events it adds to Rasa's SQL event broker (stores/event_broker.py):
     each the report reads exactly once, in order, in the broker's own file (WAL), as JSON."""
     import json
 
-    from runtime.event_broker import ReportEventBroker
+    from stores.event_broker import ReportEventBroker
 
     broker = ReportEventBroker(db=str(tmp_path / "events.db"))
     store = SQLiteTrackerStore(Domain.load(str(DOMAIN)), db=str(tmp_path / "tracker.db"), event_broker=broker)
@@ -103,7 +103,7 @@ def test_the_event_broker_gets_each_new_event_once_without_a_second_read(tmp_pat
     with sqlite3.connect(tmp_path / "events.db") as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         rows = raw.execute("SELECT sender_id, data FROM events ORDER BY id").fetchall()
-    # Rasa's action events are not for the report (runtime/event_broker.py for_report)
+    # Rasa's action events are not for the report (stores/event_broker.py for_report)
     assert [(s, json.loads(d)["event"]) for s, d in rows] == [("citizen", "user"), ("citizen", "slot")]
     assert json.loads(rows[1][1])["value"]["helpful"] is True
     asyncio.run(broker.close())
@@ -112,8 +112,8 @@ def test_the_event_broker_gets_each_new_event_once_without_a_second_read(tmp_pat
 def test_retention_deletes_old_conversations_from_the_event_brokers_file(tmp_path: Path) -> None:
     import json
 
-    from runtime.event_broker import ReportEventBroker
-    from runtime.retention import SQLITE_EVENT_TIME, purge
+    from stores.event_broker import ReportEventBroker
+    from stores.retention import SQLITE_EVENT_TIME, purge
 
     db = tmp_path / "events.db"
     broker = ReportEventBroker(db=str(db))
@@ -132,7 +132,7 @@ def test_retention_deletes_old_conversations_from_the_event_brokers_file(tmp_pat
 
 def test_the_event_broker_keeps_only_what_the_report_reads() -> None:
     """A tenth of the size: no rankings, token offsets, reply texts or Rasa's internal events."""
-    from runtime.event_broker import for_report
+    from stores.event_broker import for_report
 
     user = {"sender_id": "c", "event": "user", "timestamp": 1.0, "text": "Was ist ein kommunales Jobcenter?",
             "input_channel": "rest", "metadata": {"model_id": "m"},
@@ -162,7 +162,7 @@ def test_the_event_brokers_writer_stores_everything_queued_and_survives_a_failed
     (here: the table is gone) the writer logs it and goes on; stopping writes what is left."""
     import threading
 
-    from runtime.event_broker import ReportEventBroker
+    from stores.event_broker import ReportEventBroker
 
     broker = ReportEventBroker(db=str(tmp_path / "events.db"))
     turn = [{"sender_id": "c", "event": "user", "timestamp": 1.0, "text": "Frage", "parse_data": {}}]
@@ -191,12 +191,12 @@ def test_the_event_brokers_writer_stores_everything_queued_and_survives_a_failed
 
 
 def test_make_purge_deletes_from_the_tracker_store_and_the_event_brokers_file(tmp_path: Path) -> None:
-    """``python -m runtime.retention`` (make purge) covers both stores, with the same period."""
+    """``python -m stores.retention`` (make purge) covers both stores, with the same period."""
     import subprocess
     import sys
 
-    from runtime.event_broker import ReportEventBroker
-    from runtime.paths import ROOT
+    from base.paths import ROOT
+    from stores.event_broker import ReportEventBroker
 
     tracker_db, events_db = tmp_path / "tracker.db", tmp_path / "events.db"
     broker = ReportEventBroker(str(events_db))
@@ -205,7 +205,7 @@ def test_make_purge_deletes_from_the_tracker_store_and_the_event_brokers_file(tm
     asyncio.run(store.save(tracker))
     asyncio.run(broker.close())
     store.engine.dispose()
-    command = [sys.executable, "-m", "runtime.retention", "--db", str(tracker_db), "--events-db", str(events_db)]
+    command = [sys.executable, "-m", "stores.retention", "--db", str(tracker_db), "--events-db", str(events_db)]
     done = subprocess.run([*command, "--days", "30"], cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout.count("deleted 1 ") == 2, done.stdout
     for db in (tracker_db, events_db):
@@ -215,7 +215,7 @@ def test_make_purge_deletes_from_the_tracker_store_and_the_event_brokers_file(tm
 
 
 def _start_broker(path: str, barrier: Any) -> str:
-    from runtime.event_broker import ReportEventBroker
+    from stores.event_broker import ReportEventBroker
 
     barrier.wait()
     try:

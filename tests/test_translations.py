@@ -7,11 +7,11 @@ import pytest
 import yaml
 
 import knowledge
-from knowledge.language import SUPPORTED
-from knowledge.readability import MAX_AVERAGE_WORDS, average_words
+from base.languages import SUPPORTED
+from base.paths import DOMAIN
+from base.paths import TRANSLATIONS as TRANSLATIONS_DIR
+from evaluation.readability import MAX_AVERAGE_WORDS, average_words
 from knowledge.translations import PLACEHOLDER, load_translations
-from runtime.paths import DOMAIN
-from runtime.paths import TRANSLATIONS as TRANSLATIONS_DIR
 
 GERMAN = {
     name: variations[0]
@@ -101,8 +101,8 @@ def test_the_widgets_texts_cover_every_language_with_the_same_keys() -> None:
     every text and the same {placeholders}, the menu's names those of knowledge/data/languages.yml."""
     import json
 
-    from knowledge.language import names
-    from runtime.paths import ROOT
+    from base.paths import ROOT
+    from pipeline.language import names
 
     data = json.loads((ROOT / "web" / "public" / "static" / "widget-texts.json").read_text(encoding="utf-8"))
     assert dict(data["languages"]) == names()

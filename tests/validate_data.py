@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from runtime.paths import DOMAIN, ROOT
+from base.paths import DOMAIN, ROOT
 
 WARNING = re.compile(r"UserWarning: (.*)")
 UNUSED = re.compile(r"The utterance '([a-z_]+)' is not used in any story or rule\.")
@@ -25,7 +25,7 @@ DUPLICATE_RETRIEVAL = "The following duplicated intents have been found across m
 
 def responses_sent_by_actions() -> set[str]:
     names: set[str] = set()
-    for path in [*(ROOT / "knowledge").glob("*.py"), *(ROOT / "runtime").glob("*.py")]:
+    for path in [*(ROOT / "knowledge").glob("*.py"), *(ROOT / "engine").glob("*.py")]:
         text = path.read_text(encoding="utf-8")
         names.update(re.findall(r'"(utter_[a-z_]+)"', text))  # also runtime's utter_action_unavailable
         if 'f"utter_faq/' in text:

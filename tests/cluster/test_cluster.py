@@ -1,4 +1,4 @@
-"""Beyond one machine (make cluster, runtime/cluster.py): three Rasa instances on PostgreSQL and
+"""Beyond one machine (make cluster, ops/cluster.py): three Rasa instances on PostgreSQL and
 Redis behind nginx, started on loopback as `make cluster` starts them. Follow-ups across
 instances, 32 conversations over REST and socket.io through nginx, redaction and retention on
 PostgreSQL, PostgreSQL restarting, an instance killed during a load run; nginx names instances
@@ -26,11 +26,11 @@ import requests
 import socketio
 import sqlalchemy as sa
 
-from runtime.cluster import Cluster, running_cluster, start_nginx
-from runtime.paths import MODEL
-from runtime.rate_limit import NO_RATE_LIMITS
-from runtime.retention import POSTGRES_EVENT_TIME, purge_postgres
-from runtime.services import free_port
+from base.paths import MODEL
+from ops.cluster import Cluster, running_cluster, start_nginx
+from ops.services import free_port
+from pipeline.rate_limit import NO_RATE_LIMITS
+from stores.retention import POSTGRES_EVENT_TIME, purge_postgres
 from tests.e2e.test_load import CONVERSATIONS, MESSAGES, one_round
 
 pytestmark = pytest.mark.cluster
@@ -103,7 +103,7 @@ def test_follow_ups_while_messages_land_on_different_instances(cluster: Cluster)
 
 
 def test_the_demo_page_through_nginx_has_the_demo_servers_headers(cluster: Cluster) -> None:
-    """Files only, and the CSP of runtime/web.py (issue 24)."""
+    """Files only, and the CSP of ops/web.py (issue 24)."""
     for path, status in [("/", 200), ("/datenschutz.html", 200), ("/static/widget.js", 200), ("/static/", 404),
                          ("/static", 404), ("/static/vendor/", 404), ("/nothing", 404)]:  # fmt: skip
         r = requests.get(f"{cluster.url}{path}", timeout=10, allow_redirects=False)

@@ -1,5 +1,5 @@
 """The servers of an end-to-end test: action server and Rasa (and Redis with several workers), as
-runtime/services.py starts them, in a work folder of the test."""
+ops/services.py starts them, in a work folder of the test."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 import requests
 
-from runtime.paths import MODEL
-from runtime.rate_limit import NO_RATE_LIMITS
-from runtime.services import free_port, start_actions, start_rasa, start_redis
+from base.paths import MODEL
+from ops.services import free_port, start_actions, start_rasa, start_redis
+from pipeline.rate_limit import NO_RATE_LIMITS
 
 
 @dataclass

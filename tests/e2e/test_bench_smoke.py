@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
+from base.paths import MODEL, ROOT
 from bench.run import RESULTS, response_matchers, which_response
-from knowledge.outcomes import label_of
-from runtime.paths import MODEL, ROOT
+from evaluation.outcomes import label_of
 
 
 def test_answers_are_recognised_by_their_response() -> None:

@@ -20,8 +20,8 @@ from urllib.parse import urlparse
 
 import pytest
 
-from runtime.paths import MODEL, ROOT
-from runtime.services import demo_site
+from base.paths import MODEL, ROOT
+from ops.services import demo_site
 from tests.e2e.servers import Servers, free_port, running_servers
 
 pytestmark = pytest.mark.e2e

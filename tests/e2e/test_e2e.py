@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from knowledge.readability import MAX_AVERAGE_WORDS, average_words
+from evaluation.readability import MAX_AVERAGE_WORDS, average_words
 from tests.e2e.servers import Servers, module_servers
 
 pytestmark = pytest.mark.e2e

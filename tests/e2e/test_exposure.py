@@ -16,8 +16,8 @@ import pytest
 import redis
 import requests
 
-from runtime.paths import ROOT
-from runtime.services import (
+from base.paths import ROOT
+from ops.services import (
     DISABLED_REDIS_COMMANDS,
     REDIS_HOME,
     demo_site,
@@ -51,7 +51,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory, web_port: int) -> Iterator
 
 @pytest.fixture(scope="module")
 def web(servers: Servers, web_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The demo page's server (`python -m runtime.services web`) with the widget pointed at Rasa."""
+    """The demo page's server (`python -m ops.services web`) with the widget pointed at Rasa."""
     folder = tmp_path_factory.mktemp("web")
     bot = servers.rasa_url.replace("127.0.0.1", "localhost")
     with start_web(web_port, demo_site(folder / "site", bot), bot, folder / "web.log"):
@@ -193,7 +193,7 @@ def test_the_demo_server_lists_no_folder(web: str) -> None:
         assert r.status_code == 404, (path, r.status_code)
         assert "widget.js" not in r.text and "socket.io" not in r.text
     assert requests.get(web + "/static/widget.js", timeout=10).status_code == 200
-    assert requests.get(web + "/../runtime/web.py", timeout=10).status_code == 404
+    assert requests.get(web + "/../ops/web.py", timeout=10).status_code == 404
 
 
 def test_the_demo_server_tells_no_version_and_sends_the_security_headers(servers: Servers, web: str) -> None:

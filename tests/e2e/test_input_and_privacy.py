@@ -87,7 +87,7 @@ def test_personal_data_is_not_stored_or_logged(servers: Servers) -> None:
 
 @pytest.mark.e2e
 def test_retention_on_the_real_store(servers: Servers) -> None:
-    from runtime.retention import purge
+    from stores.retention import purge
 
     servers.say("Hallo", sender="to-be-deleted")
     db = servers.workdir / "tracker.db"

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 
-from runtime.paths import MODEL
+from base.paths import MODEL
 from tests.e2e.fake_platforms import FakePlatforms, wait_for
 from tests.e2e.servers import Servers, running_servers
 

@@ -1,4 +1,4 @@
-"""Rate limits per conversation and per client address (runtime/rate_limit.py, issues 13 and 24)."""
+"""Rate limits per conversation and per client address (pipeline/rate_limit.py, issues 13 and 24)."""
 
 from __future__ import annotations
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from runtime.paths import MODEL, ROOT
-from runtime.services import free_port, start_actions, start_rasa, stop
+from base.paths import MODEL, ROOT
+from ops.services import free_port, start_actions, start_rasa, stop
 
 pytestmark = pytest.mark.e2e
 
@@ -81,7 +81,7 @@ def test_conversation_continues_after_a_rasa_restart(tmp_path: Path) -> None:
             assert "303" in say(rasa_port, "Und gemeinsame Einrichtungen?", "restart")
 
 
-@pytest.mark.parametrize("store", ["runtime.tracker_store.SQLiteTrackerStore", "SQL"])
+@pytest.mark.parametrize("store", ["stores.tracker_store.SQLiteTrackerStore", "SQL"])
 def test_unwritable_tracker_store_stops_start_up(tmp_path: Path, store: str) -> None:
     db_dir = tmp_path / "readonly"
     db_dir.mkdir()
@@ -89,7 +89,7 @@ def test_unwritable_tracker_store_stops_start_up(tmp_path: Path, store: str) -> 
     endpoints = tmp_path / "endpoints.yml"
     endpoints.write_text(f"tracker_store:\n  type: {store}\n  dialect: sqlite\n  db: {db_dir / 'tracker.db'}\n")
     proc = subprocess.run(
-        [sys.executable, "-m", "runtime", "run", "--model", str(MODEL), "--port", str(free_port()),
+        [sys.executable, "-m", "engine", "run", "--model", str(MODEL), "--port", str(free_port()),
          "--interface", "127.0.0.1", "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")],
         cwd=ROOT, capture_output=True, text=True, timeout=180,
     )  # fmt: skip

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from runtime.paths import MODEL, ROOT
-from runtime.services import demo_site
+from base.paths import MODEL, ROOT
+from ops.services import demo_site
 from tests.conftest import PII
 from tests.e2e.fake_platforms import FakePlatforms, wait_for
 from tests.e2e.servers import Servers, running_servers

@@ -357,7 +357,7 @@
 
   /* The server confirms every question with the text it stored (event ``user_stored``: personal
      data replaced, cut at 1000 characters; unchanged when there was nothing to remove), before any
-     reply to it (runtime/rasa_changes.py, the input gate). Only that text is shown from then on and
+     reply to it (engine/changes.py, the input gate). Only that text is shown from then on and
      kept. A bot reply never confirms a question: it may still belong to an earlier question or the
      greeting (the server handles one conversation's messages one after another, so a late reply
      to the previous question can arrive after the next one was sent), and taking it as "stored

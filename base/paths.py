@@ -1,4 +1,6 @@
-"""Where the project's files are: the one definition for the code, the tests and the benchmark."""
+"""Where the project's files are: the one definition for every layer (code, tests, benchmark).
+
+The ground floor with base/languages.py and base/names.py: imports nothing of the project."""
 
 from __future__ import annotations
 
@@ -13,6 +15,9 @@ MODEL = ROOT / "models" / "current.tar.gz"
 BUILD = ROOT / "build"
 SPACY_PIPELINE = BUILD / "spacy_de"
 NLU_DATA = ROOT / "data" / "nlu"
+KNOWLEDGE_DATA = ROOT / "knowledge" / "data"
+TEST_DATA = ROOT / "tests" / "data"
+REPORTS = ROOT / "reports"
 
 # The event broker's copy of the conversations for the editors' report (SQLite; PostgreSQL database).
 EVENTS_DB = ROOT / "rasa_events.db"

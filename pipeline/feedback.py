@@ -12,7 +12,7 @@ Only the response name, the yes/no and a reason from ``REASONS`` are taken: no t
 citizen typed. ``store`` adds the rating to the conversation as the slot ``feedback`` (an event
 like any other, so the tracker store keeps it and the event broker passes it to the editors'
 report, report/), and only when that conversation got that answer. Every rating counts against
-the conversation's rate limit, the one its messages count against (runtime/rate_limit.py
+the conversation's rate limit, the one its messages count against (pipeline/rate_limit.py
 ``per_sender``): over it, nothing is stored. Only the last rating of an answer counts: a rating
 equal to the one the answer has already is not stored again, and the report takes the latest
 rating of each answer (report/turns.py), so "Nein" and then a reason count as one rating.
@@ -26,11 +26,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from base.languages import GERMAN
+from base.paths import DOMAIN
 from knowledge.files import read_yaml
-from knowledge.language import GERMAN
 from knowledge.translations import load_translations
-from runtime import rate_limit
-from runtime.paths import DOMAIN
+from pipeline import rate_limit
 
 logger = logging.getLogger(__name__)
 ANSWER_RE = re.compile(r"utter_[a-z0-9_]{1,60}(/[a-z0-9_]{1,60})?")

@@ -1,6 +1,6 @@
-"""The demo page's web server (``python -m runtime.services web``, port 8080): files and nothing else.
+"""The demo page's web server (``python -m ops.services web``, port 8080): files and nothing else.
 
-    python -m runtime.web --port 8080 --directory web/public --bot http://localhost:5005
+    python -m ops.web --port 8080 --directory web/public --bot http://localhost:5005
 
 Python's ``http.server`` with its handler changed: a folder without an ``index.html`` is 404 (no
 listing), the ``Server`` header names no software or version, nothing is logged (no client
@@ -8,7 +8,7 @@ addresses), and every answer carries ``security_headers``: a Content-Security-Po
 page load only its own files and talk only to its own origin and the bot server, plus
 ``nosniff``, no referrer and no framing. The page's own inline ``<style>`` blocks are allowed by
 their hashes (``content_security_policy``), nothing else inline. nginx of ``make cluster`` sends
-the same headers (runtime/nginx.conf.template).
+the same headers (ops/nginx.conf.template).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`python -m runtime <rasa arguments>`: Rasa's own command line with runtime/rasa_changes.py."""
+"""`python -m engine <rasa arguments>`: Rasa's own command line with engine/changes.py."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import os
 import secrets
 import sys
 
-from runtime.rasa_changes import install
+from engine.changes import install
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """The input gate: every message of every channel passes here before Rasa parses, logs or stores it.
 
 The order: a message is read up to twice ``MAX_INPUT_CHARS`` (nothing ever sees more), control
-characters are dropped, the text is normalised and personal data replaced (runtime/pii.py:
+characters are dropped, the text is normalised and personal data replaced (pipeline/pii.py:
 invisible characters, other scripts' digits, lone surrogates) and the citizen is told so; only
 then is it cut to ``MAX_INPUT_CHARS`` (the tokenizer never sees more), with a polite note, so a
 datum the cut runs through is already a placeholder; the cut also drops its last word and a
@@ -9,7 +9,7 @@ number broken off at its end (no fragment survives the cut). A leading "/" is dr
 message can name an intent or entities itself (Rasa reads "/intent{...}" as a command; the bot
 offers no such buttons: its buttons send questions); an empty message gets a short request to
 type a question. Every message of every channel passes, "/"-messages included. Of the metadata
-only a language code is kept (``kept_metadata``). Installed into Rasa by runtime/rasa_changes.py.
+only a language code is kept (``kept_metadata``). Installed into Rasa by engine/changes.py.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from __future__ import annotations
 import os
 import re
 
-from knowledge.language import metadata_language
-from runtime.pii import redact
+from pipeline.language import metadata_language
+from pipeline.pii import redact
 
 MAX_INPUT_CHARS = int(os.environ.get("MAX_INPUT_CHARS", "1000"))
 # C0 controls and line/paragraph separators; format characters and C1 controls go in normalise()

@@ -6,13 +6,13 @@ turn a change off. Each change has a unit test (tests/test_rasa_changes.py) and 
 (docs/adr/0002-rasa-changes.md). The REST input checks are a channel class (channels/rest.py).
 
 1. Input gate (``MessageProcessor.handle_message``): before Rasa parses, logs or stores a message,
-   runtime/input_gate.py cleans it (length, control characters, personal data, a leading "/")
+   pipeline/gate.py cleans it (length, control characters, personal data, a leading "/")
    and the citizen gets its notes; every message passes, "/"-messages included. The widget
    (socket.io) first gets the text as stored (event ``STORED_EVENT``): it keeps only that. Of the message's
    metadata only a supported language code is kept (the rest would be stored unredacted); a text that is not
    a string (malformed socket.io payload) is ignored. When the tracker store's database fails
    (PostgreSQL restarting, ``make cluster``), the citizen gets ``utter_store_unavailable`` instead
-   of an empty answer; the pool reconnects by itself (runtime/tracker_store.py).
+   of an empty answer; the pool reconnects by itself (stores/tracker_store.py).
 2. Faults (``RemoteAction.run`` and the module's ``DEFAULT_REQUEST_TIMEOUT``): a call to the action
    server gives up after ``ACTION_TIMEOUT_S`` seconds; when the action server is down, slow or
    fails, the citizen still gets an answer: the fixed response of the intent where it needs no
@@ -77,7 +77,7 @@ class RasaChangeError(RuntimeError):
 class _SkipUnused(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None) -> None:
         if fullname.partition(".")[0] in UNUSED_PACKAGES:
-            raise ImportError(f"{fullname} is not loaded by runtime/ (unused by Rasa and the model)")
+            raise ImportError(f"{fullname} is not loaded (engine/changes.py: unused by Rasa and the model)")
         return None
 
 
@@ -90,10 +90,10 @@ def skip_unused_imports() -> None:
 def check(version: str, targets: list[tuple[Any, str]]) -> None:
     """Refuse to go on unless ``version`` is RASA_VERSION and every (object, attribute) exists."""
     if version != RASA_VERSION:
-        raise RasaChangeError(f"runtime/rasa_changes.py is written for Rasa {RASA_VERSION}, not {version}")
+        raise RasaChangeError(f"engine/changes.py is written for Rasa {RASA_VERSION}, not {version}")
     missing = [f"{getattr(obj, '__name__', obj)}.{name}" for obj, name in targets if not hasattr(obj, name)]
     if missing:
-        raise RasaChangeError(f"Rasa {version} lacks what runtime/rasa_changes.py replaces: {missing}")
+        raise RasaChangeError(f"Rasa {version} lacks what engine/changes.py replaces: {missing}")
 
 
 def marked(function: Callable) -> Callable:
@@ -105,10 +105,10 @@ def gated(original: Callable) -> Callable:
     """Change 1: ``MessageProcessor.handle_message`` behind the input gate."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from runtime.input_gate import clean_input, kept_metadata
-    from runtime.rate_limit import per_sender as per_sender_limit
+    from pipeline.gate import clean_input, kept_metadata
+    from pipeline.rate_limit import per_sender as per_sender_limit
 
-    per_sender = per_sender_limit()  # ratings count against it too (runtime/feedback.py)
+    per_sender = per_sender_limit()  # ratings count against it too (pipeline/feedback.py)
 
     async def tell(self: Any, message: Any, response: str) -> None:
         if message.output_channel is not None:
@@ -218,7 +218,7 @@ QUERY_REMOVED = "?[query removed]"
 def redacting_records(factory: Callable) -> Callable:
     """Change 5: log records whose message is redacted and cut, whatever logger writes them; the
     query string of any URL or path is removed."""
-    from runtime.pii import redact
+    from pipeline.pii import redact
 
     def make_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record: logging.LogRecord = factory(*args, **kwargs)

@@ -1,10 +1,10 @@
 """Delete conversations whose last event is older than the retention period (default 30 days).
 
-    python -m runtime.retention --db rasa_tracker.db --days 30      (make purge)
-    DATABASE_URL=postgresql://... python -m runtime.retention       (make purge, cluster)
+    python -m stores.retention --db rasa_tracker.db --days 30      (make purge)
+    DATABASE_URL=postgresql://... python -m stores.retention       (make purge, cluster)
 
 Works on Rasa's SQL tracker store (table ``events``, column ``timestamp``) and on the event
-broker's copy for the editors' report (runtime/event_broker.py: ``rasa_events.db`` or
+broker's copy for the editors' report (stores/event_broker.py: ``rasa_events.db`` or
 ``EVENTS_DATABASE_URL``; table ``events``, the time inside each event's JSON): a conversation is
 deleted as a whole, so no half conversation is left. The editors' reports (``reports/``, written
 by ``make report``) older than the same period are deleted too: they hold texts of conversations
@@ -20,10 +20,9 @@ import stat
 import time
 from pathlib import Path
 
-from runtime.paths import ROOT, events_database_url
+from base.paths import REPORTS, events_database_url
 
 DEFAULT_DAYS = int(os.environ.get("RETENTION_DAYS", "30"))
-REPORTS = ROOT / "reports"  # make report's folder (report/__main__.py)
 
 
 class PurgeIncomplete(RuntimeError):
@@ -59,7 +58,7 @@ def purge(db: Path, days: float, now: float | None = None, wait_s: float = 10.0,
     con = sqlite3.connect(db, timeout=wait_s)
     try:
         con.execute("VACUUM")  # the deleted text must not stay in free pages of the file
-        # WAL journal (runtime/tracker_store.py): copy the journal into the file and empty it, so
+        # WAL journal (stores/tracker_store.py): copy the journal into the file and empty it, so
         # no old page with deleted text stays in rasa_tracker.db-wal either.
         busy, _, _ = con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
     except sqlite3.OperationalError as error:  # locked by a writer or reader for longer than wait_s

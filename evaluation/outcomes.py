@@ -25,18 +25,18 @@ from typing import Any
 import yaml
 from rapidfuzz import fuzz, process
 
+from base.paths import TEST_DATA
 from knowledge import Knowledge
 from knowledge.files import nlu_examples
-from knowledge.language import choose
 from knowledge.routing import FOLLOW_UP, OUT_OF_SCOPE, Parse, route
-from runtime.paths import ROOT
+from pipeline.language import choose
 
 RIGHT, FALLBACK, WRONG = "right", "fallback", "wrong"
 OUTCOMES = (RIGHT, FALLBACK, WRONG)
 UNSURE = "fallback"  # the label of a reply that gives no answer
-HOLDOUT = ROOT / "tests" / "data" / "nlu_holdout.yml"
-EXTERNAL = ROOT / "tests" / "data" / "external_questions.yml"
-HOLDOUT_LANGUAGES = ROOT / "tests" / "data" / "holdout"  # <code>.yml: held-out questions per language
+HOLDOUT = TEST_DATA / "nlu_holdout.yml"
+EXTERNAL = TEST_DATA / "external_questions.yml"
+HOLDOUT_LANGUAGES = TEST_DATA / "holdout"  # <code>.yml: held-out questions per language
 # Responses that say "I cannot answer" or "did you mean ...?".
 NO_ANSWER = {"utter_cannot_answer", "utter_suggest", "utter_suggest_topics", "utter_follow_up_unclear",
              "utter_action_unavailable", "utter_empty_message", "nlu_fallback"}  # fmt: skip

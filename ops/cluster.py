@@ -1,22 +1,22 @@
 """Several Rasa instances behind nginx, on PostgreSQL and Redis (``make cluster``).
 
-    python -m runtime.cluster          # until Ctrl-C; the entry point is http://127.0.0.1:8005
+    python -m ops.cluster          # until Ctrl-C; the entry point is http://127.0.0.1:8005
 
 What it starts, each on loopback:
 - PostgreSQL (Debian's), the tracker store of every instance: a data directory under
   ``build/cluster/postgres`` created on first start, run as the ``postgres`` user (PostgreSQL
   refuses to run as root). Not started when ``DATABASE_URL`` is set: then that database is used.
   Its database ``rasa_events`` keeps the event broker's copy for the editors' report
-  (runtime/event_broker.py; ``EVENTS_DATABASE_URL``, by default beside ``DATABASE_URL``).
+  (stores/event_broker.py; ``EVENTS_DATABASE_URL``, by default beside ``DATABASE_URL``).
 - Redis, the lock store (one conversation is handled by one instance at a time), with the
-  generated password of ``make run`` (runtime/services.py ``redis_password``), which the instances
+  generated password of ``make run`` (ops/services.py ``redis_password``), which the instances
   get as ``REDIS_PASSWORD``. Not started when ``REDIS_URL`` is set (its password, if any, or
   ``REDIS_PASSWORD`` is sent).
 - ``CLUSTER_INSTANCES`` (default 3) Rasa instances, one Sanic worker each, each with its action
   server; they share the socket.io session secret, so a reconnecting widget keeps its
   conversation on any instance.
 - nginx, the single entry point on ``127.0.0.1:CLUSTER_PORT`` (default 8005): the demo page
-  (files only, with the demo server's security headers, runtime/web.py), REST (spread over the
+  (files only, with the demo server's security headers, ops/web.py), REST (spread over the
   instances; a request an instance could not be sent to, or that it refused with 502 or 503, goes
   to the next one; a message already sent is never replayed: the client gets the error and may
   ask again) and socket.io (websocket only, so a socket stays on the instance
@@ -46,8 +46,8 @@ from urllib.parse import unquote, urlparse
 
 import yaml
 
-from runtime.paths import BUILD, EVENTS_DATABASE, MODEL, events_database_url
-from runtime.services import (
+from base.paths import BUILD, EVENTS_DATABASE, MODEL, events_database_url
+from ops.services import (
     demo_site,
     environment,
     free_port,
@@ -60,7 +60,7 @@ from runtime.services import (
     wait_until,
     write_credentials,
 )
-from runtime.web import security_headers
+from ops.web import security_headers
 
 CLUSTER_PORT = 8005
 DEFAULT_INSTANCES = 3
@@ -181,10 +181,10 @@ def cluster_endpoints(actions_port: int, redis_url: str, with_password: bool = T
     stay out of the file."""
     return {
         "action_endpoint": {"url": f"http://127.0.0.1:{actions_port}/webhook"},
-        "tracker_store": {"type": "runtime.tracker_store.PostgresTrackerStore", "url": "${DATABASE_URL}"},
-        "event_broker": {"type": "runtime.event_broker.ReportEventBroker", "url": "${EVENTS_DATABASE_URL}"},
+        "tracker_store": {"type": "stores.tracker_store.PostgresTrackerStore", "url": "${DATABASE_URL}"},
+        "event_broker": {"type": "stores.event_broker.ReportEventBroker", "url": "${EVENTS_DATABASE_URL}"},
         "lock_store": lock_store(redis_url, with_password),
-        "nlg": {"type": "runtime.nlg.LanguageNLG"},
+        "nlg": {"type": "engine.nlg.LanguageNLG"},
     }
 
 

@@ -4,9 +4,9 @@ Rasa's ``SQLEventBroker`` writes every event of every conversation, as the track
 into a table ``events`` (``id``, ``sender_id``, ``data``: the event's JSON) of its own database:
 by default the SQLite file ``rasa_events.db`` beside the tracker store's, in ``make cluster`` the
 database ``rasa_events`` of the cluster's PostgreSQL (``EVENTS_DATABASE_URL``). The texts are the
-ones Rasa stores: already past the input gate (runtime/input_gate.py), personal data replaced.
+ones Rasa stores: already past the input gate (pipeline/gate.py), personal data replaced.
 ``make report`` reads this table (report/), ``make purge`` deletes from it what the retention
-period says (runtime/retention.py).
+period says (stores/retention.py).
 
 Changed from Rasa's class, same table:
 - only what the report reads is kept (``for_report``): the citizen's messages (time, channel,
@@ -15,7 +15,7 @@ Changed from Rasa's class, same table:
   rankings, token offsets, reply texts and internal events are left out (a tenth of the size);
 - written by one thread per process, in batches (everything queued since its last commit in one
   transaction), instead of one commit per event on Rasa's event loop: ``publish_many`` (called by
-  the tracker store's ``save``, runtime/tracker_store.py, with the new events of a turn) only
+  the tracker store's ``save``, stores/tracker_store.py, with the new events of a turn) only
   queues them, so a citizen never waits for this copy. The tracker store stays the record of the
   conversation; what is queued when the process is killed (not stopped: ``close`` writes the
   rest) is missing from the report;
@@ -40,12 +40,12 @@ import sqlalchemy as sa
 from rasa.core.brokers.sql import SQLEventBroker
 from rasa.utils.endpoints import EndpointConfig
 
-from runtime.tracker_store import POSTGRES_POOL, SQLITE_POOL, _configure_connection, ready
+from stores.tracker_store import POSTGRES_POOL, SQLITE_POOL, _configure_connection, ready
 
 logger = logging.getLogger(__name__)
 DEFAULT_DB = "rasa_events.db"
 STOP = object()  # the writer's last item
-REPORT_SLOTS = ("language", "feedback")  # knowledge/language.py, runtime/feedback.py
+REPORT_SLOTS = ("language", "feedback")  # pipeline/language.py, pipeline/feedback.py
 
 
 def for_report(event: dict[str, Any]) -> dict[str, Any] | None:
@@ -79,7 +79,7 @@ def engine_for(db: str | None = None, url: str | None = None) -> sa.engine.Engin
 
 
 class ReportEventBroker(SQLEventBroker):
-    """``event_broker: {type: runtime.event_broker.ReportEventBroker, db: rasa_events.db}`` or
+    """``event_broker: {type: stores.event_broker.ReportEventBroker, db: rasa_events.db}`` or
     ``{..., url: ${EVENTS_DATABASE_URL}}``."""
 
     def __init__(self, db: str | None = None, url: str | None = None) -> None:  # noqa: D107

@@ -1,5 +1,5 @@
 """Rasa's SQL tracker store on SQLite, set up for a busy server (endpoints.yml:
-``type: runtime.tracker_store.SQLiteTrackerStore``).
+``type: stores.tracker_store.SQLiteTrackerStore``).
 
 Rasa's SQLTrackerStore opens a new SQLite connection for every database session (SQLAlchemy's
 NullPool for SQLite files), several per message, and SQLite's default rollback journal syncs
@@ -33,7 +33,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.pool import QueuePool
 
 BUSY_TIMEOUT_S = 30
-# Engine settings of every store here (tracker stores, runtime/event_broker.py).
+# Engine settings of every store here (tracker stores, stores/event_broker.py).
 SQLITE_POOL: dict[str, Any] = {"poolclass": QueuePool, "pool_size": 5,
                                "connect_args": {"check_same_thread": False, "timeout": BUSY_TIMEOUT_S}}  # fmt: skip
 POSTGRES_POOL: dict[str, Any] = {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}
@@ -109,7 +109,7 @@ class PlainSQLEvents(SQLTrackerStore):
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """The events not stored yet, in one transaction; then the same events to the event broker
-        (runtime/event_broker.py), without Rasa's second read of the conversation to find them."""
+        (stores/event_broker.py), without Rasa's second read of the conversation to find them."""
         sender = tracker.sender_id
         new: list[dict[str, Any]] = []
         with self.engine.begin() as connection:
@@ -126,7 +126,7 @@ class PlainSQLEvents(SQLTrackerStore):
         if self.event_broker is not None and new:
             published = [{"sender_id": sender, **data} for data in new]
             publish_many = getattr(self.event_broker, "publish_many", None)
-            if publish_many is not None:  # runtime/event_broker.py: queued, written by its own thread
+            if publish_many is not None:  # stores/event_broker.py: queued, written by its own thread
                 publish_many(published)
             else:
                 for body in published:
@@ -150,7 +150,7 @@ class SQLiteTrackerStore(PlainSQLEvents):
 
 class PostgresTrackerStore(PlainSQLEvents):
     """Rasa's SQL tracker store on PostgreSQL, configured by one URL (``make cluster``; endpoints:
-    ``type: runtime.tracker_store.PostgresTrackerStore``, ``url: ${DATABASE_URL}``, so the password
+    ``type: stores.tracker_store.PostgresTrackerStore``, ``url: ${DATABASE_URL}``, so the password
     is never written to a file). Same tables and queries as Rasa's; the pool checks a connection
     before handing it out (``pool_pre_ping``), so the instances recover by themselves when the
     database restarts instead of failing on connections the restart closed."""

@@ -27,19 +27,16 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from base.languages import EASY_GERMAN, GERMAN, SUPPORTED
+from base.names import LANGUAGE_NOTE
+from base.paths import KNOWLEDGE_DATA
 from knowledge.files import read_yaml
 
-DATA = Path(__file__).resolve().parent / "data" / "languages.yml"
-GERMAN, EASY_GERMAN = "de", "de-x-ls"
-SUPPORTED = ("de", "de-x-ls", "en", "uk", "ar", "tr", "ru")
+DATA = KNOWLEDGE_DATA / "languages.yml"
 MIN_LETTERS = 12
 MIN_CONFIDENCE = 0.7
-# The note a conversation gets when it turns to another language than German: "I answer in
-# English; the German text is binding" (domain/languages.yml, translations/<code>.yml).
-LANGUAGE_NOTE = "utter_language_note"
 ONLY_UKRAINIAN, ONLY_RUSSIAN = set("іїєґІЇЄҐ"), set("ыэъёЫЭЪЁ")
 ONLY_TURKISH = set("çğışÇĞİŞ")  # among German, English and Turkish
 # A German verdict is overturned by the text without German names only with this confidence.

@@ -8,9 +8,9 @@ translation keeps its German text.
 
 Rasa fills a response from the tracker as it was before the action ran, so a ``language`` slot
 that ``action_reply`` sets in the same turn would not yet choose the variation. The action passes
-the turn's language with every response (``language=...``, knowledge/language.py); this generator
+the turn's language with every response (``language=...``, pipeline/language.py); this generator
 takes it as the slot's value. Configured in endpoints.yml as ``nlg: type:
-runtime.nlg.LanguageNLG`` (Rasa's extension point for generators); everything else is Rasa's.
+engine.nlg.LanguageNLG`` (Rasa's extension point for generators); everything else is Rasa's.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from knowledge.language import SUPPORTED
+from base.languages import SUPPORTED
 from knowledge.translations import Translation, load_translations
 
 SLOT = "language"

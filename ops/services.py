@@ -1,8 +1,8 @@
 """How every process of the assistant is started: defined once, used by `make run` (the Procfile),
 `make shell`, the end-to-end tests and the benchmark.
 
-    python -m runtime.services actions|rasa|redis|web   # one process, production settings (Procfile)
-    python -m runtime.services shell                    # chat in the terminal (make shell)
+    python -m ops.services actions|rasa|redis|web   # one process, production settings (Procfile)
+    python -m ops.services shell                    # chat in the terminal (make shell)
 
 The ``*_command`` functions give each process's command line; the ``start_*`` context managers
 start one on loopback, wait until it answers, and stop it again (tests and benchmark).
@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from runtime.paths import BUILD, MODEL, ROOT
+from base.paths import BUILD, MODEL, ROOT
 
 BIN = Path(sys.executable).parent
 PRODUCTION_ENDPOINTS = ROOT / "endpoints.yml"
@@ -102,9 +102,9 @@ def rasa_command(
     endpoints: Path = PRODUCTION_ENDPOINTS,
     model: Path = MODEL,
     extra: list[str] | None = None,
-    module: str = "runtime",
+    module: str = "engine",
 ) -> list[str]:
-    """``module``: `python -m runtime` (Rasa with runtime/rasa_changes.py); the benchmark swaps it."""
+    """``module``: `python -m engine` (Rasa with engine/changes.py); the benchmark swaps it."""
     return [sys.executable, "-m", module, "run", "--model", str(model), "--port", str(port),
             "--interface", "127.0.0.1", "--credentials", str(credentials), "--endpoints", str(endpoints),
             *(extra or [])]  # fmt: skip
@@ -129,8 +129,8 @@ def redis_command(port: int = REDIS_PORT) -> list[str]:
 
 
 def web_command(port: int = WEB_PORT, directory: Path = ROOT / "web" / "public", bot: str = BOT_URL) -> list[str]:
-    """The demo page (runtime/web.py): files only, with a Content-Security-Policy for ``bot``."""
-    return [sys.executable, "-m", "runtime.web", "--port", str(port), "--directory", str(directory), "--bot", bot]
+    """The demo page (ops/web.py): files only, with a Content-Security-Policy for ``bot``."""
+    return [sys.executable, "-m", "ops.web", "--port", str(port), "--directory", str(directory), "--bot", bot]
 
 
 def demo_site(out: Path, server: str) -> Path:
@@ -244,7 +244,7 @@ def start_rasa(
     workers: int = 1,
     redis_port: int | None = None,
     tracker_store: dict[str, Any] | None = None,
-    module: str = "runtime",
+    module: str = "engine",
     event_broker: bool = True,
 ) -> Iterator[subprocess.Popen]:
     """Rasa as in production; ``workers`` > 1 needs the Redis lock store on ``redis_port``."""
@@ -288,7 +288,7 @@ def start_redis(port: int) -> Iterator[subprocess.Popen]:
 
 @contextmanager
 def start_web(port: int, directory: Path, bot: str, log: Path) -> Iterator[subprocess.Popen]:
-    """The demo page's server (runtime/web.py) for ``directory``, its widget talking to ``bot``."""
+    """The demo page's server (ops/web.py) for ``directory``, its widget talking to ``bot``."""
     with running(web_command(port, directory, bot), environment(), log, f"http://127.0.0.1:{port}/", 30) as proc:
         yield proc
 
@@ -318,7 +318,7 @@ def main() -> None:
         log = BUILD / "shell.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         with start_redis(REDIS_PORT), start_actions(ACTIONS_PORT, log):
-            shell = [sys.executable, "-m", "runtime", "shell", "--model", str(MODEL), "--endpoints",
+            shell = [sys.executable, "-m", "engine", "shell", "--model", str(MODEL), "--endpoints",
                      str(PRODUCTION_ENDPOINTS)]  # fmt: skip
             subprocess.run(shell, cwd=ROOT, env=redis_environment())
 

@@ -2,8 +2,8 @@
 
 Defaults (per Rasa worker process; with two workers a client may get up to twice as much):
 - ``RATE_LIMIT_PER_SENDER`` messages per minute and conversation, every channel (default 30):
-  more are answered with a short note and neither parsed nor stored (runtime/rasa_changes.py);
-  a rating ("Hilfreich?", runtime/feedback.py) counts like a message, and one over the limit
+  more are answered with a short note and neither parsed nor stored (engine/changes.py);
+  a rating ("Hilfreich?", pipeline/feedback.py) counts like a message, and one over the limit
   is not stored. One limiter per process for both (``per_sender``);
 - ``RATE_LIMIT_PER_ADDRESS`` messages per minute and client address (default 300): REST answers
   429, socket.io drops the message (channels/rest.py, channels/socketio.py). Behind a reverse
