@@ -62,10 +62,16 @@ from typing import Any
 logger = logging.getLogger(__name__)
 RASA_VERSION = "3.6.21"
 ACTION_TIMEOUT_S = float(os.environ.get("ACTION_TIMEOUT_S", "3"))
-UNAVAILABLE_RESPONSE = "utter_action_unavailable"
-STORE_UNAVAILABLE_RESPONSE = "utter_store_unavailable"
 KEEPALIVE_S = 2.0
-STORED_EVENT = "user_stored"  # socket.io: a question as stored, to the widget before any reply
+# What engine/conversation.py calls of Rasa's MessageProcessor (change 1).
+PROCESSOR_PARTS = (
+    "fetch_tracker_and_update_session",
+    "_handle_message_with_tracker",
+    "run_action_extract_slots",
+    "_run_prediction_loop",
+    "run_anonymization_pipeline",
+    "save_tracker",
+)
 UNUSED_PACKAGES = ("jax", "jaxlib")
 MARK = "_jobcenter_change"
 
@@ -101,49 +107,12 @@ def marked(function: Callable) -> Callable:
     return function
 
 
-def gated(original: Callable) -> Callable:
-    """Change 1: ``MessageProcessor.handle_message`` behind the input gate."""
-    from sqlalchemy.exc import SQLAlchemyError
+def through_pipeline() -> Callable:
+    """Change 1: ``MessageProcessor.handle_message`` runs the pipeline's steps (pipeline/steps.py)."""
+    from engine.conversation import handle_message as pipeline_handle_message
 
-    from pipeline.gate import clean_input, kept_metadata
-    from pipeline.rate_limit import per_sender as per_sender_limit
-
-    per_sender = per_sender_limit()  # ratings count against it too (pipeline/feedback.py)
-
-    async def tell(self: Any, message: Any, response: str) -> None:
-        if message.output_channel is not None:
-            for variant in self.domain.responses.get(response, [])[:1]:
-                await message.output_channel.send_response(message.sender_id, {"text": variant["text"]})
-
-    @functools.wraps(original)
     async def handle_message(self: Any, message: Any) -> Any:
-        if not isinstance(message.text, str):
-            logger.warning("Ignored a message whose text is not a string.")
-            return None
-        if not per_sender.allow(str(message.sender_id)):
-            logger.warning("Message over the per-conversation rate limit dropped")
-            await tell(self, message, "utter_too_many_messages")
-            return None
-        message.metadata = kept_metadata(getattr(message, "metadata", None))  # a language code at most: never personal
-        message.text, notes = clean_input(message.text)
-        if message.output_channel is not None:
-            if message.output_channel.name() == "socketio":
-                # every question, changed or not, before any reply: the widget shows and keeps a
-                # question only as stored, never as typed, and a reply cannot tell it which
-                # question it answers. Its own event: clients reading bot_uttered get replies only
-                await message.output_channel.sio.emit(
-                    STORED_EVENT, {"text": message.text, "session": message.sender_id}, room=message.sender_id
-                )
-            for note in notes:
-                await tell(self, message, note)
-        if not message.text:
-            return None
-        try:
-            return await original(self, message)
-        except SQLAlchemyError as error:  # the tracker store's database is down or restarting
-            logger.error("Tracker store unavailable, message not handled: %s", type(error).__name__)
-            await tell(self, message, STORE_UNAVAILABLE_RESPONSE)
-            return None
+        return await pipeline_handle_message(self, message)
 
     return marked(handle_message)
 
@@ -152,7 +121,7 @@ def answering_when_down(original: Callable) -> Callable:
     """Change 2: ``RemoteAction.run`` that answers when the action server cannot."""
     from rasa.core.actions.action import ActionExecutionRejection, create_bot_utterance
 
-    from knowledge.routing import FIXED
+    from pipeline.steps import without_actions
 
     @functools.wraps(original)
     async def run(self: Any, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> list:
@@ -163,7 +132,7 @@ def answering_when_down(original: Callable) -> Callable:
         except Exception as error:  # down, slow (timeout) or failing action server
             logger.error(f"Action server did not answer for '{self.name()}': {type(error).__name__}")
             intent = str((tracker.latest_message.intent or {}).get("name"))
-            response = FIXED.get(intent, UNAVAILABLE_RESPONSE)
+            response = without_actions(intent)
             message = await nlg.generate(response, tracker, output_channel.name())
             return [create_bot_utterance(message)] if message else []
 
@@ -326,6 +295,22 @@ def reusing_connections(endpoint_class: Any) -> Callable:
     return marked(functools.wraps(endpoint_class.session)(session))
 
 
+def installed() -> bool:
+    """Are the changes installed in this process (``python -m engine``)?"""
+    from rasa.core.processor import MessageProcessor
+
+    return bool(getattr(MessageProcessor.handle_message, MARK, False))
+
+
+def require_installed() -> None:
+    """Refuse to run Rasa without the pipeline: a plain ``rasa run`` would skip the input gate."""
+    if not installed():
+        raise RasaChangeError(
+            "Rasa was started without the pipeline (input gate, redaction, rate limits): start it "
+            "with `python -m engine run ...` (ops/services.py), never with `rasa run`."
+        )
+
+
 def install() -> None:
     """Install changes 1-8 once; raises RasaChangeError instead of starting a changed Rasa blindly."""
     skip_unused_imports()
@@ -343,6 +328,7 @@ def install() -> None:
         rasa.__version__,
         [
             (MessageProcessor, "handle_message"),
+            *((MessageProcessor, part) for part in PROCESSOR_PARTS),
             (RemoteAction, "run"),
             (RemoteAction, "_validate_action_result"),
             (RemoteAction, "action_response_format_spec"),
@@ -359,7 +345,7 @@ def install() -> None:
     rasa.server.add_root_route = quiet_root_route
     if getattr(RemoteAction.run, MARK, False):
         return
-    MessageProcessor.handle_message = gated(MessageProcessor.handle_message)
+    MessageProcessor.handle_message = through_pipeline()
     RemoteAction.run = answering_when_down(RemoteAction.run)
     RemoteAction._validate_action_result = cached_validation(RemoteAction)
     action_module.DEFAULT_REQUEST_TIMEOUT = ACTION_TIMEOUT_S

@@ -28,7 +28,7 @@ from rapidfuzz import fuzz, process
 from base.paths import TEST_DATA
 from knowledge import Knowledge
 from knowledge.files import nlu_examples
-from knowledge.routing import FOLLOW_UP, OUT_OF_SCOPE, Parse, route
+from knowledge.routing import FIXED, FOLLOW_UP, OUT_OF_SCOPE, Parse, route
 from pipeline.language import choose
 
 RIGHT, FALLBACK, WRONG = "right", "fallback", "wrong"
@@ -45,8 +45,8 @@ LOOKUP_PREFIXES = {"utter_lookup_": "ask_jobcenter_form", "utter_land_": "ask_mu
 # fallback for any other (they state no fact).
 QUESTION_BACK = {"utter_lookup_unknown", "utter_lookup_ambiguous", "utter_land_unknown"}
 ASKS_BACK = "asks_back/"
-SMALL_TALK = {"utter_greet": "greet", "utter_goodbye": "goodbye", "utter_thank": "thank",
-              "utter_bot_challenge": "bot_challenge", "utter_capabilities": "capabilities"}  # fmt: skip
+# The fixed response of each small-talk intent, read back as the intent (knowledge/routing.py FIXED).
+SMALL_TALK = {response: intent for intent, response in FIXED.items() if intent != OUT_OF_SCOPE}
 
 
 def label_of(response: str) -> str:

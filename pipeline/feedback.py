@@ -20,17 +20,14 @@ rating of each answer (report/turns.py), so "Nein" and then a reason count as on
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from base.languages import GERMAN
-from base.paths import DOMAIN
-from knowledge.files import read_yaml
-from knowledge.translations import load_translations
 from pipeline import rate_limit
+from pipeline.render import render
 
 logger = logging.getLogger(__name__)
 ANSWER_RE = re.compile(r"utter_[a-z0-9_]{1,60}(/[a-z0-9_]{1,60})?")
@@ -87,22 +84,10 @@ def from_button(payload: str) -> Feedback | None:
 
 
 def wording(response: str, language: str = GERMAN) -> tuple[str, list[tuple[str, str]]]:
-    """The text and the (title, payload) buttons of a feedback response in ``language``: payloads
-    from the domain, titles (same order) from the language's translation when it has one."""
-    german = _domain_responses()[response][0]
-    payloads = [b["payload"] for b in german.get("buttons", [])]
-    titles = [b["title"] for b in german.get("buttons", [])]
-    text = german["text"]
-    translated = load_translations().get(language)
-    spec = translated.responses.get(response) if translated else None
-    if spec:
-        text, titles = spec["text"], list(spec.get("buttons") or titles)
-    return text, list(zip(titles, payloads, strict=True))
-
-
-@functools.lru_cache(maxsize=1)
-def _domain_responses() -> dict[str, Any]:
-    return dict(read_yaml(DOMAIN / "feedback.yml")["responses"])
+    """The text and the (title, payload) buttons of a feedback response in ``language``
+    (pipeline/render.py: titles translated, payloads as in the domain)."""
+    message = render(response, language) or {}
+    return str(message.get("text") or ""), [(b["title"], b["payload"]) for b in message.get("buttons") or []]
 
 
 def record(feedback: Feedback) -> None:

@@ -47,19 +47,15 @@ async def test_buttons_and_no_slot_change(dispatcher: CollectingDispatcher, make
     assert events == []
 
 
-async def test_a_question_in_another_language_gets_a_note_in_it_once(
+async def test_the_reply_uses_the_language_the_pipeline_decided(
     dispatcher: CollectingDispatcher, make_tracker: TrackerFactory
 ) -> None:
-    """An English question got a German reply without a word of English (issue 16): now the note
-    ("I will answer in English; the German text is binding") once, then the answer, both chosen
-    in English, and buttons with the English questions."""
-    latest = parse_data("How many municipal job centres are there?", "faq", "count_municipal_jobcenters")
-    events = await ActionReply().run(dispatcher, make_tracker(latest), {})
-    first = [m["response"] for m in dispatcher.messages]
-    assert first[0] == "utter_language_note" and len(first) == 2  # the note, then the reply
-    assert all(m["language"] == "en" for m in dispatcher.messages)  # the variation of this turn
-    assert SlotSet("language", "en") in events
-    dispatcher.messages.clear()
+    """The language is decided once, before the NLU (pipeline/steps.py), and stored in the slot: the
+    action reads it and neither detects nor sets it again; buttons carry the English questions."""
+    latest = parse_data("Ist das Jobcenter Bautzen kommunal? Oder Görlitz?", "out_of_scope")
+    latest["intent"]["confidence"] = 0.2
     events = await ActionReply().run(dispatcher, make_tracker(latest, slots={"language": "en"}), {})
-    assert [m["response"] for m in dispatcher.messages] == first[1:]
-    assert all(e["name"] != "language" for e in events)  # unchanged: no note, no slot event
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_suggest_topics" and "language" not in message
+    assert message["buttons"][0]["title"] == "What is a municipal Jobcenter?"
+    assert all(e["name"] != "language" for e in events)

@@ -49,54 +49,14 @@ class FakeChannel:
         self.sent.append(message["text"])
 
 
-async def test_input_gate_is_installed_and_cleans_before_rasa() -> None:
+async def test_the_pipeline_replaces_rasas_message_handling() -> None:
+    """Change 1: Rasa's handle_message is the pipeline's (tests/test_pipeline.py tests its steps)."""
     from rasa.core.processor import MessageProcessor
 
     assert getattr(MessageProcessor.handle_message, rasa_changes.MARK, False)
-    seen: list[str] = []
-
-    async def original(self: Any, message: Any) -> str:
-        seen.append(message.text)
-        return "handled"
-
-    handle = rasa_changes.gated(original)
-    processor = SimpleNamespace(
-        domain=SimpleNamespace(responses={"utter_personal_data_removed": [{"text": "entfernt"}]})
-    )
-    channel = FakeChannel()
-    message = SimpleNamespace(text="Meine IBAN ist DE89 3704 0044 0532 0130 00", output_channel=channel, sender_id="s")
-    assert await handle(processor, message) == "handled"
-    assert seen == ["Meine IBAN ist [IBAN]"] and channel.sent == ["entfernt"]
-    command = SimpleNamespace(text='/greet{"jobcenter": "0371 1234567"}', output_channel=channel, sender_id="s",
-                              metadata={"name": "Erika"})  # fmt: skip
-    await handle(processor, command)
-    assert seen[-1] == 'greet{"jobcenter": "[Telefonnummer]"}'  # text, never an intent; redacted
-    assert command.metadata is None  # metadata is never stored, but for a language code
-    chosen = SimpleNamespace(text="Hallo", output_channel=None, sender_id="s",
-                             metadata={"language": "uk", "name": "Erika", "platform_language": "en-US"})  # fmt: skip
-    await handle(processor, chosen)
-    assert chosen.metadata == {"language": "uk", "platform_language": "en"}
-    slash_iban = SimpleNamespace(text="/Meine IBAN ist DE89 3704 0044 0532 0130 00", output_channel=None, sender_id="s")
-    await handle(processor, slash_iban)
-    assert seen[-1] == "Meine IBAN ist [IBAN]"
-    not_text = SimpleNamespace(text={"x": 1}, output_channel=None, sender_id="s")
-    assert await handle(processor, not_text) is None
-    empty = SimpleNamespace(text="  ", output_channel=None, sender_id="s")
-    assert await handle(processor, empty) is None  # nothing reaches Rasa
-
-
-async def test_a_failing_tracker_store_gets_a_german_answer_not_silence() -> None:
-    """With PostgreSQL restarting, Rasa's REST channel answered 200 with no message (make cluster)."""
-    from sqlalchemy.exc import OperationalError
-
-    async def original(self: Any, message: Any) -> str:
-        raise OperationalError("SELECT", {}, Exception("connection refused"))
-
-    handle = rasa_changes.gated(original)
-    processor = SimpleNamespace(domain=SimpleNamespace(responses={"utter_store_unavailable": [{"text": "neu"}]}))
-    channel = FakeChannel()
-    assert await handle(processor, SimpleNamespace(text="Hallo", output_channel=channel, sender_id="s")) is None
-    assert channel.sent == ["neu"]
+    assert rasa_changes.installed()
+    for part in rasa_changes.PROCESSOR_PARTS:  # what engine/conversation.py calls of Rasa
+        assert callable(getattr(MessageProcessor, part))
 
 
 async def test_a_database_error_is_not_answered_as_a_new_conversation() -> None:
@@ -244,30 +204,45 @@ def test_rasa_structlog_output_has_no_message_text(caplog: pytest.LogCaptureFixt
     assert "erika@example.org" not in caplog.text  # ... without the text
 
 
-async def test_the_response_variation_follows_the_language_of_this_turn() -> None:
+async def test_the_response_is_rendered_in_the_language_the_pipeline_decided() -> None:
     """Rasa chose variations by the slots before the action ran: a language set in this turn came
-    one message late (engine/nlg.py)."""
+    one message late. The pipeline now sets the slot before the answer (pipeline/steps.py), and the
+    NLG renders every response through pipeline/render.py in it (engine/nlg.py)."""
     from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import SlotSet
     from rasa.shared.core.trackers import DialogueStateTracker
 
     from base.paths import DOMAIN
     from engine.nlg import LanguageNLG
 
-    nlg = LanguageNLG(domain=Domain.load(str(DOMAIN)))
-    tracker = DialogueStateTracker.from_events("s", [], slots=Domain.load(str(DOMAIN)).slots)
-    english = await nlg.generate("utter_greet", tracker, "rest", language="en")
+    domain = Domain.load(str(DOMAIN))
+    nlg = LanguageNLG(domain=domain)
+    tracker = DialogueStateTracker.from_events("s", [SlotSet("language", "en")], slots=domain.slots)
+    english = await nlg.generate("utter_greet", tracker, "rest")
     assert english and english["text"].startswith("Hello!")
     assert [b["payload"] for b in english["buttons"]][0] == "What is a municipal Jobcenter?"
     assert english["metadata"] == {"feedback": False}  # the German variation's metadata
-    lookup = await nlg.generate("utter_land_none", tracker, "rest", language="en", land="Bayern", source="S", stand="1")
+    lookup = await nlg.generate("utter_land_none", tracker, "rest", land="Bayern", source="S", stand="1")
     assert lookup and lookup["text"].startswith("In Bayern there is no municipal Jobcenter")
     # Rasa's Agent sets the domain's responses again once the model is loaded: the e2e run got
     # German only; the translations must survive that
-    nlg.responses = Domain.load(str(DOMAIN)).responses
-    again = await nlg.generate("utter_greet", tracker, "rest", language="uk")
+    nlg.responses = domain.responses
+    tracker.update(SlotSet("language", "uk"))
+    again = await nlg.generate("utter_greet", tracker, "rest")
     assert again and again["text"].startswith("Добрий день!")
-    greeting = await nlg.generate("utter_greet", tracker, "rest", language="xx")  # unknown: the slots decide
+    tracker.update(SlotSet("language", "xx"))
+    greeting = await nlg.generate("utter_greet", tracker, "rest")  # unknown: German
     assert greeting and greeting["text"].startswith("Guten Tag")
+
+
+def test_rasa_without_the_pipeline_refuses_to_load_the_nlg() -> None:
+    """Issue 25: a plain `rasa run` loaded the same endpoints without the input gate."""
+    code = (
+        "from engine.nlg import LanguageNLG\n"
+        "try:\n    LanguageNLG()\nexcept Exception as e:\n    print(type(e).__name__, e)\n    raise SystemExit(3)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 3 and "RasaChangeError" in done.stdout and "python -m engine" in done.stdout
 
 
 class FakeSocketChannel(FakeChannel):
@@ -283,27 +258,3 @@ class FakeSocketChannel(FakeChannel):
     async def emit(self, event: str, data: dict[str, Any], room: str) -> None:
         assert room == data["session"] == "s"
         self.sent.append(f"{event}: {data['text']}")
-
-
-async def test_the_widget_gets_every_question_as_stored_before_any_reply() -> None:
-    """Issue 24: only changed questions were confirmed (on bot_uttered), so the widget took the next
-    reply (possibly the greeting's) as "stored unchanged" and kept a typed e-mail address."""
-
-    async def original(self: Any, message: Any) -> str:
-        await message.output_channel.send_response(message.sender_id, {"text": "Antwort"})
-        return "handled"
-
-    handle = rasa_changes.gated(original)
-    processor = SimpleNamespace(
-        domain=SimpleNamespace(responses={"utter_personal_data_removed": [{"text": "entfernt"}]})
-    )
-    channel = FakeSocketChannel()
-    for text in ["Was ist ein kommunales Jobcenter?", "Meine Mail ist erika.musterfrau@example.org, ist das so?"]:
-        await handle(processor, SimpleNamespace(text=text, output_channel=channel, sender_id="s"))
-    assert channel.sent == [
-        "user_stored: Was ist ein kommunales Jobcenter?",
-        "Antwort",
-        "user_stored: Meine Mail ist [E-Mail], ist das so?",
-        "entfernt",
-        "Antwort",
-    ]
