@@ -3,6 +3,7 @@ no servers); pipeline/render.py: every text in the conversation's language."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -61,7 +62,7 @@ class FakeConversation:
 
 
 @pytest.fixture(autouse=True)
-def fresh_rate_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+def fresh_rate_limit(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     rate_limit.per_sender.cache_clear()
     yield
     rate_limit.per_sender.cache_clear()
