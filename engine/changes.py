@@ -5,19 +5,17 @@ with another version or when an attribute it replaces is missing, so an upgrade 
 turn a change off. Each change has a unit test (tests/test_rasa_changes.py) and a decision record
 (docs/adr/0002-rasa-changes.md). The REST input checks are a channel class (channels/rest.py).
 
-1. Input gate (``MessageProcessor.handle_message``): before Rasa parses, logs or stores a message,
-   pipeline/gate.py cleans it (length, control characters, personal data, a leading "/")
-   and the citizen gets its notes; every message passes, "/"-messages included. The widget
-   (socket.io) first gets the text as stored (event ``STORED_EVENT``): it keeps only that. Of the message's
-   metadata only a supported language code is kept (the rest would be stored unredacted); a text that is not
-   a string (malformed socket.io payload) is ignored. When the tracker store's database fails
-   (PostgreSQL restarting, ``make cluster``), the citizen gets ``utter_store_unavailable`` instead
-   of an empty answer; the pool reconnects by itself (stores/tracker_store.py).
+1. The pipeline (``MessageProcessor.handle_message``): replaced, not wrapped, by the steps of
+   pipeline/steps.py (gate, read, language, notify, understand, answer, store), which call Rasa's
+   own processor parts (``PROCESSOR_PARTS``, engine/conversation.py) in Rasa's order. Nothing of
+   a message reaches Rasa's parser, log or store before the input gate. engine/nlg.py refuses to
+   load in a Rasa without this change (``require_installed``): a plain ``rasa run`` cannot skip
+   the gate.
 2. Faults (``RemoteAction.run`` and the module's ``DEFAULT_REQUEST_TIMEOUT``): a call to the action
    server gives up after ``ACTION_TIMEOUT_S`` seconds; when the action server is down, slow or
-   fails, the citizen still gets an answer: the fixed response of the intent where it needs no
-   knowledge (greeting, thanks, ...: knowledge/routing.py ``FIXED``), else
-   ``utter_action_unavailable``. Nothing is cached: the next message tries the action server
+   fails, the citizen still gets an answer (pipeline/steps.py ``without_actions``: the fixed
+   response of an intent that needs no knowledge, else ``utter_action_unavailable``), rendered in
+   the conversation's language. Nothing is cached: the next message tries the action server
    again, so the bot recovers by itself. Rasa's own rejection of an action still propagates.
 3. Speed (``RemoteAction._validate_action_result``): Rasa validates every action-server answer
    with ``jsonschema.validate``, which checks the schema itself against the meta-schema on each

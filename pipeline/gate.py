@@ -9,7 +9,7 @@ number broken off at its end (no fragment survives the cut). A leading "/" is dr
 message can name an intent or entities itself (Rasa reads "/intent{...}" as a command; the bot
 offers no such buttons: its buttons send questions); an empty message gets a short request to
 type a question. Every message of every channel passes, "/"-messages included. Of the metadata
-only a language code is kept (``kept_metadata``). Installed into Rasa by engine/changes.py.
+only a language code is kept (``kept_metadata``). Run by the gate step of pipeline/steps.py.
 """
 
 from __future__ import annotations
