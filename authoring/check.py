@@ -30,13 +30,13 @@ from authoring.places import (
     MIN_LANGUAGE_EXAMPLES,
     MIN_LANGUAGE_HOLDOUT,
     Layout,
+    examples,
     load_yaml,
     others,
 )
 from base.languages import GERMAN
 from base.paths import ROOT
 from knowledge.directory import load_directory
-from knowledge.files import plain_text
 from knowledge.routing import FOLLOW_UP, PARTNER
 from knowledge.terms import Terms
 from knowledge.translations import PLACEHOLDER
@@ -66,17 +66,6 @@ def _yaml(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else {}
 
 
-def _examples(data: dict[str, Any] | None) -> list[tuple[str, str]]:
-    """(text, intent) of every intent block, entity markup removed (knowledge/files.py nlu_examples)."""
-    return [
-        (plain_text(line.strip().removeprefix("- ")), str(block["intent"]))
-        for block in (data or {}).get("nlu") or []
-        if isinstance(block, dict) and "intent" in block
-        for line in str(block.get("examples") or "").splitlines()
-        if line.strip()
-    ]
-
-
 def _todo(value: object) -> bool:
     return isinstance(value, str) and MARKER in value
 
@@ -104,7 +93,7 @@ class Checker:
                 self.german[str(name)] = (path, (variations or [{}])[0] or {})
                 if str(name).startswith(FAQ_RESPONSE) and path.stem.startswith("faq_"):
                     self.topics[str(name).removeprefix(FAQ_RESPONSE)] = path.stem.removeprefix("faq_")
-        self.nlu = {path.stem: _examples(_yaml(path)) for path in sorted(lay.nlu.glob("*.yml"))}
+        self.nlu = {path.stem: examples(_yaml(path)) for path in sorted(lay.nlu.glob("*.yml"))}
         found = {p.stem for p in lay.translations.glob("*.yml")}
         found |= {p.stem.removeprefix("lang_") for p in lay.nlu.glob("lang_*.yml")}
         found |= {p.stem for p in lay.language_holdout.glob("*.yml")}
@@ -115,7 +104,7 @@ class Checker:
     # ---- per answer key --------------------------------------------------------------------------
     def answers(self) -> None:
         lay = self.layout
-        holdout = Counter(intent for _, intent in _examples(_yaml(lay.holdout)))
+        holdout = Counter(intent for _, intent in examples(_yaml(lay.holdout)))
         for key, topic in self.topics.items():
             subject, (path, german) = FAQ_INTENT + key, self.german[FAQ_RESPONSE + key]
             if not str(german.get("text") or "").strip() or _todo(german.get("text")):
@@ -158,9 +147,9 @@ class Checker:
             self.add("answer words", str(error), path)
             return
         questions: list[tuple[str, str, str]] = []  # (text, key, language)
-        for stem, examples in self.nlu.items():
+        for stem, pairs in self.nlu.items():
             code = stem.removeprefix("lang_") if stem.startswith("lang_") else GERMAN
-            questions += [(t, i.removeprefix(FAQ_INTENT), code) for t, i in examples if i.startswith(FAQ_INTENT)]
+            questions += [(t, i.removeprefix(FAQ_INTENT), code) for t, i in pairs if i.startswith(FAQ_INTENT)]
         questions += [(str((g.get("metadata") or {}).get("question") or ""), key, GERMAN)
                       for key in self.topics for _, g in [self.german[FAQ_RESPONSE + key]]]  # fmt: skip
         for code, translation in translations.items():
@@ -266,7 +255,7 @@ class Checker:
                     lay.nlu_language(code),
                 )
             path = lay.holdout_language(code)
-            count = sum(i != FOLLOW_UP and not _todo(t) for t, i in _examples(_yaml(path)))
+            count = sum(i != FOLLOW_UP and not _todo(t) for t, i in examples(_yaml(path)))
             if count < MIN_LANGUAGE_HOLDOUT:
                 self.add(subject, f"{count} of {MIN_LANGUAGE_HOLDOUT} held-out questions", path)
 

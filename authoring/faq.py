@@ -20,6 +20,7 @@ from authoring.places import (
     MIN_GERMAN_EXAMPLES,
     MIN_LANGUAGE_EXAMPLES,
     Layout,
+    examples,
     insert_lines,
     load_yaml,
     others,
@@ -29,7 +30,6 @@ from authoring.places import (
     yaml_string,
 )
 from base.paths import ROOT
-from knowledge.files import nlu_examples, plain_text
 
 TOP_LEVEL = re.compile(r"^\S")  # a key, an item or a comment at column 0
 SECTION = re.compile(r"^(  # domain/|\S)")  # the next "  # domain/<file>" section or a top-level line
@@ -78,7 +78,7 @@ def _validate(lay: Layout, topic: str, key: str, question: str, codes: list[str]
         raise ValueError(f"faq/{key} exists already: {', '.join(found)}")
     if not question.strip() or "\n" in question or MARKER in question:
         raise ValueError("the German question must be one line of text")
-    known = {plain_text(t).casefold() for p in lay.nlu.glob("*.yml") for t, _ in nlu_examples(p)}
+    known = {t.casefold() for p in lay.nlu.glob("*.yml") for t, _ in examples(read_yaml(p))}
     if question.strip().casefold() in known:
         raise ValueError(f"{question!r} is a training example already (examples must be unique)")
     lacking = [lay.relative(p) for c in codes for p in (lay.translation(c), lay.nlu_language(c)) if not p.is_file()]

@@ -116,8 +116,8 @@ def nlu_lines(lay: Layout, code: str, name: str) -> list[str]:
 def holdout_lines(code: str, name: str) -> list[str]:
     return [
         'version: "3.1"',
-        f"# Held-out questions in {name} (tests/test_nlu_languages.py): at least {MIN_LANGUAGE_HOLDOUT}, never in data/,",
-        "# at least 90 % answered right, at most 2 % wrong.",
+        f"# Held-out questions in {name} (tests/test_nlu_languages.py): at least {MIN_LANGUAGE_HOLDOUT},",
+        "# never in data/; at least 90 % answered right, at most 2 % wrong.",
         f"# {MARKER}: replace `nlu: []` by blocks as in tests/data/holdout/en.yml.",
         "nlu: []",
     ]

@@ -17,6 +17,7 @@ import yaml
 
 from base.languages import GERMAN
 from base.paths import ROOT
+from knowledge.files import plain_text
 
 MARKER = "TODO"  # a placeholder an editor still has to replace; never in finished data
 KEY = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")  # ASCII snake_case
@@ -118,6 +119,18 @@ def read_yaml(path: Path) -> dict[str, Any]:
     """The file's mapping ({} when it holds none)."""
     data = load_yaml(path.read_text(encoding="utf-8"))
     return data if isinstance(data, dict) else {}
+
+
+def examples(data: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """(text, intent) of every intent block of a Rasa NLU file's data, entity markup removed (as
+    knowledge/files.py nlu_examples and plain_text, on libyaml's parse)."""
+    return [
+        (plain_text(line.strip().removeprefix("- ")), str(block["intent"]))
+        for block in (data or {}).get("nlu") or []
+        if isinstance(block, dict) and "intent" in block
+        for line in str(block.get("examples") or "").splitlines()
+        if line.strip()
+    ]
 
 
 def yaml_string(text: str) -> str:
