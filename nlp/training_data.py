@@ -13,4 +13,3 @@ __all__ = ["plain_text", "training_examples"]  # plain_text: knowledge/files.py 
 def training_examples(nlu_dir: Path = NLU_DATA) -> list[tuple[str, str]]:
     """Every example of every intent block (lookup tables and the like are skipped), as written."""
     return [pair for path in sorted(nlu_dir.glob("*.yml")) for pair in nlu_examples(path)]
-
