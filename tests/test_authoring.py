@@ -214,3 +214,18 @@ def test_add_language_refuses_an_existing_or_malformed_one(
 def test_a_language_with_files_but_no_entry_is_reported(repo: Path) -> None:
     shutil.copy(repo / "translations/en.yml", repo / "translations/fr.yml")
     assert "language fr: no entry in languages" in lines(check(repo))
+
+
+def test_the_docs_state_the_places_the_scaffolds_create() -> None:
+    """README, the answers' docstring and ADR 0004 give the same number of places (issue 25)."""
+    from authoring.places import FAQ_PLACES, LANGUAGE_PLACES
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    faq = readme.partition("## Adding a FAQ\n")[2].partition("\n## ")[0]
+    language = readme.partition("## Adding a language\n")[2].partition("\n## ")[0]
+    assert "**16 files**" in faq and "16. `data/nlu/lang_<code>.yml`" in faq
+    assert len(FAQ_FILES) == 16 == sum(len(OTHER) if "(6 files)" in place else 1 for place in FAQ_PLACES)
+    assert f"**{len(LANGUAGE_PLACES)} places:**" in language and f"\n{len(LANGUAGE_PLACES)}. code:" in language
+    assert "6 data files" in language and len(LANGUAGE_FILES) == 6
+    for path in ("knowledge/answers.py", "docs/adr/0004-one-routing-function.md"):
+        assert "touches 16 files" in " ".join((ROOT / path).read_text(encoding="utf-8").split()), path
