@@ -82,6 +82,9 @@ lint: $(BIN)/.installed ## ruff (lint and format check) and mypy
 validate: $(BIN)/.installed ## rasa data validate, warnings count as failures
 	$(BIN)/python -m tests.validate_data
 
+check-content: $(BIN)/.installed ## list what a FAQ key or a language still lacks
+	$(BIN)/python -m authoring check
+
 test-unit: $(SPACY_MODEL)/meta.json ## fast pytest: routing, actions, knowledge, data (no model, no servers)
 	$(BIN)/pytest -m "not model" tests --ignore=tests/e2e
 
@@ -91,7 +94,7 @@ test-core: $(MODEL) ## rasa test core on the German test stories
 test-e2e: $(MODEL) $(VENDOR_JS) browser redis ## end-to-end tests: real servers on loopback (tests/e2e/)
 	$(BIN)/pytest tests/e2e
 
-test: lint validate $(MODEL) $(VENDOR_JS) browser redis postgres nginx ## set up, train if needed and run every test
+test: lint validate check-content $(MODEL) $(VENDOR_JS) browser redis postgres nginx ## set up, train if needed and run every test
 	$(BIN)/pytest tests
 	$(MAKE) --no-print-directory test-core
 

@@ -1,20 +1,34 @@
-"""The languages of the assistant: the one list of codes (the rest of the project reads it here).
+"""The languages of the assistant: the one list of codes, read from ``knowledge/data/languages.yml``
+(each entry's ``locale``), so that adding a language edits no code here.
 
 Each code has a translation file ``translations/<code>.yml`` (German, the domain's language,
-has none), an entry in ``knowledge/data/languages.yml`` (its name and switch phrases), NLU
-examples ``data/nlu/lang_<code>.yml`` and held-out questions ``tests/data/holdout/<code>.yml``;
-``python -m authoring check`` lists what is missing (docs/architecture.md, "Adding a language").
+has none), an entry in ``knowledge/data/languages.yml`` (its name, Babel locale and switch
+phrases), NLU examples ``data/nlu/lang_<code>.yml`` and held-out questions
+``tests/data/holdout/<code>.yml``; ``python -m authoring check`` lists what is missing (README,
+"Adding a language").
 """
 
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from base.paths import KNOWLEDGE_DATA
+
 GERMAN, EASY_GERMAN = "de", "de-x-ls"
-# Each language with the Babel locale its figures and dates are written in (knowledge/facts.py).
-LOCALES = {
-    GERMAN: "de_DE",
-    EASY_GERMAN: "de_DE",
-    "en": "en_GB",
-    "uk": "uk_UA",
-    "ar": "ar",
-    "tr": "tr_TR",
-    "ru": "ru_RU",
-}
+LANGUAGES_FILE = KNOWLEDGE_DATA / "languages.yml"
+
+
+def read_locales(path: Path = LANGUAGES_FILE) -> dict[str, str]:
+    """Each language with the Babel locale its figures and dates are written in (knowledge/facts.py),
+    in the file's order; fails loudly on a missing locale or without German and Leichte Sprache."""
+    languages = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("languages") or {}
+    locales = {str(code): str((spec or {}).get("locale") or "") for code, spec in languages.items()}
+    if [code for code, locale in locales.items() if not locale] or list(locales)[:2] != [GERMAN, EASY_GERMAN]:
+        raise ValueError(f"{path}: every language needs a `locale`; the first two are {GERMAN}, {EASY_GERMAN}")
+    return locales
+
+
+LOCALES = read_locales()
 SUPPORTED = tuple(LOCALES)

@@ -3,8 +3,11 @@
 Next to each answer's text the domain keeps, in the response's ``metadata``, the question offered
 as a button for it (``question``) and, for a few, the rank among the questions offered when
 nothing better is known (``suggest_first``). The file an answer lives in
-(``domain/faq_<topic>.yml``) is its topic, which the follow-up rules name. So adding an answer
-touches its NLU examples, its response and its held-out question, nothing else.
+(``domain/faq_<topic>.yml``) is its topic, which the follow-up rules name. Adding an answer
+touches 16 files: its response here, its German examples, its held-out question, its answer words
+and, in each of the six other languages, its translation and its examples (README, "Adding a
+FAQ"); ``python -m authoring add-faq`` writes them and ``python -m authoring check`` lists what is
+missing.
 """
 
 from __future__ import annotations

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+# "[Bautzen](jobcenter)" / "[Sachsen]{...}" in training examples: the text without the markup.
+ENTITY_MARKUP = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
@@ -27,3 +31,8 @@ def nlu_examples(path: Path) -> list[tuple[str, str]]:
         for line in block["examples"].splitlines()
         if line.strip()
     ]
+
+
+def plain_text(example: str) -> str:
+    """The example as a citizen would type it: entity markup removed."""
+    return ENTITY_MARKUP.sub(r"\1", example)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 import knowledge
+from base.languages import SUPPORTED
 from base.paths import NLU_DATA
 from knowledge.files import nlu_examples
 from knowledge.terms import Terms, folded
@@ -26,7 +27,7 @@ def test_every_training_example_and_button_question_has_its_answers_words() -> N
     examples += [(q, key, "de") for key, q in kn.answers.questions.items()]
     for code, translation in kn.translations.items():
         examples += [(kn.answers.question(key, translation), key, code) for key in kn.answers.questions]
-    assert len({language for _, _, language in examples}) == 7
+    assert len({language for _, _, language in examples}) == len(SUPPORTED)
     missing = [f"{key} ({code}): {text}" for text, key, code in examples if not kn.terms.allow(key, text, code)]
     assert missing == []
 
