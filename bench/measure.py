@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 
@@ -29,3 +31,25 @@ def proc_mb(pid: int, path: str, field: str) -> float:
         if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far (/proc/<pid>/stat fields 14 and 15)."""
+    total = 0.0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def cpu_now(processes: dict[str, list[int]]) -> dict[str, float]:
+    """CPU seconds so far of each group of server processes and of this load generator ("load")."""
+    return {name: cpu_seconds(pids) for name, pids in processes.items()} | {"load": time.process_time()}
+
+
+def memory(pid: int) -> dict[str, float]:
+    """Peak RSS of the largest process and proportional set size (shared pages split) of the whole tree:
+    with Sanic workers, Rasa is a main process and one child per worker."""
+    pids = process_tree(pid)
+    return {"processes": len(pids), "peak_rss_mb": max(proc_mb(p, "status", "VmHWM") for p in pids),
+            "pss_total_mb": sum(proc_mb(p, "smaps_rollup", "Pss") for p in pids)}  # fmt: skip

@@ -8,8 +8,8 @@
 - buttons are sent as quick replies (up to 13, titles within Facebook's 20 characters), and a
   tapped quick reply sends its payload back as the next message;
 - the Graph API base URL is configurable (a fake Graph API on loopback in the tests);
-- every answer that may be rated gets two quick replies "👍 Hilfreich / 👎 Nicht hilfreich"; a
-  tapped rating is stored (pipeline/feedback.py) and never reaches the NLU.
+- every answer that may be rated gets two quick replies "👍 Hilfreich / 👎 Nicht hilfreich"
+  (channels/ratings.py); a tapped rating is stored (pipeline/feedback.py) and never reaches the NLU.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from rasa.core.channels.facebook import FacebookInput, Messenger, MessengerBot
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from channels.ratings import RatedOutput
 from pipeline import feedback
 
 logger = logging.getLogger(__name__)
@@ -48,21 +49,16 @@ def short_title(title: str) -> str:
     return title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1].rstrip() + "…"
 
 
-class QuickReplyMessengerBot(MessengerBot):
-    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+class QuickReplyMessengerBot(RatedOutput, MessengerBot):
+    async def send_text(self, recipient_id: str, text: str) -> None:
         from channels.telegram import split_text
 
-        if feedback.offer(kwargs):  # an answer that may be rated: with the two rating quick replies
-            kwargs.pop("buttons", None)  # Rasa passes the response's empty buttons along
-            await self.send_text_with_buttons(recipient_id, text, [], **kwargs)
-            return
         for part in split_text(text, MAX_TEXT):
             self.messenger_client.send({"text": part}, recipient_id, "RESPONSE")
 
-    async def send_text_with_buttons(
-        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    async def send_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], rating: list[dict[str, str]]
     ) -> None:
-        rating = feedback.offer(kwargs)
         quick_replies = [
             {"content_type": "text", "title": short_title(b["title"]), "payload": b["payload"]}
             for b in [*buttons[: MAX_QUICK_REPLIES - len(rating)], *rating]

@@ -7,9 +7,9 @@ instead of an exception inside Rasa. Configured in credentials.yml as
 - ``sender`` is required: 1 to 64 letters, digits, "-" or "_", with at least one letter. A missing
   sender would put everyone into one shared conversation; a number could be the id of a Telegram
   or Facebook user's conversation.
-- ``input_channel`` of the body is ignored (the channel is "rest"); of ``metadata`` only
-  ``language`` is passed on (a supported code, checked by the input gate), the rest would be
-  stored unredacted.
+- ``input_channel`` of the body is ignored (the channel is "rest"); ``metadata`` is passed on as
+  received when it is an object; the input gate keeps only a supported language code of it
+  (pipeline/gate.py ``kept_metadata``).
 - ``?stream=true`` answers 404: Rasa's streamed reply waits for a reply that a failed message never
   sends (a request hung for 60 s, issue 24); no client of the bot streams.
 - at most ``RATE_LIMIT_PER_ADDRESS`` messages a minute from one client address (429 beyond;
@@ -28,7 +28,6 @@ from sanic import Blueprint, response
 from sanic.exceptions import InvalidUsage, SanicException
 from sanic.request import Request
 
-from pipeline.gate import kept_metadata
 from pipeline.rate_limit import PER_ADDRESS_DEFAULT, from_env
 
 SENDER = re.compile(r"(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{1,64}")
@@ -69,8 +68,10 @@ class CheckedRestInput(RestInput):
         return self.name()
 
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
-        """Only the chosen language (``{"metadata": {"language": "uk"}}``), as the input gate keeps it."""
-        return kept_metadata(body(request).get("metadata"), keys=("language",))
+        """The body's ``metadata`` as received (``{"language": "uk"}``: the chosen language), when it is
+        an object; the input gate keeps only a language code of it."""
+        metadata = body(request).get("metadata")
+        return metadata if isinstance(metadata, dict) else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = super().blueprint(on_new_message)

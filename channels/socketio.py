@@ -16,8 +16,8 @@ Differences to ``rasa.core.channels.socketio.SocketIOInput``:
 - messages are limited to ``MAX_SOCKET_BYTES`` by the server itself, and malformed payloads (not
   an object, no text), events (a missing or extra argument, a name that is not a string) and
   packets are ignored with one log line and no traceback; a socket's close logs nothing;
-- of the metadata only ``language`` is taken (a supported code, checked by the input gate);
-  the rest would be stored unredacted;
+- the metadata is passed on as received (when it is an object); the input gate keeps only a
+  supported language code of it (pipeline/gate.py ``kept_metadata``);
 - replies go out whole, tagged with their conversation and response (``WidgetOutput``), and a
   "Hilfreich?" rating comes in on the event ``feedback`` (pipeline/feedback.py);
 - at most ``RATE_LIMIT_PER_ADDRESS`` messages and ratings a minute from one client address; more
@@ -47,7 +47,6 @@ from socketio import AsyncServer
 from base.languages import SUPPORTED
 from channels.socket_sessions import REFRESH_S, Binding, LocalBinding, binding_for
 from pipeline import feedback
-from pipeline.gate import kept_metadata
 from pipeline.rate_limit import PER_ADDRESS_DEFAULT, from_env
 
 logger = logging.getLogger(__name__)
@@ -196,6 +195,156 @@ def checked(
     return register
 
 
+class WidgetSockets:
+    """The widget's sockets in one worker: the client address and the session of each socket, and
+    the handlers of their events (``register``). A socket holds one session at a time; which socket
+    holds a session is kept in the lock store's Redis (``binding``, channels/socket_sessions.py)."""
+
+    def __init__(
+        self,
+        sio: AsyncServer,
+        channel: CheckedSocketIOInput,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    ) -> None:
+        self.sio, self.channel, self.on_new_message = sio, channel, on_new_message
+        self.namespace = channel.namespace
+        self.secret = session_secret()
+        self.per_address = from_env("RATE_LIMIT_PER_ADDRESS", PER_ADDRESS_DEFAULT)
+        self.address_of: dict[str, str] = {}  # sid -> client address
+        self.session_of: dict[str, str] = {}  # sid -> the session it holds
+        # one session change of a socket at a time: session_request and user_uttered come back to
+        # back, and both wait on the binding (Redis); interleaved, each made a session and one
+        # popped the other's (a KeyError, a reply to a room the socket had left)
+        self.changing: dict[str, asyncio.Lock] = {}
+        self.binding: Binding = LocalBinding()
+        self.app: Any = None  # the Sanic app (its agent stores ratings)
+        self.renewing: asyncio.Task[None] | None = None
+
+    def register(self, bp: Blueprint) -> None:
+        bp.listener("after_server_start")(self.keep_app)
+        bp.listener("before_server_stop")(self.stop_renewing)
+        bp.route("/", methods=["GET"])(health)
+        self.sio.on("connect", namespace=self.namespace, handler=self.connect)
+        self.sio.on("disconnect", namespace=self.namespace, handler=self.disconnect)
+        checked(self.sio, "session_request", self.namespace, (1,))(self.session_request)
+        checked(self.sio, self.channel.user_message_evt, self.namespace, (1,))(self.handle_message)
+        checked(self.sio, "feedback", self.namespace, (0, 1), refused={"ok": False})(self.handle_feedback)
+
+    async def keep_app(self, app: Any, _loop: Any) -> None:
+        self.app = app
+        agent = getattr(app.ctx, "agent", None)
+        self.binding = binding_for(getattr(agent, "lock_store", None))
+        self.renewing = asyncio.create_task(self.renew(self.binding))
+
+    async def stop_renewing(self, _app: Any, _loop: Any) -> None:
+        if self.renewing is not None:
+            self.renewing.cancel()
+
+    async def renew(self, binding: Binding) -> None:
+        """The sessions of this worker's live sockets stay bound (their keys would expire)."""
+        while True:
+            await asyncio.sleep(REFRESH_S)
+            try:
+                await binding.renew({session: sid for sid, session in self.session_of.items()})
+            except Exception as error:  # Redis restarting: the next round tries again
+                logger.warning("socket.io sessions not renewed: %s", type(error).__name__)
+
+    async def connect(self, sid: str, environ: dict, auth: dict | None = None) -> bool:
+        self.address_of[sid] = address_of_request(environ.get("sanic.request"))
+        return True
+
+    async def release(self, sid: str) -> str | None:
+        """The socket no longer holds its session (which is returned)."""
+        session = self.session_of.pop(sid, None)
+        if session:
+            try:
+                await self.binding.release(session, sid)
+            except Exception as error:  # the key expires by itself
+                logger.warning("socket.io session not released: %s", type(error).__name__)
+        return session
+
+    async def disconnect(self, sid: str) -> None:
+        self.address_of.pop(sid, None)
+        async with self.changing.setdefault(sid, asyncio.Lock()):
+            await self.release(sid)
+        self.changing.pop(sid, None)
+
+    async def take(self, sid: str, session: str) -> bool:
+        try:
+            return await self.binding.take(session, sid)
+        except Exception as error:  # Redis unavailable: nobody gets a session by its id
+            logger.warning("socket.io session binding unavailable: %s", type(error).__name__)
+            return False
+
+    async def give(self, sid: str, session: str) -> None:
+        """``sid`` holds ``session`` (taken or new) and the bot's replies reach it."""
+        old = self.session_of.get(sid)
+        if old == session:
+            return
+        if old:
+            self.sio.leave_room(sid, old, namespace=self.namespace)
+            await self.release(sid)
+        self.session_of[sid] = session
+        self.sio.enter_room(sid, session, namespace=self.namespace)  # the bot answers to the room
+
+    async def new_session(self, sid: str) -> None:
+        session = signed_session(self.secret)
+        await self.take(sid, session)  # a new random id: nobody else can hold it
+        await self.give(sid, session)
+
+    async def session_request(self, sid: str, data: Any) -> None:
+        wanted = data.get("session_id") if isinstance(data, dict) else None
+        async with self.changing.setdefault(sid, asyncio.Lock()):
+            if wanted and wanted == self.session_of.get(sid):
+                pass  # already its own
+            elif valid_session(self.secret, wanted) and await self.take(sid, str(wanted)):
+                await self.give(sid, str(wanted))  # a session this server issued, held by no other live socket
+            elif not wanted or sid not in self.session_of:  # asked for a new one; or forged, in use
+                await self.new_session(sid)
+            session = self.session_of[sid]
+        await self.sio.emit("session_confirm", session, room=sid)
+
+    async def handle_message(self, sid: str, data: Any) -> None:
+        text = data.get("message") if isinstance(data, dict) else None
+        if not isinstance(text, str):
+            logger.warning("socket.io message ignored: malformed payload")
+            return
+        if not self.per_address.allow(self.address_of.get(sid, "?")):
+            logger.warning("socket.io message over the per-address rate limit dropped")
+            return
+        async with self.changing.setdefault(sid, asyncio.Lock()):
+            fresh = sid not in self.session_of
+            if fresh:  # no session requested yet: one is given now
+                await self.new_session(sid)
+            session = self.session_of[sid]
+        if fresh:
+            await self.sio.emit("session_confirm", session, room=sid)
+        output = WidgetOutput(self.sio, self.channel.bot_message_evt)
+        metadata = data.get("metadata")  # as received: the input gate keeps only a language code
+        message = UserMessage(
+            text, output, session, input_channel=self.channel.name(),
+            metadata=metadata if isinstance(metadata, dict) else None,
+        )  # fmt: skip
+        await self.on_new_message(message)
+
+    async def handle_feedback(self, sid: str, data: Any = None) -> dict[str, bool]:
+        """A "Hilfreich?" rating (pipeline/feedback.py), stored in the socket's own conversation
+        when it got the rated answer, within the conversation's rate limit; the acknowledgement
+        tells the widget."""
+        rating = feedback.parse(data)
+        if rating is None or sid not in self.session_of or not self.per_address.allow(self.address_of.get(sid, "?")):
+            logger.warning("socket.io feedback ignored: malformed, no session or over the rate limit")
+            return {"ok": False}
+        agent = getattr(getattr(self.app, "ctx", None), "agent", None)
+        if agent is None or await feedback.store(agent, self.session_of[sid], rating) is None:
+            return {"ok": False}  # refused: pipeline/feedback.py logs why
+        return {"ok": True}
+
+
+async def health(_: Request) -> Any:
+    return response.json({"status": "ok"})
+
+
 class CheckedSocketIOInput(SocketIOInput):
     @classmethod
     def name(cls) -> str:
@@ -214,131 +363,5 @@ class CheckedSocketIOInput(SocketIOInput):
         max_per_address = int(os.environ.get("SOCKET_CONNECTIONS_PER_ADDRESS", str(CONNECTIONS_PER_ADDRESS_DEFAULT)))
         bp = CappedSocketBlueprint(sio, self.socketio_path, max_per_address, "socketio_webhook", __name__)
         self.sio = sio
-        secret = session_secret()
-        per_address = from_env("RATE_LIMIT_PER_ADDRESS", PER_ADDRESS_DEFAULT)
-        address_of: dict[str, str] = {}  # sid -> client address
-        session_of: dict[str, str] = {}  # sid -> the session it holds
-        # one session change of a socket at a time: session_request and user_uttered come back to
-        # back, and both wait on the binding (Redis); interleaved, each made a session and one
-        # popped the other's (a KeyError, a reply to a room the socket had left)
-        changing: dict[str, asyncio.Lock] = {}
-        server: dict[str, Any] = {"binding": LocalBinding()}  # the Sanic app (its agent stores ratings)
-
-        @bp.listener("after_server_start")
-        async def keep_app(app: Any, _loop: Any) -> None:
-            server["app"] = app
-            agent = getattr(app.ctx, "agent", None)
-            server["binding"] = binding_for(getattr(agent, "lock_store", None))
-            server["renewing"] = asyncio.create_task(renew(server["binding"]))
-
-        @bp.listener("before_server_stop")
-        async def stop_renewing(_app: Any, _loop: Any) -> None:
-            if "renewing" in server:
-                server["renewing"].cancel()
-
-        async def renew(binding: Binding) -> None:
-            """The sessions of this worker's live sockets stay bound (their keys would expire)."""
-            while True:
-                await asyncio.sleep(REFRESH_S)
-                try:
-                    await binding.renew({session: sid for sid, session in session_of.items()})
-                except Exception as error:  # Redis restarting: the next round tries again
-                    logger.warning("socket.io sessions not renewed: %s", type(error).__name__)
-
-        @bp.route("/", methods=["GET"])
-        async def health(_: Request) -> Any:
-            return response.json({"status": "ok"})
-
-        @sio.on("connect", namespace=self.namespace)
-        async def connect(sid: str, environ: dict, auth: dict | None = None) -> bool:
-            address_of[sid] = address_of_request(environ.get("sanic.request"))
-            return True
-
-        async def release(sid: str) -> str | None:
-            """The socket no longer holds its session (which is returned)."""
-            session = session_of.pop(sid, None)
-            if session:
-                try:
-                    await server["binding"].release(session, sid)
-                except Exception as error:  # the key expires by itself
-                    logger.warning("socket.io session not released: %s", type(error).__name__)
-            return session
-
-        @sio.on("disconnect", namespace=self.namespace)
-        async def disconnect(sid: str) -> None:
-            address_of.pop(sid, None)
-            async with changing.setdefault(sid, asyncio.Lock()):
-                await release(sid)
-            changing.pop(sid, None)
-
-        async def take(sid: str, session: str) -> bool:
-            try:
-                return await server["binding"].take(session, sid)
-            except Exception as error:  # Redis unavailable: nobody gets a session by its id
-                logger.warning("socket.io session binding unavailable: %s", type(error).__name__)
-                return False
-
-        async def give(sid: str, session: str) -> None:
-            """``sid`` holds ``session`` (taken or new) and the bot's replies reach it."""
-            old = session_of.get(sid)
-            if old == session:
-                return
-            if old:
-                sio.leave_room(sid, old, namespace=self.namespace)
-                await release(sid)
-            session_of[sid] = session
-            sio.enter_room(sid, session, namespace=self.namespace)  # the bot answers to the room
-
-        async def new_session(sid: str) -> None:
-            session = signed_session(secret)
-            await take(sid, session)  # a new random id: nobody else can hold it
-            await give(sid, session)
-
-        @checked(sio, "session_request", self.namespace, (1,))
-        async def session_request(sid: str, data: Any) -> None:
-            wanted = data.get("session_id") if isinstance(data, dict) else None
-            async with changing.setdefault(sid, asyncio.Lock()):
-                if wanted and wanted == session_of.get(sid):
-                    pass  # already its own
-                elif valid_session(secret, wanted) and await take(sid, str(wanted)):
-                    await give(sid, str(wanted))  # a session this server issued, held by no other live socket
-                elif not wanted or sid not in session_of:  # asked for a new one; or forged, in use
-                    await new_session(sid)
-                session = session_of[sid]
-            await sio.emit("session_confirm", session, room=sid)
-
-        @checked(sio, self.user_message_evt, self.namespace, (1,))
-        async def handle_message(sid: str, data: Any) -> None:
-            text = data.get("message") if isinstance(data, dict) else None
-            if not isinstance(text, str):
-                logger.warning("socket.io message ignored: malformed payload")
-                return
-            if not per_address.allow(address_of.get(sid, "?")):
-                logger.warning("socket.io message over the per-address rate limit dropped")
-                return
-            async with changing.setdefault(sid, asyncio.Lock()):
-                fresh = sid not in session_of
-                if fresh:  # no session requested yet: one is given now
-                    await new_session(sid)
-                session = session_of[sid]
-            if fresh:
-                await sio.emit("session_confirm", session, room=sid)
-            output = WidgetOutput(sio, self.bot_message_evt)
-            language = kept_metadata(data.get("metadata"), keys=("language",))  # the chosen language only
-            await on_new_message(UserMessage(text, output, session, input_channel=self.name(), metadata=language))
-
-        @checked(sio, "feedback", self.namespace, (0, 1), refused={"ok": False})
-        async def handle_feedback(sid: str, data: Any = None) -> dict[str, bool]:
-            """A "Hilfreich?" rating (pipeline/feedback.py), stored in the socket's own conversation
-            when it got the rated answer, within the conversation's rate limit; the acknowledgement
-            tells the widget."""
-            rating = feedback.parse(data)
-            if rating is None or sid not in session_of or not per_address.allow(address_of.get(sid, "?")):
-                logger.warning("socket.io feedback ignored: malformed, no session or over the rate limit")
-                return {"ok": False}
-            agent = getattr(getattr(server.get("app"), "ctx", None), "agent", None)
-            if agent is None or await feedback.store(agent, session_of[sid], rating) is None:
-                return {"ok": False}  # refused: pipeline/feedback.py logs why
-            return {"ok": True}
-
+        WidgetSockets(sio, self, on_new_message).register(bp)
         return bp

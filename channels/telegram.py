@@ -10,8 +10,8 @@ Differences to ``rasa.core.channels.telegram.TelegramInput``:
 - the Bot API base URL is configurable (a fake Telegram on loopback in the tests);
 - ``/start`` becomes the greeting, long answers are split to Telegram's 4096 characters, and
   buttons become an inline keyboard whose callback data stays within Telegram's 64 bytes;
-- every answer that may be rated gets a row "👍 Hilfreich / 👎 Nicht hilfreich"; a pressed rating
-  button is stored (pipeline/feedback.py) and never reaches the NLU.
+- every answer that may be rated gets a row "👍 Hilfreich / 👎 Nicht hilfreich" (channels/ratings.py);
+  a pressed rating button is stored (pipeline/feedback.py) and never reaches the NLU.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from rasa.core.channels.telegram import TelegramInput, TelegramOutput
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from channels.ratings import RatedOutput
 from pipeline import feedback
 
 logger = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ def callback_data(payload: str, index: int) -> str:
     return payload if len(payload.encode("utf-8")) <= MAX_CALLBACK_BYTES else f"#{index}"
 
 
-class SecureTelegramOutput(TelegramOutput):
+class SecureTelegramOutput(RatedOutput, TelegramOutput):
     def __init__(self, access_token: str | None, api_url: str | None = None) -> None:
         server = TelegramAPIServer.from_base(api_url) if api_url else None
         if server:
@@ -64,21 +65,16 @@ class SecureTelegramOutput(TelegramOutput):
         else:
             Bot.__init__(self, access_token)
 
-    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        if feedback.offer(kwargs):  # an answer that may be rated: with the two rating buttons
-            kwargs.pop("buttons", None)  # Rasa passes the response's empty buttons along
-            await self.send_text_with_buttons(recipient_id, text, [], **kwargs)
-            return
+    async def send_text(self, recipient_id: str, text: str) -> None:
         for part in split_text(text):
             await self.send_message(recipient_id, part)
 
-    async def send_text_with_buttons(
-        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    async def send_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], rating: list[dict[str, str]]
     ) -> None:
         keyboard = InlineKeyboardMarkup(row_width=1)
         for i, button in enumerate(buttons):
             keyboard.add(InlineKeyboardButton(button["title"], callback_data=callback_data(button["payload"], i)))
-        rating = feedback.offer(kwargs)
         if rating:  # "Hilfreich?" as one row of two buttons under the others
             keyboard.row(*(InlineKeyboardButton(b["title"], callback_data=b["payload"]) for b in rating))
         *first, last = split_text(text) or [""]

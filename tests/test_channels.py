@@ -82,6 +82,59 @@ def test_widget_replies_go_out_whole_and_tagged() -> None:
     assert all(kwargs.get("room") == "s1" for _, kwargs in sio.sent)
 
 
+def test_the_rest_channel_passes_the_metadata_on_as_received() -> None:
+    """Only the input gate filters metadata (pipeline/gate.py ``kept_metadata``; tests/test_input_gate.py
+    and the e2e tests show that nothing else is stored): the channel passes an object on whole."""
+    from channels.rest import CheckedRestInput
+
+    class Request:
+        content_type = "application/json"
+
+        def __init__(self, metadata: Any) -> None:
+            self.json = {"sender": "s", "message": "Hallo", "metadata": metadata}
+
+    channel = CheckedRestInput()
+    metadata = {"language": "uk", "email": "erika@example.org"}
+    assert channel.get_metadata(Request(metadata)) == metadata  # type: ignore[arg-type]
+    assert channel.get_metadata(Request(["language", "uk"])) is None  # type: ignore[arg-type]
+
+
+def test_both_messengers_add_the_rating_buttons_to_an_answer_that_may_be_rated() -> None:
+    """Telegram and Facebook share channels/ratings.py: the answer's own buttons, then the two rating
+    buttons naming the answer; a reply that may not be rated goes out as plain text."""
+    import asyncio
+
+    from channels.facebook import QuickReplyMessengerBot
+    from channels.ratings import RatedOutput
+    from channels.telegram import SecureTelegramOutput
+
+    assert issubclass(SecureTelegramOutput, RatedOutput) and issubclass(QuickReplyMessengerBot, RatedOutput)
+
+    class Messenger(RatedOutput):
+        def __init__(self) -> None:
+            self.sent: list[tuple[str, list[str], list[str]]] = []
+
+        async def send_text(self, recipient_id: str, text: str) -> None:
+            self.sent.append((text, [], []))
+
+        async def send_with_buttons(self, recipient_id: str, text: str, buttons: Any, rating: Any) -> None:
+            self.sent.append((text, [b["payload"] for b in buttons], [b["payload"] for b in rating]))
+
+    out = Messenger()
+
+    async def send() -> None:
+        await out.send_text_message("u", "Antwort", utter_action="utter_faq/x", buttons=[])
+        await out.send_text_with_buttons("u", "Frage?", [{"title": "T", "payload": "P"}], utter_action="utter_faq/y")
+        await out.send_text_message("u", "Hallo", utter_action="utter_greet", metadata={"feedback": False})
+        await out.send_text_message("u", "Notiz")
+
+    asyncio.run(send())
+    assert out.sent[0][:2] == ("Antwort", []) and len(out.sent[0][2]) == 2
+    assert all(payload.endswith("|faq/x") for payload in out.sent[0][2])
+    assert out.sent[1][:2] == ("Frage?", ["P"]) and all(p.endswith("|faq/y") for p in out.sent[1][2])
+    assert out.sent[2:] == [("Hallo", [], []), ("Notiz", [], [])]
+
+
 # ---- the widget's sessions: one live socket holds one (channels/socket_sessions.py) -------------
 @pytest.fixture(scope="module")
 def lock_store() -> Iterator[Any]:

@@ -9,7 +9,8 @@ import sys
 import pytest
 
 from base.paths import MODEL, ROOT
-from bench.run import RESULTS, response_matchers, which_response
+from bench.clients import response_matchers, which_response
+from bench.run import RESULTS
 from evaluation.outcomes import label_of
 
 

@@ -1,0 +1,120 @@
+"""The table bench/run.py prints: each measure, ours against the TF-IDF baseline (or, for the
+cluster and event broker rows, against this run's single machine and the Rasa without the broker)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from evaluation.outcomes import OUTCOMES
+
+
+def scaling_rows(rows: list[dict[str, Any]], single: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """Each cluster size against today's single-machine configuration (2 workers, SQLite) of this run."""
+    out = []
+    for row in rows:
+        n = row["instances"]
+        for level in ("concurrent_8", "concurrent_32"):
+            s, base = row[level], single[level]
+            out.append((f"cluster {n} instance(s), {level}: p95 ms / msg/s (errors)",
+                        f"{s['p95_ms']:.0f} / {s['msg_per_s']:.0f} ({s['errors']})",
+                        f"{base['p95_ms']:.0f} / {base['msg_per_s']:.0f}",
+                        f"{s['msg_per_s'] / base['msg_per_s']:.2f}"))  # fmt: skip
+        cpu = row["concurrent_32"]["cpu_ms_per_msg"]
+        parts = ("rasa", "actions", "postgres", "redis", "nginx", "load")
+        out.append((f"cluster {n}: CPU ms/msg " + "/".join(parts), "/".join(f"{cpu[k]:.1f}" for k in parts), "", ""))
+    return out
+
+
+def outcome_rows(ours: dict[str, Any], base: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """right / fallback / wrong per set and scope, "n (share)", ours and the baseline's."""
+    rows = []
+    for name in ours:
+        for scope, label in (("all", "all"), ("in", "in scope"), ("out", "out of scope")):
+            o, b = ours[name][scope], base[name][scope]
+            if not o["n"]:
+                continue
+            for outcome in OUTCOMES:
+                share_o = o[outcome] / o["n"]
+                share_b = b[outcome] / b["n"] if b["n"] else 0.0
+                ratio = f"{share_o / share_b:.2f}" if share_b else "-"
+                rows.append((f"{name} ({label}, n={o['n']}): {outcome}", f"{o[outcome]} ({share_o:.1%})",
+                             f"{b[outcome]} ({share_b:.1%})", ratio))  # fmt: skip
+    return rows
+
+
+def table(r: dict[str, Any]) -> str:
+    b = r["baseline"]
+    seq = r["sequential"]
+    rows = outcome_rows(r["outcomes"], b["outcomes"])
+    for name, d in r.get("detected", {}).items():
+        rows.append((f"{name}: first message taken for its language", f"{d['detected']}/{d['n']}", "", ""))
+    if r.get("leichte_sprache_words_per_sentence"):
+        words = r["leichte_sprache_words_per_sentence"]
+        rows.append(("Leichte Sprache replies: words per sentence (at most 10)", f"{words:.1f}", "", ""))
+    rows += [
+        ("latency p50, sequential (ms)", f"{seq['p50_ms']:.1f}", f"{b['p50_ms']:.2f}",
+         f"{seq['p50_ms'] / b['p50_ms']:.0f}"),
+        ("latency p95, sequential (ms)", f"{seq['p95_ms']:.1f}", f"{b['p95_ms']:.2f}",
+         f"{seq['p95_ms'] / b['p95_ms']:.0f}"),
+    ]  # fmt: skip
+    for level in ("sequential", "concurrent_8", "concurrent_32"):
+        s = r[level]
+        rows.append((f"{level}: p50/p95/p99 ms", f"{s['p50_ms']:.0f}/{s['p95_ms']:.0f}/{s['p99_ms']:.0f}", "", ""))
+        rows.append((f"{level}: msg/s (errors)", f"{s['msg_per_s']:.0f} ({s['errors']})", "", ""))
+        if len(s.get("rounds_msg_per_s", [])) > 1:
+            rows.append((f"{level}: msg/s of the rounds", "/".join(f"{v:.0f}" for v in s["rounds_msg_per_s"]), "", ""))
+        if "cpu_ms_per_msg" in s:
+            cpu = s["cpu_ms_per_msg"]
+            shares = "/".join(f"{cpu[k]:.1f}" for k in ("rasa", "actions", "redis", "load"))
+            rows.append((f"{level}: CPU ms/msg Rasa/actions/Redis/load", shares, "", ""))
+    if "cluster" in r:
+        rows += scaling_rows(r["cluster"], r)
+    if "event_broker" in r:  # issue 17: the same Rasa with and without the event broker, alternating
+        w, wo = r["event_broker"]["with"], r["event_broker"]["without"]
+        speed = lambda x: f"{x['msg_per_s']:.0f} ({'/'.join(f'{v:.0f}' for v in x['rounds_msg_per_s'])})"  # noqa: E731
+        cost = lambda x: f"{x['p50_ms']:.0f}, {x['rasa_cpu_ms_per_msg']:.1f}"  # noqa: E731
+        rows += [
+            ("32 conv., with event broker: msg/s (rounds)", speed(w), speed(wo),
+             f"{r['event_broker']['ratio_msg_per_s']:.2f}"),
+            ("32 conv., with event broker: p50 ms, Rasa CPU ms/msg", cost(w), cost(wo), ""),
+        ]  # fmt: skip
+    if "report" in r:
+        rep = r["report"]
+        rows += [
+            (f"make report on {rep['conversations']} conversations / {rep['messages']} messages: build s",
+             f"{rep['build_s']:.1f}", "", ""),
+            ("report.html / report.json KB, events.db MB", f"{rep['html_kb']:.0f} / {rep['json_kb']:.0f}, "
+             f"{rep['events_db_mb']:.0f}", "", ""),
+            ("unanswered groups (shown with text)", f"{rep['unanswered_groups']} ({rep['shown_groups']})", "", ""),
+        ]  # fmt: skip
+    if "report_grouping" in r:
+        g = r["report_grouping"]
+        rows.append((f"report: grouping {g['questions']:,} unanswered questions s (groups, shown)",
+                     f"{g['seconds']:.1f} ({g['groups']}, {g['shown_groups']})", "", ""))  # fmt: skip
+    if "socket_flood" in r:
+        f = r["socket_flood"]
+        rows.append((f"socket flood from one address: {f['attempts']} attempts in {f['seconds']} s, accepted",
+                     f"{f['accepted']}", "", ""))  # fmt: skip
+        memory = f"{f['rss_before_mb']:.0f} / {f['rss_open_mb']:.0f} / {f['rss_after_mb']:.0f}"
+        rows.append(("socket flood: Rasa RSS before / open / 3 s after closing (MB)", memory, "", ""))
+    rows += [
+        ("Jobcenter name search p50/p95 ms", f"{r['lookup']['p50_ms']:.2f}/{r['lookup']['p95_ms']:.2f}", "", ""),
+        ("start to first answer (s)", f"{r['start_to_first_answer_s']:.1f}", "", ""),
+        ("rasa train (s)", f"{r['train_s']:.0f}" if "train_s" in r else "(not run)", "", ""),
+        ("peak RSS Rasa (largest process) / actions (MB)",
+         f"{r['rasa_memory']['peak_rss_mb']:.0f} / {r['actions_memory']['peak_rss_mb']:.0f}", "", ""),
+        (f"PSS Rasa, all {r['rasa_memory']['processes']} processes (MB)",
+         f"{r['rasa_memory']['pss_total_mb']:.0f}", "", ""),
+    ]  # fmt: skip
+    width = max(len(x[0]) for x in rows)
+    lines = [f"{'measure':<{width}}  {'ours':>16}  {'TF-IDF baseline':>16}  {'ours/baseline':>13}"]
+    lines += [f"{a:<{width}}  {b_:>16}  {c:>16}  {d:>13}" for a, b_, c, d in rows]
+    lines.append(f"Rasa with {r['workers']} Sanic worker(s) and the Redis lock store, SQLite tracker store.")
+    lines.append(f"Concurrent levels: medians of {len(r['concurrent_8'].get('rounds_msg_per_s', [1]))} round(s).")
+    lines.append("baseline latency is in-process (no HTTP); ours is over the REST channel.")
+    lines.append("cluster rows: make cluster (PostgreSQL, Redis, nginx) on the same 2 cores; their baseline column")
+    lines.append("is this run's single-machine configuration (2 workers, SQLite), ratio = msg/s cluster / single.")
+    lines.append("outcomes: right / fallback (asks back, cannot answer, signposting) / wrong (evaluation/outcomes.py).")
+    if "event_broker" in r:
+        lines.append("event broker rows: two fresh Rasa servers side by side, with it and without (baseline column).")
+    return "\n".join(lines)
