@@ -75,9 +75,9 @@ redis: ## install Debian's redis-server when missing
 	@command -v redis-server >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; }
 
 lint: $(BIN)/.installed ## ruff (lint and format check) and mypy
-	$(BIN)/ruff check actions base knowledge nlp pipeline engine stores channels ops evaluation report bench tests
-	$(BIN)/ruff format --check actions base knowledge nlp pipeline engine stores channels ops evaluation report bench tests
-	$(BIN)/mypy actions base knowledge nlp pipeline engine stores channels ops evaluation report bench tests
+	$(BIN)/ruff check actions authoring base knowledge nlp pipeline engine stores channels ops evaluation report bench tests
+	$(BIN)/ruff format --check actions authoring base knowledge nlp pipeline engine stores channels ops evaluation report bench tests
+	$(BIN)/mypy actions authoring base knowledge nlp pipeline engine stores channels ops evaluation report bench tests
 
 validate: $(BIN)/.installed ## rasa data validate, warnings count as failures
 	$(BIN)/python -m tests.validate_data

@@ -58,7 +58,7 @@ def kept_metadata(metadata: object, keys: tuple[str, ...] = ("language", "platfo
     """Of a message's metadata only what the bot needs and what is never personal: the language
     chosen in the widget or sent over REST / socket.io (``language``) and the messenger's user
     language (``platform_language``), each a supported code. Everything else is dropped (it would
-    be stored unredacted). The REST and socket.io channels pass on only ``language``."""
+    be stored unredacted). The channels pass the metadata on as received; only this function filters it."""
     if not isinstance(metadata, dict):
         return None
     kept = {k: metadata_language(metadata.get(k)) for k in keys}

@@ -5,7 +5,6 @@ editing the routing retrained the model), the Rasa patches the routing, the repo
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 import pytest
 
