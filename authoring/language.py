@@ -136,7 +136,10 @@ def code_places(root: Path, code: str) -> list[str]:
 
     detector = line_of("pipeline/language.py", r"return _likeliest\(text, \(")
     verdict = line_of("pipeline/language.py", r"^def _verdict")
-    cues, stop = line_of("pipeline/pii.py", r"^NAME_CUES = "), line_of("pipeline/pii.py", r"^STOP_TEXT = ")
+    cues, stop = (
+        line_of("pipeline/pii_patterns.py", r"^NAME_CUES = "),
+        line_of("pipeline/pii_patterns.py", r"^STOP_TEXT = "),
+    )
     return [
         f"{detector}: add {code!r} to the languages the detector tells apart if it is written in Latin letters "
         f"(lingua must know it); for another script, a rule in _verdict ({verdict}). "

@@ -45,7 +45,7 @@ LANGUAGE_PLACES = (
     "web/public/static/widget-texts.json: the menu's name and the widget's texts (and rtl)",
     "knowledge/data/answer_terms.yml: languages.{code}, the answers' words in the language",
     "code: pipeline/language.py, how a message is recognised as the language",
-    'code: pipeline/pii.py, the name cues ("my name is") that personal-data removal looks for',
+    'code: pipeline/pii_patterns.py, the name cues ("my name is") that personal-data removal looks for',
 )
 
 

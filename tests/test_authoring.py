@@ -43,7 +43,7 @@ def repo(tmp_path: Path) -> Path:
     """A copy of the repository's data (and the two code files add-language points to)."""
     for folder in ("domain", "data", "translations", "knowledge/data", "tests/data"):
         shutil.copytree(ROOT / folder, tmp_path / folder)
-    for name in ("web/public/static/widget-texts.json", "pipeline/language.py", "pipeline/pii.py"):
+    for name in ("web/public/static/widget-texts.json", "pipeline/language.py", "pipeline/pii_patterns.py"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / name, tmp_path / name)
     return tmp_path
@@ -180,7 +180,9 @@ def test_add_language_scaffolds_its_data_files_and_names_the_code_places(repo: P
     assert changed == LANGUAGE_FILES and "in 6 files" in message
     assert read_locales(repo / "knowledge/data/languages.yml")["fr"] == "fr_FR"  # no LOCALES line to edit
     places = message.partition("Code that needs a person:")[2]
-    assert re.search(r"pipeline/language\.py line \d+", places) and re.search(r"pipeline/pii\.py line \d+", places)
+    assert re.search(r"pipeline/language\.py line \d+", places) and re.search(
+        r"pipeline/pii_patterns\.py line \d+", places
+    )
     missing = check(repo)
     assert {m.where for m in missing} == LANGUAGE_FILES - {
         "knowledge/data/languages.yml",
