@@ -142,6 +142,22 @@ def test_action_answers_are_validated_with_one_validator() -> None:
         validate(action, {"events": "not a list"})
 
 
+async def test_the_root_route_does_not_tell_the_rasa_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Change 6: Rasa's ``GET /`` answered "Hello from Rasa: 3.6.21", telling anyone which version
+    (and so which known flaws) runs. The route of the server Rasa builds (``create_app``)."""
+    import rasa
+    import rasa.server
+    from sanic import Sanic
+
+    monkeypatch.setattr(Sanic, "_app_registry", dict(Sanic._app_registry))  # the app is forgotten afterwards
+    monkeypatch.setattr(Sanic, "test_mode", True)  # another test may have built "rasa_server" already
+    app = rasa.server.create_app()
+    (root,) = [route for route in app.router.routes if route.path == ""]
+    answer = await root.handler(None)
+    assert (answer.status, answer.body) == (200, b"Hello from Rasa")
+    assert rasa.__version__.encode() not in answer.body
+
+
 CHECK = """
 import sys
 from engine.changes import skip_unused_imports

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import json
+import sqlite3
 
 import pytest
 import requests
@@ -100,8 +101,25 @@ def test_unclear_message_gets_suggestions_as_buttons(servers: Servers) -> None:
 
 
 def test_conversation_is_stored_in_sqlite(servers: Servers) -> None:
-    servers.say("Hallo", sender="stored")
-    assert Path(servers.workdir / "tracker.db").stat().st_size > 0
+    """The conversation's events are rows of the tracker database: each question as stored (a
+    personal detail redacted) and each reply, in order. (The file alone is not enough: Rasa
+    creates it, with its tables, at start-up.)"""
+    sender = "stored"
+    questions = ["Hallo", "Meine E-Mail ist erika.musterfrau@example.org. Wie viele kommunale Jobcenter gibt es?"]
+    replies = [text_of(servers.say(question, sender=sender)) for question in questions]
+    with sqlite3.connect(servers.workdir / "tracker.db") as con:
+        rows = con.execute("SELECT type_name, data FROM events WHERE sender_id = ? ORDER BY id", (sender,)).fetchall()
+    events = [(kind, json.loads(data)) for kind, data in rows]
+    assert [data["text"] for kind, data in events if kind == "user"] == [
+        "Hallo",
+        "Meine E-Mail ist [E-Mail]. Wie viele kommunale Jobcenter gibt es?",
+    ]
+    stored_replies = [data.get("text") or "" for kind, data in events if kind == "bot"]
+    assert "automatisiertes Programm" in replies[0] and "104" in replies[1]
+    assert any("automatisiertes Programm" in text for text in stored_replies)
+    assert any("104" in text for text in stored_replies)
+    assert all(text in "\n".join(replies) for text in stored_replies)  # as the citizen got them
+    assert "erika" not in "\n".join(data for _, data in rows)
 
 
 # ---- "Ist mein Jobcenter kommunal?" over REST (issue 3) ---------------------------------------

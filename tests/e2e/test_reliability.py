@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
-from base.paths import MODEL, ROOT
+from base.paths import MODEL
 from ops.services import free_port, start_actions, start_rasa, stop
 
 pytestmark = pytest.mark.e2e
@@ -81,19 +83,73 @@ def test_conversation_continues_after_a_rasa_restart(tmp_path: Path) -> None:
             assert "303" in say(rasa_port, "Und gemeinsame Einrichtungen?", "restart")
 
 
-@pytest.mark.parametrize("store", ["stores.tracker_store.SQLiteTrackerStore", "SQL"])
-def test_unwritable_tracker_store_stops_start_up(tmp_path: Path, store: str) -> None:
-    db_dir = tmp_path / "readonly"
-    db_dir.mkdir()
-    (db_dir / "tracker.db").write_bytes(b"this is not a sqlite database" * 100)
-    endpoints = tmp_path / "endpoints.yml"
-    endpoints.write_text(f"tracker_store:\n  type: {store}\n  dialect: sqlite\n  db: {db_dir / 'tracker.db'}\n")
-    proc = subprocess.run(
-        [sys.executable, "-m", "engine", "run", "--model", str(MODEL), "--port", str(free_port()),
-         "--interface", "127.0.0.1", "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")],
-        cwd=ROOT, capture_output=True, text=True, timeout=180,
-    )  # fmt: skip
-    assert proc.returncode != 0
+# Rasa's start-up error (rasa/core/tracker_store.py ``TrackerStore.create``) with SQLite's
+CANNOT_OPEN = "Cannot connect to tracker store.(sqlite3.OperationalError) unable to open database file"
+
+
+def cannot_create_in(folder: Path) -> bool:
+    try:
+        (folder / "probe").touch()
+    except OSError:
+        return True
+    (folder / "probe").unlink()
+    return False
+
+
+@pytest.fixture
+def unwritable_folder(tmp_path: Path) -> Iterator[Path]:
+    """A folder in which this user cannot create a file. Made read-only (mode 0555); root writes
+    there anyway (CAP_DAC_OVERRIDE), so for root it is also made immutable (``chattr +i``, which
+    stops root too); where that is not possible either (no CAP_LINUX_IMMUTABLE, a file system
+    without the attribute), the folder's name is given to a regular file: nobody can create
+    anything under a file. Checked before the test uses it."""
+    folder = tmp_path / "readonly"
+    folder.mkdir()
+    folder.chmod(0o555)
+    immutable = False
+    if not cannot_create_in(folder) and shutil.which("chattr"):
+        immutable = subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode == 0
+    if not cannot_create_in(folder):
+        folder.rmdir()
+        folder.write_text("a file, not a folder\n")
+    assert cannot_create_in(folder), f"{folder} is still writable"
+    try:
+        yield folder
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(folder)], check=True)
+        if folder.is_dir():
+            folder.chmod(0o755)  # so that pytest can remove it
+
+
+def test_unwritable_tracker_store_stops_start_up(tmp_path: Path, unwritable_folder: Path) -> None:
+    """Rasa with the project's tracker store (endpoints.yml) in a folder it cannot write refuses to
+    start: it must not serve conversations it cannot keep. The servers' own configuration but
+    for the database's path, so that nothing else can make start-up fail."""
+    log, db = tmp_path / "servers.log", unwritable_folder / "tracker.db"
+    starting = start_rasa(tmp_path, free_port(), free_port(), log, tracker_store={"db": str(db)})
+    with pytest.raises(RuntimeError, match="exited with 1"), starting:
+        pass
+    assert CANNOT_OPEN in log.read_text(encoding="utf-8", errors="replace")
+    assert not db.exists()
+
+
+def test_rasa_own_sql_store_when_unwritable_starts_but_answers_store_unavailable(
+    tmp_path: Path, unwritable_folder: Path
+) -> None:
+    """Rasa's own store (``type: SQL``) only logs that it could not create its tables and starts
+    anyway; every message then fails on the database, and the citizen gets the notice of change 1
+    (engine/changes.py), not silence. What the project's store (above) prevents at start-up."""
+    log, db, port = tmp_path / "servers.log", unwritable_folder / "tracker.db", free_port()
+    with start_rasa(
+        tmp_path, port, free_port(), log, tracker_store={"type": "SQL", "dialect": "sqlite", "db": str(db)}
+    ):
+        answer = say(port, "Hallo", "unwritable")
+    assert answer.startswith("Ihre Nachricht kann gerade nicht bearbeitet werden"), answer
+    assert "Could not create tables: (sqlite3.OperationalError) unable to open database file" in log.read_text(
+        encoding="utf-8", errors="replace"
+    )
+    assert not db.exists()
 
 
 def test_a_cancelled_request_leaves_no_text_in_the_log(tmp_path: Path) -> None:
