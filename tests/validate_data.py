@@ -3,7 +3,7 @@
 1. "duplicated intents ... faq, out_of_scope": Rasa's ResponsesSyncImporter merges each retrieval
    intent into the domain a second time; every bot with a retrieval intent shows it.
 2. "The utterance 'X' is not used in any story or rule": allowed only when the routing
-   (knowledge/routing.py, sent by action_reply) or runtime/ sends X; every reply goes through
+   (knowledge/routing.py, sent by action_reply) or the pipeline (pipeline/) sends X; every reply goes through
    action_reply.
 
 Run: python -m tests.validate_data
@@ -25,9 +25,9 @@ DUPLICATE_RETRIEVAL = "The following duplicated intents have been found across m
 
 def responses_sent_by_actions() -> set[str]:
     names: set[str] = set()
-    for path in [*(ROOT / "knowledge").glob("*.py"), *(ROOT / "engine").glob("*.py")]:
+    for path in [p for d in ("base", "knowledge", "pipeline") for p in (ROOT / d).glob("*.py")]:
         text = path.read_text(encoding="utf-8")
-        names.update(re.findall(r'"(utter_[a-z_]+)"', text))  # also runtime's utter_action_unavailable
+        names.update(re.findall(r'"(utter_[a-z_]+)"', text))  # also the pipeline's notices (pipeline/steps.py)
         if 'f"utter_faq/' in text:
             names.add("utter_faq")
         if 'f"utter_{OUT_OF_SCOPE}/' in text:  # the signposting answers of the routing
