@@ -10,6 +10,17 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 
+def telegram_env(url: str, bot: str, token: str, secret: str) -> dict[str, str]:
+    """The environment that turns Rasa's Telegram channel on against the fake platform at ``url``."""
+    return {
+        "TELEGRAM_ACCESS_TOKEN": token,
+        "TELEGRAM_BOT_NAME": bot,
+        "TELEGRAM_WEBHOOK_URL": "https://bot.example.invalid/webhooks/telegram/webhook",
+        "TELEGRAM_SECRET_TOKEN": secret,
+        "TELEGRAM_API_URL": url,
+    }
+
+
 class FakePlatforms:
     def __init__(self, bot_username: str) -> None:
         self.bot_username = bot_username

@@ -36,6 +36,40 @@ class Servers:
         return list(r.json())
 
 
+async def widget_socket(servers: Servers, origin: str, on_reply: Any) -> Any:
+    """A socket.io client connected as the widget from ``origin``, its session confirmed; each
+    ``bot_uttered`` goes to ``on_reply``. The caller disconnects it."""
+    import asyncio
+
+    import socketio
+
+    sio = socketio.AsyncClient(reconnection=False)
+    sessions: asyncio.Queue[Any] = asyncio.Queue()
+    sio.on("bot_uttered", on_reply)
+    sio.on("session_confirm", lambda data: sessions.put_nowait(data))
+    await sio.connect(servers.rasa_url, headers={"Origin": origin}, transports=["websocket"],
+                      socketio_path="/socket.io", wait_timeout=30)  # fmt: skip
+    await sio.emit("session_request", {"session_id": ""})
+    await asyncio.wait_for(sessions.get(), 30)
+    return sio
+
+
+@contextmanager
+def with_fake_platforms(workdir: Path, bot: str, env: Any) -> Iterator[tuple[Servers, Any]]:
+    """The servers with the messenger channels pointed at a fake platform on loopback;
+    ``env(fake_url)`` gives the channels' environment."""
+    from tests.e2e.fake_platforms import FakePlatforms
+
+    if not MODEL.is_file():
+        pytest.fail(f"{MODEL} missing: run `make train`")
+    fake = FakePlatforms(bot)
+    try:
+        with running_servers(workdir, extra_env=env(fake.url)) as servers:
+            yield servers, fake
+    finally:
+        fake.close()
+
+
 def module_servers(name: str, **options: Any) -> Any:
     """A module-scoped pytest fixture ``servers`` with the servers of ``running_servers(**options)``."""
 

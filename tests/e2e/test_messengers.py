@@ -12,9 +12,8 @@ from typing import Any
 import pytest
 import requests
 
-from base.paths import MODEL
-from tests.e2e.fake_platforms import FakePlatforms, wait_for
-from tests.e2e.servers import Servers, running_servers
+from tests.e2e.fake_platforms import FakePlatforms, telegram_env, wait_for
+from tests.e2e.servers import Servers, with_fake_platforms
 
 BOT = "jobcenter_test_bot"
 TG_TOKEN = "123456:TEST-telegram-token"
@@ -28,25 +27,17 @@ QUESTION = "Was ist ein kommunales Jobcenter?"
 # ---- end to end against the fake platforms ------------------------------------------------------
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Servers, FakePlatforms]]:
-    if not MODEL.is_file():
-        pytest.fail(f"{MODEL} missing: run `make train`")
-    fake = FakePlatforms(BOT)
-    env = {
-        "TELEGRAM_ACCESS_TOKEN": TG_TOKEN,
-        "TELEGRAM_BOT_NAME": BOT,
-        "TELEGRAM_WEBHOOK_URL": "https://bot.example.invalid/webhooks/telegram/webhook",
-        "TELEGRAM_SECRET_TOKEN": TG_SECRET,
-        "TELEGRAM_API_URL": fake.url,
-        "FACEBOOK_VERIFY_TOKEN": FB_VERIFY,
-        "FACEBOOK_APP_SECRET": FB_SECRET,
-        "FACEBOOK_PAGE_ACCESS_TOKEN": FB_TOKEN,
-        "FACEBOOK_GRAPH_URL": fake.url + "/graph",
-    }
-    try:
-        with running_servers(tmp_path_factory.mktemp("messengers"), extra_env=env) as servers:
-            yield servers, fake
-    finally:
-        fake.close()
+    def env(url: str) -> dict[str, str]:
+        return {
+            **telegram_env(url, BOT, TG_TOKEN, TG_SECRET),
+            "FACEBOOK_VERIFY_TOKEN": FB_VERIFY,
+            "FACEBOOK_APP_SECRET": FB_SECRET,
+            "FACEBOOK_PAGE_ACCESS_TOKEN": FB_TOKEN,
+            "FACEBOOK_GRAPH_URL": url + "/graph",
+        }
+
+    with with_fake_platforms(tmp_path_factory.mktemp("messengers"), BOT, env) as stack:
+        yield stack
 
 
 def telegram_update(update_id: int, chat_id: int, text: str) -> dict[str, Any]:

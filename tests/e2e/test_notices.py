@@ -15,14 +15,12 @@ from typing import Any
 
 import pytest
 import requests
-import socketio
 
 from base.languages import GERMAN, SUPPORTED
 from base.names import LANGUAGE_NOTE
-from base.paths import MODEL
 from pipeline.render import render
-from tests.e2e.fake_platforms import FakePlatforms, wait_for
-from tests.e2e.servers import Servers, running_servers
+from tests.e2e.fake_platforms import FakePlatforms, telegram_env, wait_for
+from tests.e2e.servers import Servers, widget_socket, with_fake_platforms
 
 BOT = "jobcenter_notice_bot"
 TG_TOKEN = "123456:TEST-notice-token"
@@ -45,22 +43,11 @@ PAGE = "http://127.0.0.1:8080"  # the demo page, an allowed origin
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Servers, FakePlatforms]]:
-    if not MODEL.is_file():
-        pytest.fail(f"{MODEL} missing: run `make train`")
-    fake = FakePlatforms(BOT)
-    env = {
-        "TELEGRAM_ACCESS_TOKEN": TG_TOKEN,
-        "TELEGRAM_BOT_NAME": BOT,
-        "TELEGRAM_WEBHOOK_URL": "https://bot.example.invalid/webhooks/telegram/webhook",
-        "TELEGRAM_SECRET_TOKEN": TG_SECRET,
-        "TELEGRAM_API_URL": fake.url,
-        "RATE_LIMIT_PER_SENDER": str(PER_SENDER),
-    }
-    try:
-        with running_servers(tmp_path_factory.mktemp("notices"), extra_env=env) as servers:
-            yield servers, fake
-    finally:
-        fake.close()
+    def env(url: str) -> dict[str, str]:
+        return {**telegram_env(url, BOT, TG_TOKEN, TG_SECRET), "RATE_LIMIT_PER_SENDER": str(PER_SENDER)}
+
+    with with_fake_platforms(tmp_path_factory.mktemp("notices"), BOT, env) as stack:
+        yield stack
 
 
 def text_of(response: str, language: str) -> str:
@@ -103,16 +90,11 @@ def test_socketio_notices_in_every_language(stack: tuple[Servers, FakePlatforms]
     servers, _ = stack
 
     async def scenario() -> list[str]:
-        sio = socketio.AsyncClient(reconnection=False)
         got: list[str] = []
-        sessions: asyncio.Queue[Any] = asyncio.Queue()
-        sio.on("bot_uttered", lambda data: got.append(str(data.get("text", ""))) if data.get("text") else None)
-        sio.on("session_confirm", lambda data: sessions.put_nowait(data))
-        await sio.connect(servers.rasa_url, headers={"Origin": PAGE}, transports=["websocket"],
-                          socketio_path="/socket.io", wait_timeout=30)  # fmt: skip
+        sio = await widget_socket(
+            servers, PAGE, lambda data: got.append(str(data["text"])) if data.get("text") else None
+        )
         try:
-            await sio.emit("session_request", {"session_id": ""})
-            await asyncio.wait_for(sessions.get(), 30)
             message = {"message": f"{QUESTION[language]} {EMAIL}", "metadata": {"language": language}}
             await sio.emit("user_uttered", message)
             deadline = time.monotonic() + 60

@@ -12,11 +12,10 @@ from typing import Any
 
 import pytest
 import requests
-import socketio
 
 from base.languages import SUPPORTED
 from pipeline.render import render
-from tests.e2e.servers import Servers, module_servers
+from tests.e2e.servers import Servers, module_servers, widget_socket
 
 PAGE = "http://page.example"
 servers = module_servers("typed-privacy", extra_env={"WIDGET_ORIGINS": PAGE})
@@ -81,16 +80,9 @@ def test_a_lone_surrogate_is_answered_over_rest(servers: Servers) -> None:
 
 def test_a_lone_surrogate_is_answered_over_socketio(servers: Servers) -> None:
     async def scenario() -> str:
-        sio = socketio.AsyncClient(reconnection=False)
         replies: asyncio.Queue[Any] = asyncio.Queue()
-        sessions: asyncio.Queue[str] = asyncio.Queue()
-        sio.on("bot_uttered", lambda data: replies.put_nowait(data))
-        sio.on("session_confirm", lambda data: sessions.put_nowait(data))
-        await sio.connect(servers.rasa_url, headers={"Origin": PAGE}, transports=["websocket"],
-                          socketio_path="/socket.io", wait_timeout=30)  # fmt: skip
+        sio = await widget_socket(servers, PAGE, replies.put_nowait)
         try:
-            await sio.emit("session_request", {"session_id": ""})
-            await asyncio.wait_for(sessions.get(), 30)
             await sio.emit("user_uttered", {"message": "Was ist ein kommunales \ud800 Jobcenter?"})
             while True:  # the first text reply (a reply may carry only buttons or custom data)
                 reply = await asyncio.wait_for(replies.get(), 30)
