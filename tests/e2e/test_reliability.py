@@ -14,14 +14,15 @@ import requests
 
 from base.paths import MODEL
 from ops.services import free_port, start_actions, start_rasa, stop
+from pipeline.render import render
 
 pytestmark = pytest.mark.e2e
+WEBSITE = "https://www.erzgebirgskreis.de"  # the slot official_website (domain/domain.yml)
 
 
-def say(port: int, text: str, sender: str) -> str:
-    r = requests.post(
-        f"http://127.0.0.1:{port}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=30
-    )
+def say(port: int, text: str, sender: str, language: str | None = None) -> str:
+    body = {"sender": sender, "message": text, "metadata": {"language": language} if language else {}}
+    r = requests.post(f"http://127.0.0.1:{port}/webhooks/rest/webhook", json=body, timeout=30)
     r.raise_for_status()
     return "\n".join(m.get("text", "") for m in r.json())
 
@@ -53,6 +54,10 @@ def test_action_server_down_then_back(tmp_path: Path) -> None:
             answer = say(rasa_port, "Wie viele gemeinsame Einrichtungen gibt es?", "fault")
             assert "nicht abrufen" in answer and "303" not in answer
             assert "automatisiertes Programm" in say(rasa_port, "Hallo", "fault")  # no action needed
+            # in the conversation's language (issue 25: the fault answers were German only)
+            for code in ("en", "ar"):
+                told = render("utter_action_unavailable", code, {"official_website": WEBSITE})
+                assert told and told["text"] in say(rasa_port, "How many joint facilities are there?", code, code)
         with start_actions(actions_port, log):  # back: works again by itself
             assert "303" in say(rasa_port, "Wie viele gemeinsame Einrichtungen gibt es?", "fault")
 
