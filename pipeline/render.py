@@ -96,13 +96,15 @@ def interpolate(value: Any, values: dict[str, Any]) -> Any:
 
 def render(name: str, language: str | None = GERMAN, values: dict[str, Any] | None = None) -> dict[str, Any] | None:
     """The response ``name`` in ``language`` (German when the language is unknown), its
-    placeholders filled from ``values``: {"text", "buttons"?, "metadata"?}, or None when the
-    domain has no such response."""
+    placeholders filled from ``values``: {"text", "buttons"?, "metadata"?, "language"}, or None
+    when the domain has no such response. ``language`` reaches the channel with the message (Rasa
+    keeps it in the bot event's metadata): the widget's own texts and the messengers' rating
+    buttons follow it."""
     code = language if language in SUPPORTED else GERMAN
     found = _table().get((name, code))
     if found is None:
         return None
-    out = copy.deepcopy(found)
+    out = {**copy.deepcopy(found), "language": code}  # channels follow it (widget texts, rating buttons)
     if values:
         for key in ("text", "buttons"):
             if key in out:

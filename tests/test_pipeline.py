@@ -190,6 +190,9 @@ def test_render_keeps_payloads_that_are_not_questions_and_translates_question_bu
     assert all(b["payload"] == b["title"] for b in greet["buttons"])  # a question button sends its text
     assert greet["buttons"][0]["title"] == load_translations()["en"].responses["utter_greet"]["buttons"][0]
     assert greet["metadata"] == {"feedback": False}  # the German response's metadata, in every language
+    # the language goes with the message: the widget's texts and the messengers' rating buttons
+    # follow it (the action passed it before issue 25; without it they fell back to German)
+    assert greet["language"] == "en" and (render("utter_greet", "xx") or {})["language"] == GERMAN
 
 
 def test_render_fills_placeholders_like_rasa_and_keeps_unknown_ones() -> None:

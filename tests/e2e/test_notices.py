@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -132,6 +133,12 @@ def test_messenger_notices_in_every_language(stack: tuple[Servers, FakePlatforms
     assert texts[0] == text_of("utter_personal_data_removed", language)
     if language != GERMAN:
         assert texts[1] == text_of(LANGUAGE_NOTE, language)
+    # the answer's rating buttons in that language too (they were German when the language did
+    # not reach the channel with the answer)
+    rated = wait_for(lambda: [m for m in fake.telegram_sent(chat) if "feedback:" in str(m.get("reply_markup"))])
+    rows = json.loads(rated[0]["reply_markup"])["inline_keyboard"]
+    offer = render("utter_feedback_offer", language)
+    assert offer and [b["text"] for b in rows[-1]] == [b["title"] for b in offer["buttons"]]
     for _ in range(PER_SENDER):
         telegram(servers, chat, "ok", language)
     too_many = text_of("utter_too_many_messages", language)
