@@ -1,11 +1,9 @@
 """The languages of the assistant: the one list of codes, read from ``knowledge/data/languages.yml``
 (each entry's ``locale``), so that adding a language edits no code here.
 
-Each code has a translation file ``translations/<code>.yml`` (German, the domain's language,
-has none), an entry in ``knowledge/data/languages.yml`` (its name, Babel locale and switch
-phrases), NLU examples ``data/nlu/lang_<code>.yml`` and held-out questions
-``tests/data/holdout/<code>.yml``; ``python -m authoring check`` lists what is missing (README,
-"Adding a language").
+A language lives in 6 data files and 2 code places (README, "Adding a language":
+``python -m authoring add-language`` writes the files, ``python -m authoring check`` lists what
+is missing).
 """
 
 from __future__ import annotations

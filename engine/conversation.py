@@ -3,7 +3,8 @@
 ``RasaConversation`` is the ``Conversation`` of one message: it reads the tracker, logs the parsed
 message, runs Rasa's prediction loop (policies, the action server, the NLG) and saves the tracker,
 the same calls in the same order as Rasa 3.6's own ``MessageProcessor.handle_message``
-(rasa/core/processor.py), which engine/changes.py replaces with ``handle_message`` below. The
+(rasa/core/processor.py), which engine/changes.py replaces with ``handle_message`` below, but for
+Rasa's branch for an NLU-only model (this project always trains the dialogue too). The
 version and every attribute used are checked at start-up (engine/changes.py ``PROCESSOR_PARTS``).
 """
 

@@ -1,6 +1,6 @@
 """Rasa's response generator: every response rendered by pipeline/render.py in the conversation's
-language (the slot ``language``, set by the pipeline's language step before the answer:
-pipeline/steps.py), the action's values filling its placeholders.
+language (the slot ``language``, decided by the pipeline's language step and recorded right after
+the message is logged: pipeline/steps.py), the action's values filling its placeholders.
 
 Configured in endpoints.yml as ``nlg: type: engine.nlg.LanguageNLG`` (Rasa's extension point for
 generators). It is loaded whenever Rasa loads a model with these endpoints, so it is also where a

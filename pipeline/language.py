@@ -1,19 +1,19 @@
 """Which language a conversation is in (issue 16): plain Python, no Rasa.
 
 ``choose(text, current)`` gives the conversation's language after one message, one of
-``SUPPORTED``: a switch the citizen typed ("Leichte Sprache", "English please"; data/languages.yml)
+``SUPPORTED``: a switch the citizen typed ("Leichte Sprache", "English please"; knowledge/data/languages.yml)
 wins; else the message's script and, for Latin script, an offline detector decide
 (lingua-language-detector, its models ship in the wheel, restricted to the supported languages);
 a short or unclear message keeps the current language, and German text keeps Leichte Sprache.
 
 - Arabic letters: ``ar``. Cyrillic: ``uk`` with a letter only Ukrainian has (і ї є ґ), ``ru``
   with one only Russian has (ы э ъ ё), else more question words of the one than of the other
-  ("що", "что"; data/languages.yml), else the detector between the two. So mixed German and
+  ("що", "что"; knowledge/data/languages.yml), else the detector between the two. So mixed German and
   Ukrainian ("Jobcenter kommunal що це") is Ukrainian: a German reader would not type Cyrillic.
 - Latin script: a letter only Turkish has (ç ğ ı ş) makes ``tr``; else the detector among German,
   English and Turkish, from ``MIN_LETTERS`` letters and
   ``MIN_CONFIDENCE`` on; a message found German is looked at again without the German names any
-  language keeps ("Jobcenter Erzgebirgskreis", "Agentur für Arbeit"; data/languages.yml
+  language keeps ("Jobcenter Erzgebirgskreis", "Agentur für Arbeit"; knowledge/data/languages.yml
   ``neutral``): "When did the Jobcenter Erzgebirgskreis become municipal?" is English. In a
   conversation in another language a German verdict switches only when it is sure
   (``OVERTURN_CONFIDENCE``) or the text is German without those names too.
@@ -49,7 +49,7 @@ def _folded(text: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _languages() -> dict[str, Any]:
-    """data/languages.yml, read once: per code its name, switch phrases and question words."""
+    """knowledge/data/languages.yml, read once: per code its name, switch phrases and question words."""
     raw = read_yaml(DATA)["languages"]
     if set(raw) != set(SUPPORTED):
         raise ValueError(f"{DATA}: languages must be exactly {SUPPORTED}")
@@ -58,7 +58,7 @@ def _languages() -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=1)
 def _neutral() -> re.Pattern[str]:
-    """The German names every language keeps (data/languages.yml ``neutral``), as one pattern."""
+    """The German names every language keeps (knowledge/data/languages.yml ``neutral``), as one pattern."""
     words = sorted((str(w) for w in read_yaml(DATA).get("neutral") or []), key=len, reverse=True)
     return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)", re.IGNORECASE)
 
@@ -76,7 +76,7 @@ def switches() -> dict[str, str]:
 
 @functools.lru_cache(maxsize=8)
 def question_words(code: str) -> frozenset[str]:
-    """Short words that tell Ukrainian from Russian (data/languages.yml ``words``)."""
+    """Short words that tell Ukrainian from Russian (knowledge/data/languages.yml ``words``)."""
     return frozenset(_folded(w) for w in _languages()[code].get("words", []))
 
 

@@ -2,22 +2,28 @@
 
 Every message of every channel (REST, socket.io, Telegram, Facebook, Rasa's shell) runs these
 steps over one ``Turn``; engine/changes.py runs ``handle`` in place of Rasa's
-``MessageProcessor.handle_message`` and refuses to start Rasa without it (engine/nlg.py):
+``MessageProcessor.handle_message`` and refuses to start Rasa without it (engine/nlg.py). A rating
+("Hilfreich?") is no message: the channels hand it to pipeline/feedback.py, which stores it
+without the NLU.
 
-1. ``gate``        a text that is not a string is ignored; the per-conversation rate limit; of
-                   the metadata only language codes; then cut, normalise and redact
-                   (pipeline/gate.py, pipeline/pii.py); the widget is shown the text as stored
+1. ``gate``        a text that is not a string is ignored; of the metadata only language codes;
+                   the per-conversation rate limit (the per-address limit is the channels', before
+                   a message exists); then normalise and redact, then cut (pipeline/gate.py,
+                   pipeline/pii.py); the widget is shown the text as stored. A message that is
+                   dropped or left empty ends here, its notice in the language chosen or of its
+                   text (the conversation is not read for it)
 2. ``read``        the conversation so far (the tracker store; a database error ends the turn
                    with ``utter_store_unavailable``)
-3. ``language``    the conversation's language, decided once (pipeline/language.py); every later
-                   step reads ``turn.language``
+3. ``language``    the conversation's language, decided once (pipeline/language.py): the
+                   notices read ``turn.language``; the action and the NLG read the slot
+                   ``language`` the understand step records it in
 4. ``notify``      the notices of steps 1-3 (personal data removed, message too long, the
                    language note), rendered in that language (pipeline/render.py)
-5. ``understand``  the NLU (nlp/: intent, answer key, Jobcenter and Land names); the message and
-                   its language are logged on the conversation
+5. ``understand``  the NLU (nlp/: intent, answer key, Jobcenter and Land names); the message,
+                   then the slot ``language`` when it changed, are logged on the conversation
 6. ``answer``      routing and rendering: Rasa's rule predicts ``action_reply``, the action
                    server asks knowledge/routing.py ``route()`` for the reply (actions/reply.py),
-                   and Rasa's NLG renders it in ``turn.language`` (engine/nlg.py ->
+                   and Rasa's NLG renders it in that language (engine/nlg.py ->
                    pipeline/render.py); a fixed answer when the action server cannot
 7. ``store``       the conversation is saved (stores/tracker_store.py) and its new events go to the
                    report's copy (stores/event_broker.py)
