@@ -40,7 +40,7 @@ import sqlalchemy as sa
 from rasa.core.brokers.sql import SQLEventBroker
 from rasa.utils.endpoints import EndpointConfig
 
-from stores.tracker_store import POSTGRES_POOL, SQLITE_POOL, _configure_connection, ready
+from stores.tracker_store import POSTGRES_POOL, SQLITE_POOL, configure_sqlite_connection, ready
 
 logger = logging.getLogger(__name__)
 DEFAULT_DB = "rasa_events.db"
@@ -74,7 +74,7 @@ def engine_for(db: str | None = None, url: str | None = None) -> sa.engine.Engin
             raise ValueError("the event broker's url must be a postgresql:// URL (EVENTS_DATABASE_URL)")
         return sa.create_engine(url, **POSTGRES_POOL)
     engine = sa.create_engine(f"sqlite:///{db or DEFAULT_DB}", **SQLITE_POOL)
-    sa.event.listen(engine, "connect", _configure_connection)  # before the first connection
+    sa.event.listen(engine, "connect", configure_sqlite_connection)  # before the first connection
     return engine
 
 

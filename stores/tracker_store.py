@@ -39,7 +39,7 @@ SQLITE_POOL: dict[str, Any] = {"poolclass": QueuePool, "pool_size": 5,
 POSTGRES_POOL: dict[str, Any] = {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}
 
 
-def _configure_connection(dbapi_connection: Any, _record: Any) -> None:
+def configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -144,7 +144,7 @@ class SQLiteTrackerStore(PlainSQLEvents):
         kwargs.pop("dialect", None)
         super().__init__(domain, dialect="sqlite", db=db, event_broker=event_broker, **kwargs)
         self._rebuild_engine(**SQLITE_POOL)
-        sa.event.listen(self.engine, "connect", _configure_connection)  # before the first connection
+        sa.event.listen(self.engine, "connect", configure_sqlite_connection)  # before the first connection
         ready(self.engine)  # WAL from the start, not on a citizen's first message
 
 
