@@ -29,7 +29,13 @@ def test_bench_smoke_run() -> None:
     if not MODEL.is_file():
         pytest.fail(f"{MODEL} missing: run `make train`")
     proc = subprocess.run(
-        [sys.executable, "-m", "bench.run", "--quick"], cwd=ROOT, capture_output=True, text=True, timeout=600
+        # the cluster's scaling part is left to `make bench`: tests/cluster starts the cluster already,
+        # and `make test` must stay under 30 minutes (issue 25's fresh clone took 28-29)
+        [sys.executable, "-m", "bench.run", "--quick", "--no-cluster"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "TF-IDF baseline" in proc.stdout
