@@ -39,7 +39,7 @@ from base.paths import ROOT
 from knowledge.directory import load_directory
 from knowledge.routing import FOLLOW_UP, PARTNER
 from knowledge.terms import Terms
-from knowledge.translations import PLACEHOLDER
+from knowledge.translations import placeholder_names
 
 FAQ_RESPONSE = "utter_faq/"
 FAQ_INTENT = "faq/"
@@ -71,7 +71,7 @@ def _todo(value: object) -> bool:
 
 
 def _placeholders(text: object) -> set[str]:
-    return set(PLACEHOLDER.findall(text)) if isinstance(text, str) else set()
+    return placeholder_names(text) if isinstance(text, str) else set()
 
 
 class Checker:

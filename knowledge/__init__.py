@@ -63,5 +63,5 @@ def load(data_dir: Path = DATA_DIR, domain_dir: Path = DOMAIN, translations_dir:
     follow_ups = FollowUps.load(data_dir / "follow_ups.yml", answers)
     terms = Terms.load(data_dir / "answer_terms.yml", set(answers.questions))
     translations = load_translations(translations_dir)
-    localized = {code: facts.placeholders(code, t.figures) for code, t in translations.items()}
+    localized = {code: facts.placeholders(code, t.figures, t.date_format) for code, t in translations.items()}
     return Knowledge(directory, facts, answers, follow_ups, terms, facts.placeholders(), translations, localized)

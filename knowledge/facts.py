@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date, format_interval
+from babel.dates import format_date
 from babel.numbers import format_compact_decimal, format_decimal, format_percent
 
 from base.languages import LOCALES
@@ -35,9 +35,11 @@ class Figure:
     qualifier: str = ""
     text: str = ""
 
-    def formatted(self, locale: str = LOCALE, words: dict[str, str] | None = None) -> str:
+    def formatted(self, locale: str = LOCALE, words: dict[str, str] | None = None, date_format: str = "long") -> str:
         """The value as text in ``locale``; ``words``: this figure's ``qualifier`` / ``text`` in
-        the language of ``locale`` (translations/<code>.yml ``figures``), German by default."""
+        the language of ``locale`` (translations/<code>.yml ``figures``), German by default;
+        ``date_format``: Babel's pattern for a date. Millions and months are written out in every
+        language ("22 Millionen", "22 million", not "22 Mio." or "22M"; "November", not "Nov")."""
         words = words or {}
         text = words.get("text", self.text) if self.text else ""
         if text:
@@ -47,30 +49,35 @@ class Figure:
             out = format_decimal(value, locale=locale)
         elif self.unit == "people":
             out = (
-                format_compact_decimal(value, format_type="short", locale=locale, fraction_digits=1)
+                format_compact_decimal(value, format_type="long", locale=locale, fraction_digits=1)
                 if value >= 1_000_000
                 else format_decimal(value, locale=locale)
             )
         elif self.unit in ("share", "percent"):
             out = format_percent(value, format="#,##0.0 %", locale=locale)
         elif self.unit == "date":
-            out = format_date(value, format="long", locale=locale)
+            out = format_date(value, format=date_format, locale=locale)
         elif self.unit == "month":
             out = format_date(value, format="LLLL y", locale=locale)
-        else:  # date_range: "26. und 27. November 2018"
+        else:  # date_range: "26. und 27. November 2018", "26–27 November 2018"
             start, end = value
-            if locale == LOCALE and (start.year, start.month) == (end.year, end.month) and (end - start).days == 1:
-                out = f"{start.day}. und {format_date(end, format='long', locale=locale)}"
-            else:
-                out = format_interval(start, end, "yMMMMd", locale=locale)
+            last = format_date(end, format=date_format, locale=locale)
+            if (start.year, start.month) != (end.year, end.month):
+                out = f"{format_date(start, format=date_format, locale=locale)} – {last}"
+            elif locale == LOCALE and (end - start).days == 1:
+                out = f"{start.day}. und {last}"
+            elif locale == LOCALE:
+                out = f"{start.day}.–{last}"
+            else:  # CLDR's interval formats abbreviate the month in several languages ("26–27 Nov 2018")
+                out = f"{start.day}–{last}"
         qualifier = words.get("qualifier", self.qualifier) if self.qualifier else ""
         if "{value}" in qualifier:  # a language that puts it after the number: "{value}'den fazla"
             return qualifier.replace("{value}", out)
         return f"{qualifier} {out}" if qualifier else out
 
-    def stand_text(self, locale: str = LOCALE) -> str:
+    def stand_text(self, locale: str = LOCALE, date_format: str = "long") -> str:
         if isinstance(self.stand, dt.date):
-            return format_date(self.stand, format="long", locale=locale)
+            return format_date(self.stand, format=date_format, locale=locale)
         return str(self.stand)
 
     def source(self) -> str:
@@ -114,15 +121,24 @@ class Facts:
         links = {str(k): str(v) for k, v in (raw.get("links") or {}).items()}
         return cls(figures, links)
 
-    def placeholders(self, language: str = "de", words: dict[str, dict[str, str]] | None = None) -> dict[str, str]:
+    def placeholders(
+        self, language: str = "de", words: dict[str, dict[str, str]] | None = None, date_format: str = ""
+    ) -> dict[str, str]:
         """Every value a response may use: ``{id}``, ``{id_stand}``, ``{id_source}``, figures and
         dates in the conversation's ``language`` (Babel); ``words``: per figure its qualifier /
-        text in that language (translations/<code>.yml). Sources keep their German titles."""
+        text in that language, ``date_format`` its pattern for dates (translations/<code>.yml).
+        Sources keep their German titles."""
         locale = LOCALES[language]
         words = words or {}
+        date_format = date_format or "long"
         out: dict[str, str] = dict(self.links)
         for key, fig in self.figures.items():
-            out[key] = fig.formatted(locale, words.get(key))
-            out[f"{key}_stand"] = fig.stand_text(locale)
+            out[key] = fig.formatted(locale, words.get(key), date_format)
+            out[f"{key}_stand"] = fig.stand_text(locale, date_format)
             out[f"{key}_source"] = fig.source()
         return out
+
+    def numbers(self) -> dict[str, int | float]:
+        """The figures that are numbers (counts and people), by key: they choose the plural branch
+        of a phrase in a translation (knowledge/translations.py ``choose_plurals``)."""
+        return {k: f.value for k, f in self.figures.items() if f.unit in ("count", "people")}

@@ -22,10 +22,46 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
+
 from base.paths import TRANSLATIONS
 from knowledge.files import read_yaml
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
+# A phrase with a number, ICU style (MessageFormat's plural argument): "{joint_facilities, plural,
+# one {# спільна установа} few {# спільні установи} many {# спільних установ} other {…}}". The
+# branch is chosen by the number's CLDR plural category in the language's locale (Babel), "#" is
+# the figure as the language writes it. Branches hold plain text and "#", no other braces.
+CATEGORIES = ("zero", "one", "two", "few", "many", "other")
+PLURAL = re.compile(r"\{(\w+),\s*plural,((?:\s*(?:=\d+|[a-z]+)\s*\{[^{}]*\})+)\s*\}")
+BRANCH = re.compile(r"(=\d+|[a-z]+)\s*\{([^{}]*)\}")
+
+
+def placeholder_names(text: str) -> set[str]:
+    """The {placeholders} of a text, a plural phrase counting as its number's placeholder."""
+    return set(PLACEHOLDER.findall(PLURAL.sub(r"{\1}", text)))
+
+
+def plural_branches(text: str) -> list[tuple[str, dict[str, str]]]:
+    """Each plural phrase of a text: its placeholder and its branches by category (or "=n")."""
+    return [(m.group(1), dict(BRANCH.findall(m.group(2)))) for m in PLURAL.finditer(text)]
+
+
+def choose_plurals(text: str, locale: str, numbers: dict[str, Any]) -> str:
+    """Every plural phrase replaced by its branch for the number ``numbers[name]`` in ``locale``
+    ("other" when the number is unknown); "#" becomes ``{name}``, filled later with the figure as
+    written in the language."""
+
+    def branch(match: re.Match[str]) -> str:
+        name, branches = match.group(1), dict(BRANCH.findall(match.group(2)))
+        number = numbers.get(name)
+        chosen = branches["other"]
+        if isinstance(number, int | float):
+            exact = branches.get(f"={number}")
+            chosen = exact if exact is not None else branches.get(Locale.parse(locale).plural_form(number), chosen)
+        return chosen.replace("#", "{" + name + "}")
+
+    return PLURAL.sub(branch, text)
 
 
 @dataclass(frozen=True)
@@ -36,6 +72,7 @@ class Translation:
     lookup_question: str = ""
     figures: dict[str, dict[str, str]] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
+    date_format: str = ""  # Babel's pattern for a date where its "long" format abbreviates ("р.")
 
     def question(self, response: str) -> str | None:
         return (self.responses.get(response) or {}).get("question")
@@ -60,6 +97,9 @@ def _load(path: Path) -> Translation:
     for name, spec in responses.items():
         if not isinstance(spec, dict) or not isinstance(spec.get("text"), str) or not spec["text"].strip():
             raise ValueError(f"{path}: {name} has no text")
+        for number, branches in plural_branches(spec["text"]):
+            if "other" not in branches or not set(branches) <= {*CATEGORIES, *(k for k in branches if k[0] == "=")}:
+                raise ValueError(f"{path}: {name}: the plural of {{{number}}} needs `other` and CLDR categories")
     return Translation(
         code=code,
         responses={str(k): dict(v) for k, v in responses.items()},
@@ -67,6 +107,7 @@ def _load(path: Path) -> Translation:
         lookup_question=str(raw.get("lookup_question") or ""),
         figures={str(k): dict(v) for k, v in (raw.get("figures") or {}).items()},
         notes={str(k): str(v).strip() for k, v in (raw.get("notes") or {}).items()},
+        date_format=str(raw.get("date_format") or ""),
     )
 
 

@@ -7,7 +7,8 @@ from ``render(response, language, values)``.
 
 The domain (domain/*.yml) holds every response in German; ``translations/<code>.yml`` holds it in
 the other languages (knowledge/translations.py). A response in a language without its translation
-keeps the German text. Buttons: the titles are the language's (same order as the German ones); a
+keeps the German text. A phrase with a figure takes the plural its number needs in the language
+(ICU style ``{key, plural, one {…} few {…} …}``, knowledge/translations.py). Buttons: the titles are the language's (same order as the German ones); a
 button whose German payload is its title (a question it sends) sends the translated title, any
 other payload ("feedback:yes") stays as it is. Values fill ``{placeholders}`` by Rasa's own rule
 (rasa/core/nlg/interpolator.py): an unknown placeholder leaves the text as written.
@@ -22,10 +23,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from base.languages import GERMAN, SUPPORTED
+import knowledge
+from base.languages import GERMAN, LOCALES, SUPPORTED
 from base.paths import DOMAIN
 from knowledge.files import read_yaml
-from knowledge.translations import Translation, load_translations
+from knowledge.translations import Translation, choose_plurals, load_translations
 
 logger = logging.getLogger(__name__)
 PLACEHOLDER = re.compile(r"{([^\n{}]+?)}")
@@ -68,11 +70,13 @@ def variation(
 def _table(domain_dir: Path = DOMAIN) -> dict[tuple[str, str], dict[str, Any]]:
     """Every response in every language, built once per process."""
     german, translations = german_responses(domain_dir), load_translations()
+    numbers = knowledge.load().facts.numbers()  # a phrase with a number takes its plural here
     table = {}
     for code in SUPPORTED:
         for name in german:
             found = variation(name, code, german, translations)
             if found is not None:
+                found["text"] = choose_plurals(found["text"], LOCALES[code], numbers)
                 table[(name, code)] = found
     return table
 

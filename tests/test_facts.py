@@ -45,7 +45,7 @@ def test_every_placeholder_has_data(name: str, text: str) -> None:
         ("jobcenters_total", "407"),
         ("joint_facilities", "303"),
         ("municipal_share", "ein Viertel"),
-        ("people_cared_for", "1,5\xa0Mio."),
+        ("people_cared_for", "1,5 Millionen"),
         ("integrations_per_year", "mehr als 250.000"),
         ("inhabitants_covered", "mehr als 22\xa0Mio."),
         ("erzgebirgskreis_municipal_since", "1. Januar 2012"),
