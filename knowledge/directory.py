@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 from rapidfuzz import fuzz, process
 
+from base.paths import NLU_DATA
 from knowledge.thresholds import FUZZY_CUTOFF, FUZZY_MIN_LENGTH
 
 FORMS = {"gE", "zkT"}
@@ -40,12 +41,13 @@ def folded(text: str) -> str:
 
 
 def normalise(text: str) -> str:
-    """Lower case, umlauts as ae/oe/ue, "a. d." as "an der", punctuation but inner hyphens removed."""
+    """Lower case, umlauts as ae/oe/ue, "a. d." as "an der", punctuation but inner hyphens removed;
+    letters of every script kept ("Ерцгебірге")."""
     t = folded(text)
     t = re.sub(r"\ba\.\s*d\.", " an der ", t)
     t = re.sub(r"\bi\.\s*d\.", " in der ", t)
     t = re.sub(r"\bsankt\b", "st", t)
-    t = re.sub(r"[^a-z0-9\-]+", " ", t)
+    t = re.sub(r"[^\w\-]+|_", " ", t)
     t = re.sub(r"(?<![a-z0-9])-+|-+(?![a-z0-9])", " ", t)
     return " ".join(t.split())
 
@@ -114,17 +116,28 @@ def _admission_key(name: str, art: str) -> tuple[str, str]:
 
 
 class JobcenterDirectory:
-    def __init__(self, jobcenters: list[Jobcenter], names: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, jobcenters: list[Jobcenter], names: dict[str, Any] | None = None, vocabulary: set[str] | None = None
+    ) -> None:
         self.jobcenters = jobcenters
         self.names = names = names or {}
         self.ignore_words = {normalise(w) for w in names.get("ignore_words") or []}
         self.index = self._build_index()
+        self.cues_before = {normalise(w) for w in names.get("cues_before") or []}
+        self.cues_after = {normalise(w) for w in names.get("cues_after") or []}
+        # Everyday words never match a name fuzzily ("Hartz" is not "Harz"): the words of the
+        # training questions and of the list in the names file, less the words of any name.
+        name_words = {w for key in self.index for w in key.split()}
+        everyday = {normalise(w) for w in names.get("everyday_words") or []} | (vocabulary or set())
+        self.everyday = everyday - name_words
         self.laender = self._build_laender(names.get("bundeslaender") or {})
         self.home = str(names.get("home") or "")
 
     # ---- loading -------------------------------------------------------------------------
     @classmethod
-    def load(cls, path: Path, admissions: Path | None = None, names_file: Path | None = None) -> JobcenterDirectory:
+    def load(
+        cls, path: Path, admissions: Path | None = None, names_file: Path | None = None, vocabulary: set[str] | None = None
+    ) -> JobcenterDirectory:
         names: dict[str, Any] = {}
         if names_file is not None:
             if not names_file.is_file():
@@ -167,7 +180,7 @@ class JobcenterDirectory:
         unknown = named - {j.name for j in jobcenters}
         if unknown:
             raise ValueError(f"{names_file}: names not in {path}: {sorted(unknown)}")
-        return cls(jobcenters, names)
+        return cls(jobcenters, names, vocabulary)
 
     @staticmethod
     def _read_rows(path: Path) -> list[tuple[str, str, str, str]]:
@@ -207,10 +220,12 @@ class JobcenterDirectory:
         for i, jc in enumerate(self.jobcenters):
             # "Rotenburg (Wümme)" -> "Rotenburg", "Offenbach am Main" -> "Offenbach"
             bases = {jc.base, re.sub(r"\s*\(.*?\)", "", jc.base), SHORT_NAME.sub("", jc.base)}
-            variants = {jc.display, jc.name, jc.admission_name} - {""}
+            variants = {jc.display, jc.name, jc.admission_name} - {"", *qualifier_only}
             for base in bases:
                 if base not in qualifier_only:
                     variants.add(base)
+                else:  # "Harz" alone is a word; "Jobcenter Harz" is the Landkreis
+                    variants |= {f"Jobcenter {base}", f"JC {base}"}
                 if jc.kind == LANDKREIS:
                     variants |= {f"{p} {base}" for p in LANDKREIS_PREFIXES} | {f"{base} Land", f"{base} Landkreis"}
                 elif jc.kind == STADT:
@@ -254,12 +269,22 @@ class JobcenterDirectory:
                     return Match(self._sorted(self.index[phrase]), phrase, phrase=phrase)
         return self._fuzzy(tokens)
 
+    def _evidence(self, tokens: list[str], start: int, end: int) -> bool:
+        """A typed name is meant as a place: a cue before it ("in", "Jobcenter", "Landkreis",
+        "Stadt") or a form word right after it ("… kommunal?")."""
+        before = tokens[start - 1] if start > 0 else ""
+        return before in self.cues_before or any(t in self.cues_after for t in tokens[end : end + 2])
+
     def _fuzzy(self, tokens: list[str]) -> Match:
+        """A name with one typo ("Görliz"): only with evidence that a place is meant, and never
+        from an everyday word."""
         best: tuple[float, str, str] = (0.0, "", "")
         for n in (3, 2, 1):
             for i in range(len(tokens) - n + 1):
                 window = tokens[i : i + n]
                 if window[0] in self.ignore_words or window[-1] in self.ignore_words:
+                    continue
+                if any(t in self.everyday for t in window) or not self._evidence(tokens, i, i + n):
                     continue
                 phrase = " ".join(window)
                 if len(phrase) < FUZZY_MIN_LENGTH:
@@ -305,9 +330,21 @@ class JobcenterDirectory:
         raise ValueError(f"unknown computed figure {spec}")
 
 
-def load_directory(data_dir: Path) -> JobcenterDirectory:
+def training_vocabulary(nlu_dir: Path = NLU_DATA) -> set[str]:
+    """Every word of the training questions (data/nlu/*.yml), normalised: the everyday vocabulary
+    a name is never guessed from."""
+    words: set[str] = set()
+    for path in sorted(nlu_dir.glob("*.yml")):
+        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
+            for line in str(block.get("examples") or "").splitlines():
+                words |= set(normalise(re.sub(r"\]\([^)]*\)|\[", " ", line.lstrip("- "))).split())
+    return words
+
+
+def load_directory(data_dir: Path, nlu_dir: Path = NLU_DATA) -> JobcenterDirectory:
     return JobcenterDirectory.load(
         data_dir / "jobcenter_2026.csv",
         data_dir / "zugelassene_kommunale_traeger.csv",
         data_dir / "jobcenter_names.yml",
+        training_vocabulary(nlu_dir) if nlu_dir.is_dir() else set(),
     )

@@ -175,6 +175,11 @@ class Lang:
         t = self.translation
         return (t.notes.get(jobcenter.name) if t and jobcenter.note else None) or jobcenter.note
 
+    def land(self, name: str) -> str:
+        """A Land as the language names it ("Sachsen" -> "Saxony"), German without a translation."""
+        t = self.translation
+        return (t.lands.get(name) if t else None) or name
+
     def question_for(self, jobcenter: Jobcenter) -> str:
         """The question a button sends; it names the Jobcenter unambiguously."""
         t = self.translation
@@ -282,15 +287,15 @@ def lookup(parse: Parse, lang: Lang) -> Reply:
     if not jc.municipal:
         return Reply("utter_lookup_joint", {**values, "partner": lang.partner(jc.kind)}, slots=slots)
     if jc.admission_year:
-        values |= {"land": jc.bundesland, "year": jc.admission_year}
+        values |= {"land": lang.land(jc.bundesland), "year": jc.admission_year}
         return Reply("utter_lookup_municipal_since", values, slots=slots)
-    return Reply("utter_lookup_municipal", {**values, "land": jc.bundesland}, slots=slots)
+    return Reply("utter_lookup_municipal", {**values, "land": lang.land(jc.bundesland)}, slots=slots)
 
 
 def land_list(land: str, lang: Lang) -> Reply:
     """The kommunale Jobcenter of one Land."""
     municipal = lang.kn.directory.municipal_in(land)
-    values = {"land": land, **list_source(lang)}
+    values = {"land": lang.land(land), **list_source(lang)}
     slots = {"topic": LAND_TOPIC}
     if not municipal:
         return Reply("utter_land_none", values, slots=slots)

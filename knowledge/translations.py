@@ -7,7 +7,9 @@ for an FAQ answer the ``question`` of its button, for a response with fixed butt
 words the routing and the facts put into a response in that language: ``partner`` (who runs a
 gemeinsame Einrichtung with the Agentur für Arbeit, by kind of Jobcenter), ``lookup_question`` (the
 button of an ambiguous Jobcenter name), ``figures`` (a figure's ``qualifier`` / ``text`` of
-knowledge/data/facts.yml) and ``notes`` (a Jobcenter's note of knowledge/data/jobcenter_names.yml).
+knowledge/data/facts.yml), ``notes`` (a Jobcenter's note of knowledge/data/jobcenter_names.yml),
+``lands`` (the Länder by their German names), ``date_format`` (Babel's pattern for dates) and, in
+any text, phrases with a number in the plural the number needs (``{key, plural, one {…} …}``).
 
 Written ahead of time, never translated at run time; native speakers should review each file.
 engine/nlg.py turns every translated response into a variation of the German one, chosen by the
@@ -47,14 +49,19 @@ def plural_branches(text: str) -> list[tuple[str, dict[str, str]]]:
     return [(m.group(1), dict(BRANCH.findall(m.group(2)))) for m in PLURAL.finditer(text)]
 
 
-def choose_plurals(text: str, locale: str, numbers: dict[str, Any]) -> str:
-    """Every plural phrase replaced by its branch for the number ``numbers[name]`` in ``locale``
-    ("other" when the number is unknown); "#" becomes ``{name}``, filled later with the figure as
-    written in the language."""
+def choose_plurals(text: str, locale: str, numbers: dict[str, Any], unknown: str = "other") -> str:
+    """Every plural phrase replaced by its branch for the number ``numbers[name]`` in ``locale``;
+    "#" becomes ``{name}``, filled later with the figure as written in the language. A phrase
+    whose number is not given takes "other", or stays as written with ``unknown="keep"`` (a number
+    known only at run time: pipeline/render.py chooses it then)."""
 
     def branch(match: re.Match[str]) -> str:
         name, branches = match.group(1), dict(BRANCH.findall(match.group(2)))
         number = numbers.get(name)
+        if isinstance(number, str) and number.isdigit():
+            number = int(number)
+        if not isinstance(number, int | float) and unknown == "keep":
+            return match.group(0)
         chosen = branches["other"]
         if isinstance(number, int | float):
             exact = branches.get(f"={number}")
@@ -73,6 +80,7 @@ class Translation:
     figures: dict[str, dict[str, str]] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
     date_format: str = ""  # Babel's pattern for a date where its "long" format abbreviates ("р.")
+    lands: dict[str, str] = field(default_factory=dict)  # the Länder as the language names them
 
     def question(self, response: str) -> str | None:
         return (self.responses.get(response) or {}).get("question")
@@ -108,6 +116,7 @@ def _load(path: Path) -> Translation:
         figures={str(k): dict(v) for k, v in (raw.get("figures") or {}).items()},
         notes={str(k): str(v).strip() for k, v in (raw.get("notes") or {}).items()},
         date_format=str(raw.get("date_format") or ""),
+        lands={str(k): str(v) for k, v in (raw.get("lands") or {}).items()},
     )
 
 

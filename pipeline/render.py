@@ -31,6 +31,8 @@ from knowledge.translations import Translation, choose_plurals, load_translation
 
 logger = logging.getLogger(__name__)
 PLACEHOLDER = re.compile(r"{([^\n{}]+?)}")
+SPACES = re.compile(r"(?<=\S) {2,}(?=\S)")
+TRAILING = re.compile(r" +(?=\n)|^ +| +$")
 
 
 @functools.lru_cache(maxsize=4)
@@ -76,7 +78,7 @@ def _table(domain_dir: Path = DOMAIN) -> dict[tuple[str, str], dict[str, Any]]:
         for name in german:
             found = variation(name, code, german, translations)
             if found is not None:
-                found["text"] = choose_plurals(found["text"], LOCALES[code], numbers)
+                found["text"] = choose_plurals(found["text"], LOCALES[code], numbers, unknown="keep")
                 table[(name, code)] = found
     return table
 
@@ -109,8 +111,12 @@ def render(name: str, language: str | None = GERMAN, values: dict[str, Any] | No
     if found is None:
         return None
     out = {**copy.deepcopy(found), "language": code}  # channels follow it (widget texts, rating buttons)
+    if "plural," in out.get("text", ""):  # a number known only now: "{count, plural, one {…} other {…}}"
+        out["text"] = choose_plurals(out["text"], LOCALES[code], values or {})
     if values:
         for key in ("text", "buttons"):
             if key in out:
                 out[key] = interpolate(out[key], values)
+    if "text" in out:  # an empty value ("{note}" of most Jobcenter) leaves no double space
+        out["text"] = TRAILING.sub("", SPACES.sub(" ", out["text"]))
     return out

@@ -157,6 +157,47 @@ def test_unknown_names_are_not_guessed(question: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "question",
+    [
+        "Hartz IV und Minijob - geht das?",  # issue 26: was "Ja. Landkreis Harz ist ein kommunales Jobcenter"
+        "Hartz 4 Antrag abgelehnt, was nun?",
+        "Ist Harz 4 das gleiche wie Bürgergeld?",
+        "Wieviel zahlt das Jobcenter für Strom?",
+        "Zahlt das Jobcenter die Miete für meine Wohnung?",
+        "Ist Harz kommunal?",  # a generic word alone: no Jobcenter without a cue
+        "Muss ich dem Jobcenter Änderungen mitteilen?",
+        "Kann mir das Jobcenter einen Minijob vermitteln?",
+    ],
+)
+def test_everyday_words_never_become_a_jobcenter_name(question: str) -> None:
+    assert DIRECTORY.find(question).jobcenters == []
+
+
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [
+        ("Ist das Jobcenter Harz kommunal?", "Landkreis Harz"),  # a cue makes the generic word a name
+        ("Ist der Landkreis Harz kommunal?", "Landkreis Harz"),
+        ("Ist Görliz kommunal?", "Landkreis Görlitz"),  # a typo with a form word after it
+        ("Ist das Jobcenter in Bautzn kommunal?", "Landkreis Bautzen"),  # a typo after a cue
+        ("Ist das Jobcenter Erzgebirge kommunal?", "Erzgebirgskreis"),
+        ("З якого часу джобцентр Ерцгебірге комунальний?", "Erzgebirgskreis"),  # the home Jobcenter in every script
+        ("С какого времени Jobcenter в Рудных горах муниципальный?", "Erzgebirgskreis"),
+        ("هل جوب سنتر إرتسغيبيرغ بلدي؟", "Erzgebirgskreis"),
+        ("Erzgebirge ilçesi Jobcenter belediyeye mi bağlı?", "Erzgebirgskreis"),
+    ],
+)
+def test_names_with_evidence_are_found(question: str, name: str) -> None:
+    assert [j.display for j in DIRECTORY.find(question).jobcenters] == [name]
+
+
+def test_a_typo_without_a_cue_is_not_guessed() -> None:
+    """A typed name needs evidence of being meant as a place (issue 26): "Görliz" alone in a
+    sentence about something else is no Jobcenter."""
+    assert DIRECTORY.find("Görliz hat schöne Häuser").jobcenters == []
+
+
+@pytest.mark.parametrize(
     ("question", "land", "count"),
     [
         ("Welche kommunalen Jobcenter gibt es in Sachsen?", "Sachsen", "5"),

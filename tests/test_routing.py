@@ -146,7 +146,7 @@ def test_route(parse: Parse, last_key: str | None, response: str, topic: str | N
         ("count_jobcenters_total", {"jobcenters_total_2026": "404"}),
         ("count_joint_facilities", {"joint_facilities": "303"}),
         ("municipal_share", {"municipal_share": "ein Viertel"}),
-        ("people_cared_for", {"people_cared_for": "1,5\xa0Mio."}),
+        ("people_cared_for", {"people_cared_for": "1,5 Millionen"}),
         ("erzgebirgskreis_since", {"erzgebirgskreis_municipal_since": "1. Januar 2012"}),
     ],
 )
