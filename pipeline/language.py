@@ -16,7 +16,11 @@ a short or unclear message keeps the current language, and German text keeps Lei
   language keeps ("Jobcenter Erzgebirgskreis", "Agentur für Arbeit"; knowledge/data/languages.yml
   ``neutral``): "When did the Jobcenter Erzgebirgskreis become municipal?" is English. In a
   conversation in another language a German verdict switches only when it is sure
-  (``OVERTURN_CONFIDENCE``) or the text is German without those names too.
+  (``OVERTURN_CONFIDENCE``) or the text is German without those names too. The little words
+  decide where names outvote them (issue 26): a message with ``MIN_FUNCTION_WORDS`` function
+  words of one language (spaCy's stop word lists, the words the languages share left out) and
+  none of the others is in that language ("Is the Jobcenter in Leipzig municipal?": "is",
+  "the"), whatever its names suggest to the detector.
 - Between Ukrainian and Russian only a letter or question word of one of them switches; the
   detector's guess keeps the conversation's language.
 """
@@ -41,6 +45,7 @@ ONLY_UKRAINIAN, ONLY_RUSSIAN = set("іїєґІЇЄҐ"), set("ыэъёЫЭЪЁ")
 ONLY_TURKISH = set("çğışÇĞİŞ")  # among German, English and Turkish
 # A German verdict is overturned by the text without German names only with this confidence.
 OVERTURN_CONFIDENCE = 0.9
+MIN_FUNCTION_WORDS = 2
 
 
 def _folded(text: str) -> str:
@@ -133,6 +138,9 @@ def _verdict(text: str) -> tuple[str | None, bool]:
     if ONLY_TURKISH & set(letters):
         return "tr", True
     latin, confidence = _latin(text)
+    voted = _by_function_words(text)
+    if voted not in (None, GERMAN):
+        return voted, True  # "Is the Jobcenter in Leipzig municipal?": names outvote no "is the"
     if latin is None or confidence < MIN_CONFIDENCE:
         return None, False
     if latin != GERMAN:
@@ -142,6 +150,28 @@ def _verdict(text: str) -> tuple[str | None, bool]:
     if other not in (None, GERMAN) and other_confidence >= OVERTURN_CONFIDENCE:
         return other, True
     return GERMAN, confidence >= OVERTURN_CONFIDENCE or (other == GERMAN and other_confidence >= MIN_CONFIDENCE)
+
+
+@functools.lru_cache(maxsize=1)
+def _function_words() -> dict[str, frozenset[str]]:
+    """Per Latin-script language the stop words only it has among German, English and Turkish."""
+    from spacy.lang.de.stop_words import STOP_WORDS as DE
+    from spacy.lang.en.stop_words import STOP_WORDS as EN
+    from spacy.lang.tr.stop_words import STOP_WORDS as TR
+
+    words = {"de": set(DE), "en": set(EN), "tr": set(TR)}
+    return {code: frozenset(w - set().union(*(o for c, o in words.items() if c != code))) for code, w in words.items()}
+
+
+def _by_function_words(text: str) -> str | None:
+    """The one language with ``MIN_FUNCTION_WORDS`` of its own function words in ``text`` while
+    the others have none, else None."""
+    tokens = _folded(text).split()
+    counts = {code: sum(t in words for t in tokens) for code, words in _function_words().items()}
+    found = [code for code, n in counts.items() if n >= MIN_FUNCTION_WORDS]
+    if len(found) == 1 and sum(counts.values()) == counts[found[0]]:
+        return found[0]
+    return None
 
 
 def _latin(text: str) -> tuple[str | None, float]:

@@ -38,6 +38,14 @@ from pipeline.language import Turn, choose, names, requested, turn
         ("Который час в Нью-Йорке?", "uk", "ru"),
         ("Wie viele kommunale Jobcenter gibt es?", "xx", "de"),  # an unknown current language
         ("", "tr", "tr"),
+        # issue 26: short English questions with German names were taken for German (0.97-0.99)
+        ("Is the Jobcenter in Leipzig municipal?", "de", "en"),
+        ("What is the Job Center?", "de", "en"),
+        ("my landlord put the rent up by 80 euros", "de", "en"),
+        ("Is the Erzgebirgskreis Jobcenter kommunal?", None, "en"),
+        ("Hartz IV und Minijob - geht das?", "en", "de"),
+        ("Ist Leipzig kommunal?", "de", "de"),
+        ("Jobcenter ne zaman belediye oldu", "de", "tr"),  # Turkish without Turkish letters
     ],
 )
 def test_the_language_of_a_conversation(text: str, current: str | None, expected: str) -> None:
