@@ -8,8 +8,9 @@ tests/data/external_questions.yml) goes over HTTP; each reply is right, a fallba
 ...?", "cannot answer", a signposting answer) or wrong (a confident answer to another question),
 as evaluation/outcomes.py defines them. The baseline's predictions are counted the same way. The
 held-out questions of every other language (tests/data/holdout/<code>.yml, issue 16) go the same
-way, each set with its language chosen; apart, how many of them are taken for their language as a
-first message.
+way, each set with its language chosen; the external questions of every other language
+(tests/data/external/<code>.yml, issue 26) without a chosen language, as a citizen types them into
+a new conversation; apart, how many of them are taken for their language as a first message.
 
     python -m bench.run            # full run (trains its own model, times it)
     python -m bench.run --quick    # smoke run for `make test`: small counts, existing model
@@ -59,7 +60,7 @@ from bench.measure import cpu_now, memory, process_tree
 from bench.report_cost import GROUPING_QUESTIONS, REPORT_CONVERSATIONS, report_at_scale, report_grouping
 from bench.scaling import scaling
 from bench.table import table
-from evaluation.outcomes import Question, Tally, first_message_sets, label_of, language_holdout
+from evaluation.outcomes import Question, Tally, first_message_sets, label_of, language_external, language_holdout
 from evaluation.readability import average_words
 from nlp.training_data import training_examples
 from ops.services import PRODUCTION_WORKERS, free_port, start_actions, start_rasa, start_redis
@@ -68,6 +69,7 @@ from pipeline.rate_limit import NO_RATE_LIMITS
 
 RESULTS = ROOT / "bench" / "results"
 HELD_OUT_IN = "held-out"  # the held-out set of another language: "held-out en"
+EXTERNAL_IN = "external"  # the external set of another language: "external uk" (sent without a chosen language)
 
 
 def baseline_scores(sets: dict[str, list[Question]]) -> dict[str, Any]:
@@ -143,6 +145,8 @@ def run(
     held_out = language_holdout()
     languages = {f"{HELD_OUT_IN} {code}": code for code in held_out}
     sets |= {name: held_out[code][:: 8 if quick else 1] for name, code in languages.items()}
+    external = {f"{EXTERNAL_IN} {code}": (code, questions) for code, questions in language_external().items()}
+    sets |= {name: questions for name, (_, questions) in external.items()}  # small sets: never thinned
     texts = [q.text for q in sets["held-out"]]
     log = work / "servers.log"
     actions_port, rasa_port, redis_port = free_port(), free_port(), free_port()
@@ -187,7 +191,7 @@ def run(
     # a first message in another language: is it taken for its language (pipeline/language.py)?
     results["detected"] = {
         name: {"n": len(sets[name]), "detected": sum(choose(q.text, None) == code for q in sets[name])}
-        for name, code in languages.items()
+        for name, code in {**languages, **{name: code for name, (code, _) in external.items()}}.items()
     }
     results["lookup"] = lookup_latency()
     results["report_grouping"] = report_grouping(2_000 if quick else GROUPING_QUESTIONS)

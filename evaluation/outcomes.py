@@ -37,6 +37,7 @@ UNSURE = "fallback"  # the label of a reply that gives no answer
 HOLDOUT = TEST_DATA / "nlu_holdout.yml"
 EXTERNAL = TEST_DATA / "external_questions.yml"
 HOLDOUT_LANGUAGES = TEST_DATA / "holdout"  # <code>.yml: held-out questions per language
+EXTERNAL_LANGUAGES = TEST_DATA / "external"  # <code>.yml: external questions per other language
 # Responses that say "I cannot answer" or "did you mean ...?".
 NO_ANSWER = {"utter_cannot_answer", "utter_suggest", "utter_suggest_topics", "utter_follow_up_unclear",
              "utter_action_unavailable", "utter_empty_message", "nlu_fallback"}  # fmt: skip
@@ -108,6 +109,11 @@ def language_holdout() -> dict[str, list[Question]]:
 def external_questions(path: Path = EXTERNAL) -> list[Question]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     return [Question(q["text"], q["expected"], q["source"]) for q in data["questions"]]
+
+
+def language_external(directory: Path = EXTERNAL_LANGUAGES) -> dict[str, list[Question]]:
+    """The external questions of each other language (tests/data/external/<code>.yml), by code."""
+    return {path.stem: external_questions(path) for path in sorted(directory.glob("*.yml"))}
 
 
 def first_message_sets() -> dict[str, list[Question]]:

@@ -136,7 +136,11 @@ class JobcenterDirectory:
     # ---- loading -------------------------------------------------------------------------
     @classmethod
     def load(
-        cls, path: Path, admissions: Path | None = None, names_file: Path | None = None, vocabulary: set[str] | None = None
+        cls,
+        path: Path,
+        admissions: Path | None = None,
+        names_file: Path | None = None,
+        vocabulary: set[str] | None = None,
     ) -> JobcenterDirectory:
         names: dict[str, Any] = {}
         if names_file is not None:

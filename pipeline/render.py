@@ -7,11 +7,12 @@ from ``render(response, language, values)``.
 
 The domain (domain/*.yml) holds every response in German; ``translations/<code>.yml`` holds it in
 the other languages (knowledge/translations.py). A response in a language without its translation
-keeps the German text. A phrase with a figure takes the plural its number needs in the language
-(ICU style ``{key, plural, one {…} few {…} …}``, knowledge/translations.py). Buttons: the titles are the language's (same order as the German ones); a
-button whose German payload is its title (a question it sends) sends the translated title, any
-other payload ("feedback:yes") stays as it is. Values fill ``{placeholders}`` by Rasa's own rule
-(rasa/core/nlg/interpolator.py): an unknown placeholder leaves the text as written.
+keeps the German text. A phrase with a figure takes the plural its number needs in the language (ICU
+style ``{key, plural, one {…} few {…} …}``, knowledge/translations.py). Buttons: the titles are the
+language's (same order as the German ones); a button whose German payload is its title (a question
+it sends) sends the translated title, any other payload ("feedback:yes") stays as it is. Values fill
+``{placeholders}`` by Rasa's own rule (rasa/core/nlg/interpolator.py): an unknown placeholder leaves
+the text as written.
 """
 
 from __future__ import annotations
