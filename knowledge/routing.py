@@ -51,6 +51,7 @@ FIXED = {
 # Values of the slot "topic" after a lookup answer (FAQ answers set their answer key).
 LOOKUP_TOPIC = "jobcenter_lookup"
 LAND_TOPIC = "municipal_by_land"
+PERSONAL_CASE = "personal_case"  # the signposting of a citizen's own case (domain/signposting.yml)
 # "Wie viele kommunale Jobcenter gibt es in Hessen?" is a question about one Land.
 PER_LAND_KEYS = {"count_municipal_jobcenters", "municipal_share"}
 # "Seit wann ist der Landkreis Görlitz kommunal?" is a question about that Jobcenter.
@@ -224,6 +225,8 @@ def faq(parse: Parse, lang: Lang) -> Reply:
     sure = key in kn.answers.questions and confidence >= ANSWER_THRESHOLD
     if (key in PER_JOBCENTER_KEYS or not sure) and names_other_jobcenter(parse, kn):
         return lookup(parse, lang)  # "Seit wann ist der Landkreis Görlitz kommunal?"
+    if sure and kn.terms.personal(parse.text):
+        return signpost(parse, lang, fallback=PERSONAL_CASE)  # "Muss ich dem Jobcenter Änderungen mitteilen?"
     if sure and not kn.terms.allow(key, parse.text, lang.language):
         return offer(ranked_keys(parse, kn), "utter_suggest", lang)  # "Wie viele Einwohner hat Berlin?"
     if key in PER_LAND_KEYS and parse.land:
@@ -233,12 +236,14 @@ def faq(parse: Parse, lang: Lang) -> Reply:
     return offer(ranked_keys(parse, kn), "utter_suggest", lang)
 
 
-def signpost(parse: Parse, lang: Lang) -> Reply:
+def signpost(parse: Parse, lang: Lang, fallback: str = "") -> Reply:
     """Out of scope: the signposting answer of the theme (where to go instead), if the theme is
-    sure; else the general "cannot answer" with the default questions."""
+    sure; else the theme ``fallback`` or the general "cannot answer" with the default questions."""
     theme, confidence = parse.theme_ranking[0] if parse.theme_ranking else ("", 0.0)
     if theme in lang.kn.answers.themes and confidence >= THEME_THRESHOLD:
         return Reply(f"utter_{OUT_OF_SCOPE}/{theme}", lang.placeholders)
+    if fallback:
+        return Reply(f"utter_{OUT_OF_SCOPE}/{fallback}", lang.placeholders)
     return Reply(CANNOT_ANSWER, lang.placeholders)
 
 

@@ -25,6 +25,9 @@ class Terms:
     required: dict[str, tuple[re.Pattern[str], ...]]  # answer key -> each must occur
     excluded: dict[str, tuple[re.Pattern[str], ...]]  # answer key -> none may occur
     languages: dict[str, dict[str, Rule]] = field(default_factory=dict)  # key -> language -> rule
+    excluding: tuple[re.Pattern[str], ...] = ()  # "without the Arbeitsagentur", in every language
+    excluded_keys: frozenset[str] = frozenset()  # the answers such a question never gets
+    personal_words: tuple[re.Pattern[str], ...] = ()  # a citizen's own case: the signposting
 
     @classmethod
     def load(cls, path: Path, keys: set[str] | None = None) -> Terms:
@@ -46,12 +49,29 @@ class Terms:
                 if not entry.get("all"):
                     raise ValueError(f"{path}: {code}: '{key}' has no `all` patterns")
                 languages.setdefault(key, {})[str(code)] = _rule(entry)
-        return cls(required, excluded, languages)
+        exclusion = read_yaml(path).get("exclusion") or {}
+        if keys is not None and not set(exclusion.get("keys") or []) <= keys:
+            raise ValueError(f"{path}: exclusion keys {sorted(set(exclusion['keys']) - keys)} are no answer keys")
+        return cls(
+            required,
+            excluded,
+            languages,
+            excluding=tuple(re.compile(p) for p in exclusion.get("words") or []),
+            excluded_keys=frozenset(exclusion.get("keys") or []),
+            personal_words=tuple(re.compile(p) for p in read_yaml(path).get("personal") or []),
+        )
+
+    def personal(self, text: str) -> bool:
+        """The question is about the citizen's own case (``personal`` in the file)."""
+        question = folded(text)
+        return any(p.search(question) for p in self.personal_words)
 
     def allow(self, key: str, text: str, language: str = "de") -> bool:
         """The question is about what answer ``key`` is about (keys without an entry: always):
         by the German words, or by the words of the conversation's ``language``."""
         question = folded(text)
+        if key in self.excluded_keys and any(p.search(question) for p in self.excluding):
+            return False  # "… without the Arbeitsagentur" is never about the joint facility
         rules = [(self.required.get(key, ()), self.excluded.get(key, ()))]
         if language in self.languages.get(key, {}):
             rules.append(self.languages[key][language])

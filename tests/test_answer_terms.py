@@ -30,6 +30,40 @@ def test_every_training_example_and_button_question_has_its_answers_words() -> N
     assert len({language for _, _, language in examples}) == len(SUPPORTED)
     missing = [f"{key} ({code}): {text}" for text, key, code in examples if not kn.terms.allow(key, text, code)]
     assert missing == []
+    personal = [f"{key} ({code}): {text}" for text, key, code in examples if kn.terms.personal(text)]
+    assert personal == []  # no general question is taken for a citizen's own case
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "language"),
+    [  # issue 26: leaving out a party never gets the joint facility's figures or definition
+        ("How many jobcentres are run by the council on its own, without the Arbeitsagentur?", "count_joint_facilities",
+         "en"),
+        ("Сколько джобцентров работает без Агентуры по труду?", "count_joint_facilities", "ru"),
+        ("Wie viele Jobcenter arbeiten ohne die Arbeitsagentur?", "count_joint_facilities", "de"),
+        ("كم عدد مراكز العمل التي تعمل بدون وكالة العمل؟", "count_joint_facilities", "ar"),
+        ("Arbeitsagentur olmadan kac jobcenter var?", "count_joint_facilities", "tr"),
+        ("What is a Jobcenter without the employment agency?", "what_is_joint_facility", "en"),
+    ],
+)  # fmt: skip
+def test_leaving_out_a_party_is_never_the_joint_facility(text: str, key: str, language: str) -> None:
+    assert not knowledge.load().terms.allow(key, text, language)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [  # issue 26: citizens' own questions that got a neighbouring general answer
+        "Auf welcher Rechtsgrundlage hat das Jobcenter meine Heizkosten abgelehnt?",
+        "Welche Paragraphen gelten, wenn die Heizung nicht bezahlt wird?",
+        "Was ist Sonderbedarf beim Jobcenter?",
+        "Muss ich dem Jobcenter Änderungen mitteilen?",
+        "Wie viele Mitarbeiter hat das Jobcenter in Aue?",
+        "Kann mir das Jobcenter einen Minijob vermitteln?",
+        "Wieviel zahlt das Jobcenter für Strom?",
+    ],
+)
+def test_a_citizens_own_case_is_personal(text: str) -> None:
+    assert knowledge.load().terms.personal(text)
 
 
 def test_a_word_of_another_language_inside_a_german_one_does_not_count() -> None:

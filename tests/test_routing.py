@@ -221,3 +221,16 @@ def test_parse_from_rasa() -> None:
     assert parse.answer_ranking == [("partners", 0.3), ("campaign", 0.1)]
     assert parse.intent_ranking == [("ask_jobcenter_form", 0.8), ("faq", 0.1)]
     assert Parse.from_nlu({"text": "/greet", "intent": {"name": "greet", "confidence": 1.0}}).intent == "greet"
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [  # issue 26: a sure FAQ answer to a citizen's own case was a neighbouring general answer
+        ("Muss ich dem Jobcenter Änderungen mitteilen?", "changes_for_customers"),
+        ("Wieviel zahlt das Jobcenter für Strom?", "count_jobcenters_total"),
+        ("Kann mir das Jobcenter einen Minijob vermitteln?", "jobcenter_vs_employment_agency"),
+    ],
+)
+def test_a_citizens_own_case_gets_the_signposting_not_a_neighbouring_answer(text: str, key: str) -> None:
+    reply = route(nlu_result(text, "faq", key), None, KN)
+    assert reply.response == "utter_out_of_scope/personal_case"
