@@ -88,7 +88,9 @@ def abbreviations(locale: str) -> set[str]:
 @pytest.mark.parametrize("code", SUPPORTED)
 def test_no_abbreviated_million_or_month_in_any_language(code: str) -> None:
     banned = abbreviations(LOCALES[code])
-    assert banned or code == "ar", "Babel gives each locale its abbreviations (Arabic writes months and millions out)"
+    if not banned:
+        assert code == "ar"  # Arabic's CLDR data write months and millions out
+        return
     pattern = re.compile(
         r"(?<![\w])(?:" + "|".join(re.escape(a) for a in sorted(banned, key=len, reverse=True)) + r")(?![\w])"
     )
@@ -130,7 +132,7 @@ def test_plural_phrases_have_the_categories_of_their_language(code: str) -> None
 def test_a_plural_phrase_takes_the_branch_of_its_number(locale: str, number: int, expected: str) -> None:
     phrase = {
         "uk_UA": "{n, plural, one {# громада} few {# спільні установи} many {# спільних установ} other {# установи}}",
-        "ru_RU": "{n, plural, one {# учреждение} few {# совместных учреждения} many {# учреждений} other {# учреждения}}",
+        "ru_RU": "{n, plural, one {# учреждение} few {# совместных учреждения} many {# учреждений} other {#}}",
         "ar": "{n, plural, zero {# مركز} one {مركز واحد} two {مركزان} few {# مراكز} many {# مركزًا} other {# مركز}}",
     }[locale]
     if number == 104 and locale == "uk_UA":
