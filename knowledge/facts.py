@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_compact_decimal, format_decimal, format_percent
 
@@ -54,7 +55,9 @@ class Figure:
                 else format_decimal(value, locale=locale)
             )
         elif self.unit in ("share", "percent"):
-            out = format_percent(value, format="#,##0.0 %", locale=locale)
+            # the locale's own pattern with one decimal: "25,7 %", "25.7%", Turkish "%25,7"
+            pattern = Locale.parse(locale).percent_formats[None].pattern.replace("#,##0", "#,##0.0", 1)
+            out = format_percent(value, format=pattern, locale=locale)
         elif self.unit == "date":
             out = format_date(value, format=date_format, locale=locale)
         elif self.unit == "month":

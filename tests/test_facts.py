@@ -54,7 +54,7 @@ def test_every_placeholder_has_data(name: str, text: str) -> None:
         ("municipal_jobcenters_2026", "104"),
         ("joint_facilities_2026", "300"),
         ("jobcenters_total_2026", "404"),
-        ("municipal_share_2026", "25,7 %"),
+        ("municipal_share_2026", "25,7\xa0%"),  # CLDR: a space that does not break
         ("municipal_jobcenters_2026_stand", "1. Januar 2026"),
         ("municipal_jobcenters_stand", "2018"),
     ],

@@ -52,6 +52,12 @@ def test_figures_and_dates_are_written_for_the_language(code: str) -> None:
         assert values["municipal_share"] != "ein Viertel"
 
 
+def test_turkish_puts_the_percent_sign_first() -> None:
+    """Issue 26: "25,7 %" is German; Turkish writes "%25,7" (the locale's own CLDR pattern)."""
+    assert KN.placeholders_in("tr")["municipal_share_2026"] == "%25,7"
+    assert KN.placeholders_in("en")["municipal_share_2026"] == "25.7%"
+
+
 def test_english_figures() -> None:
     values = KN.placeholders_in("en")
     assert values["erzgebirgskreis_municipal_since"] == "1 January 2012"
