@@ -20,7 +20,9 @@ a short or unclear message keeps the current language, and German text keeps Lei
   decide where names outvote them (issue 26): a message with ``MIN_FUNCTION_WORDS`` function
   words of one language (spaCy's stop word lists, the words the languages share left out) and
   none of the others is in that language ("Is the Jobcenter in Leipzig municipal?": "is",
-  "the"), whatever its names suggest to the detector.
+  "the"), whatever its names suggest to the detector; and a message with a function word of the
+  conversation's language and none of the detected one keeps the conversation's language
+  (Turkish typed without Turkish letters: "jobcenter ne is yapar").
 - Between Ukrainian and Russian only a letter or question word of one of them switches; the
   detector's guess keeps the conversation's language.
 """
@@ -43,6 +45,7 @@ MIN_LETTERS = 12
 MIN_CONFIDENCE = 0.7
 ONLY_UKRAINIAN, ONLY_RUSSIAN = set("іїєґІЇЄҐ"), set("ыэъёЫЭЪЁ")
 ONLY_TURKISH = set("çğışÇĞİŞ")  # among German, English and Turkish
+TURKISH_ASCII = str.maketrans("çğışöü", "cgisou")
 # A German verdict is overturned by the text without German names only with this confidence.
 OVERTURN_CONFIDENCE = 0.9
 MIN_FUNCTION_WORDS = 2
@@ -160,14 +163,20 @@ def _function_words() -> dict[str, frozenset[str]]:
     from spacy.lang.tr.stop_words import STOP_WORDS as TR
 
     words = {"de": set(DE), "en": set(EN), "tr": set(TR)}
-    return {code: frozenset(w - set().union(*(o for c, o in words.items() if c != code))) for code, w in words.items()}
+    own = {code: w - set().union(*(o for c, o in words.items() if c != code)) for code, w in words.items()}
+    own["tr"] |= {w.translate(TURKISH_ASCII) for w in own["tr"]} - words["de"] - words["en"]  # "nasil", "kac"
+    return {code: frozenset(w) for code, w in own.items()}
+
+
+def _function_word_counts(text: str) -> dict[str, int]:
+    tokens = _folded(text).split()
+    return {code: sum(t in words for t in tokens) for code, words in _function_words().items()}
 
 
 def _by_function_words(text: str) -> str | None:
     """The one language with ``MIN_FUNCTION_WORDS`` of its own function words in ``text`` while
     the others have none, else None."""
-    tokens = _folded(text).split()
-    counts = {code: sum(t in words for t in tokens) for code, words in _function_words().items()}
+    counts = _function_word_counts(text)
     found = [code for code, n in counts.items() if n >= MIN_FUNCTION_WORDS]
     if len(found) == 1 and sum(counts.values()) == counts[found[0]]:
         return found[0]
@@ -196,6 +205,9 @@ def choose(text: str, current: str | None) -> str:
         return current  # German only by its names ("What is a Jobcenter for?"): no switch
     if {found, current} == {"uk", "ru"} and not sure:
         return current  # the detector's guess between two close languages does not switch
+    counts = _function_word_counts(text)
+    if counts.get(current, 0) and not counts.get(found, 0) and requested(text) is None:
+        return current  # "jobcenter ne is yapar" in a Turkish conversation: its little words stay
     return found
 
 

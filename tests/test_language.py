@@ -46,6 +46,9 @@ from pipeline.language import Turn, choose, names, requested, turn
         ("Hartz IV und Minijob - geht das?", "en", "de"),
         ("Ist Leipzig kommunal?", "de", "de"),
         ("Jobcenter ne zaman belediye oldu", "de", "tr"),  # Turkish without Turkish letters
+        ("jobcenter ne is yapar", "tr", "tr"),  # its little words keep the conversation's language
+        ("jobcentera nasil ulasirim", "tr", "tr"),
+        ("Was ist ein Jobcenter?", "tr", "de"),  # German little words, no Turkish ones: German
     ],
 )
 def test_the_language_of_a_conversation(text: str, current: str | None, expected: str) -> None:

@@ -246,3 +246,15 @@ def test_follow_up_looks_up_the_next_name(topic: str, text: str, response: str, 
 def test_follow_up_with_a_land_after_a_count() -> None:
     message = ask("Und in Sachsen?", "follow_up", last_key="count_municipal_jobcenters")
     assert (message["response"], message["count"]) == ("utter_land_municipal", "5")
+
+
+@pytest.mark.parametrize("code", sorted(KN.translations))
+def test_every_translated_land_name_is_recognised(code: str) -> None:
+    """The Länder as the answers name them (translations/<code>.yml ``lands``) are understood in a
+    question too: knowledge/data/jobcenter_names.yml ``bundeslaender`` keeps them in step."""
+    import re
+
+    lands = KN.translations[code].lands
+    assert not lands or set(lands) == set(DIRECTORY.laender.values())
+    wrong = {de: native for de, native in lands.items() if DIRECTORY.find_land(re.sub(r"\(.*?\)", "", native)) != de}
+    assert wrong == {}

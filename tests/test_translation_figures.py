@@ -148,3 +148,17 @@ def test_a_number_known_only_at_run_time_chooses_its_plural_when_rendered() -> N
     assert choose_plurals(text, "en_GB", {}, unknown="keep") == text
     assert choose_plurals(text, "en_GB", {"count": "1"}) == "{count} Jobcenter"
     assert choose_plurals(text, "en_GB", {"count": "5"}) == "{count} Jobcenters"
+
+
+@pytest.mark.parametrize(("count", "expected"), [("1", "1 kommunales Jobcenter:"), ("5", "5 kommunale Jobcenter:")])
+def test_a_lands_count_takes_its_plural_in_german(count: str, expected: str) -> None:
+    """Mecklenburg-Vorpommern has one kommunales Jobcenter: "1 kommunale Jobcenter" was wrong."""
+    values = {
+        "land": "Mecklenburg-Vorpommern",
+        "count": count,
+        "names": "Vorpommern-Greifswald",
+        "source": "S",
+        "stand": "1",
+    }
+    reply = render("utter_land_municipal", "de", values)
+    assert reply and expected in reply["text"]
