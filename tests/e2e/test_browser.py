@@ -425,7 +425,8 @@ def test_widget_reflows_at_every_size(stack: Stack, browser: Any, size: str) -> 
         report = {"page_total_bytes": total, "widget_files_bytes_raw_gzip": files}
         (ARTIFACTS / "page-weight.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
         print(f"\npage weight: {total} bytes loaded; widget files (raw, gzip): {files}")
-        assert total < 100_000
+        # 99.2 kB before issue 26; its right-to-left runs, plural forms and greeting language: +5.3 kB
+        assert total < 110_000
     context.close()
 
 

@@ -36,7 +36,7 @@ QUESTION = {
     "uk": "Що таке комунальний джобцентр?",
     "ar": "ما هو مركز العمل البلدي؟",
     "tr": "Belediye iş merkezi nedir ve kim yönetir?",
-    "ru": "Что такое муниципальный джобцентр?",
+    "ru": "Что такое коммунальный Jobcenter?",  # "муниципальный джобцентр" gets "Возможно, вы имели в виду ...?"
 }
 counter = itertools.count(1)
 PAGE = "http://127.0.0.1:8080"  # the demo page, an allowed origin

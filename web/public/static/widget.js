@@ -29,14 +29,24 @@
   var LANGUAGES = [];  /* [code, the language's own name] */
   var RTL = {};
   var TEXTS = {};
+  var PLURALS = {};  /* code -> placeholder -> plural category -> "{n} ..." */
+  var rules = {};    /* code -> Intl.PluralRules */
   var STORE_KEY = "jobcenter-chat:" + cfg.server;
-  /* a text of the widget in the conversation's language, {placeholders} filled */
+  /* a text of the widget in the conversation's language, {placeholders} filled; a number with
+     plural forms in the language is said in the form of its category (issue 26: "حرفان", "2 дні") */
   function t(key, values) {
-    var texts = TEXTS[state.language] || TEXTS.de;
-    var text = texts[key] !== undefined ? texts[key] : TEXTS.de[key];
+    var code = TEXTS[state.language] && TEXTS[state.language][key] !== undefined ? state.language : "de";
+    var text = TEXTS[code][key], forms = PLURALS[code] || {}, lang = htmlLang(code);
     if (state.language === "de" && key === "title" && cfg.title) text = cfg.title;
     if (state.language === "de" && key === "launcher" && cfg.launcherText) text = cfg.launcherText;
-    Object.keys(values || {}).forEach(function (k) { text = text.split("{" + k + "}").join(String(values[k])); });
+    Object.keys(values || {}).forEach(function (k) {
+      var value = String(values[k]), form = forms[k];
+      if (form) {
+        rules[lang] = rules[lang] || new Intl.PluralRules(lang);
+        value = (form[rules[lang].select(values[k])] || form.other).split("{n}").join(value);
+      }
+      text = text.split("{" + k + "}").join(value);
+    });
     return text;
   }
   var MAX_CHARS = 1000;  /* the server's input gate cuts there too (MAX_INPUT_CHARS) */
@@ -77,11 +87,13 @@
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    Object.keys(attrs || {}).forEach(function (k) { if (attrs[k] != null) node.setAttribute(k, attrs[k]); });
     if (text) node.textContent = text;
     return node;
   }
   function hidden(text) { return el("span", { "class": "jcw-visually-hidden" }, text); }
+  /* the widget's own words in a message: its lang and dir (which dir="auto" then skips) */
+  function own(node) { setLangAttrs(node, state.language); return node; }
 
   /* Text with clickable http(s) links, shown as their host name; everything else stays text. */
   function linkified(text) {
@@ -93,13 +105,54 @@
       var host;
       try { host = new URL(href).hostname.replace(/^www\./, ""); } catch (e) { return match; }
       frag.appendChild(document.createTextNode(text.slice(last, offset)));
-      var a = el("a", { href: href, target: "_blank", rel: "noopener noreferrer", title: href }, host);
-      a.appendChild(hidden(t("newWindow")));
+      var a = el("a", { href: href, target: "_blank", rel: "noopener noreferrer", title: href, dir: "ltr" }, host);
+      a.appendChild(own(hidden(t("newWindow"))));
       frag.appendChild(a);
       last = offset + url.length;
       return match;
     });
     frag.appendChild(document.createTextNode(text.slice(last)));
+    return frag;
+  }
+
+  /* Right-to-left text with Latin in it (German names, sources, addresses): each Latin run in a
+     <bdi>, so the sentence's punctuation does not jump around it (issue 26). A run: from a Latin
+     letter (or a bracket or quotation mark it closes) to its last letter or digit, with the marks
+     it closes and a full stop before a closing mark ("Vor Ort.»"). */
+  var RTL_CHARS = "\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc";
+  var LATIN = "A-Za-z\u00c0-\u024f\u1e00-\u1eff";
+  var RUN_RE = new RegExp("[(\\[\u201e\u201c\"]?[" + LATIN + "][^" + RTL_CHARS + "]*", "g");
+  var RUN_END_RE = new RegExp("[" + LATIN + "0-9/=#%_]$");
+  var RTL_FIRST_RE = new RegExp("^[^" + LATIN + "\u0400-\u04ff" + RTL_CHARS + "]*[" + RTL_CHARS + "]");
+  var CLOSER = { "(": ")", "[": "]", "\u201e": "\u201c", "\u201c": "\u201d", "\"": "\"" };
+  function times(text, c) { return text.split(c).length - 1; }
+  function closes(run, c) {
+    return Object.keys(CLOSER).some(function (o) {
+      return CLOSER[o] === c && (o === c ? times(run, c) % 2 === 1 : times(run, o) > times(run, c));
+    });
+  }
+  function latinRun(run) {
+    while (!RUN_END_RE.test(run)) {
+      var c = run.slice(-1);
+      run = run.slice(0, -1);
+      if (closes(run, c)) return run + c;
+      if (/[.!?]$/.test(run) && /[)\]\u00bb\u201c\u201d"]/.test(c)) return run;
+    }
+    return run;
+  }
+  function bidiText(text, rtl) {
+    if (!rtl) return linkified(text);
+    var frag = document.createDocumentFragment(), last = 0;
+    text.replace(RUN_RE, function (stretch, offset) {
+      var run = latinRun(stretch);
+      if (CLOSER[run[0]] && times(run.slice(1), CLOSER[run[0]]) < 1) { run = run.slice(1); offset++; }
+      var bdi = el("bdi", { dir: "ltr" });
+      bdi.appendChild(linkified(run));
+      frag.append(linkified(text.slice(last, offset)), bdi);
+      last = offset + run.length;
+      return stretch;
+    });
+    frag.appendChild(linkified(text.slice(last)));
     return frag;
   }
 
@@ -174,7 +227,8 @@
   retry.hidden = true;
   var form = el("form", { "class": "jcw-form" });
   var label = el("label", { "for": "jcw-input", "class": "jcw-label" });
-  var input = el("input", { id: "jcw-input", type: "text", autocomplete: "off", maxlength: String(MAX_CHARS) });
+  var input = el("input", { id: "jcw-input", type: "text", autocomplete: "off", maxlength: String(MAX_CHARS),
+    dir: "auto" });  /* typed text in its own direction */
   var send = el("button", { type: "submit", "class": "jcw-send" });
   /* Near the 1000-character limit the citizen sees (and hears) how much is left. */
   var counter = el("p", { id: "jcw-counter", "class": "jcw-counter", "aria-live": "polite" });
@@ -236,7 +290,7 @@
     saveState();
     applyTexts();
     renderAll();
-    if (online) emit(cfg.initial);
+    if (online) greet();
   }
   langSelect.addEventListener("change", function () { chooseLanguage(langSelect.value); });
   easyBtn.addEventListener("click", function () {
@@ -252,7 +306,8 @@
   function render(message) {
     var item = el("div", { "class": "jcw-msg jcw-" + message.from });
     setLangAttrs(item, message.lang || state.language);
-    var bubble = el("div", { "class": "jcw-bubble" });
+    /* a question in the direction it was typed in: German in an Arabic conversation left to right */
+    var bubble = el("div", { "class": "jcw-bubble", dir: message.from === "user" ? "auto" : null });
     fillBubble(bubble, message);
     item.appendChild(bubble);
     if (message.from === "bot" && message.answer && !message.done) item.appendChild(ratingControl(message));
@@ -278,14 +333,16 @@
 
   function fillBubble(bubble, message) {
     bubble.textContent = "";
-    paragraphs(message.text || "").forEach(function (part, i) {
+    var text = message.text || "";
+    var rtl = message.from === "user" ? RTL_FIRST_RE.test(text) : RTL[message.lang || state.language];
+    paragraphs(text).forEach(function (part, i) {
       var p = el("p", { "class": part.source ? "jcw-source" : "jcw-para" });
-      if (i === 0) p.appendChild(hidden(message.from === "user" ? t("you") : t("bot")));
-      p.appendChild(linkified(part.text));
+      if (i === 0) p.appendChild(own(hidden(message.from === "user" ? t("you") : t("bot"))));
+      p.appendChild(bidiText(part.text, rtl));
       bubble.appendChild(p);
     });
     if (message.queued) {
-      bubble.appendChild(el("p", { "class": "jcw-queued" }, t("queued")));
+      bubble.appendChild(own(el("p", { "class": "jcw-queued" }, t("queued"))));
     }
   }
 
@@ -419,7 +476,7 @@
       if (!state.messages.length && !state.greeted) {
         state.greeted = true;
         saveState();
-        emit(cfg.initial);
+        greet();
       }
       /* a question asked before the connection dropped may have lost its answer */
       if (lastSent && lastSent.pending && before === id && !queue.length) timedOut();
@@ -460,20 +517,22 @@
     setStatus(t("unreachable"), "error");
   }
 
-  /* message: the question's entry in the conversation; none for a greeting (it is not shown) */
-  function emit(text, message) {
+  /* message: the question's entry in the conversation; none for a greeting (it is not shown).
+     language: the reply's (metadata "language" wins, pipeline/language.py); else a language
+     chosen in the menu goes with the next message, once */
+  function emit(text, message, language) {
     unconfirmed.push(message || null);
     var payload = { message: text, session_id: state.sessionId };
-    if (chosen) {  /* a language chosen in the menu goes with the next message, once */
-      payload.metadata = { language: chosen };
-      chosen = null;
-    }
+    if (language || chosen) payload.metadata = { language: language || chosen };
+    chosen = null;
     socket.emit("user_uttered", payload);
     setStatus(t("typing"), "typing");  /* the dots are drawn by the stylesheet */
     retry.hidden = true;
     clearTimeout(answerTimer);
     answerTimer = setTimeout(timedOut, cfg.answerTimeoutMs);
   }
+  /* the greeting in the widget's language ("Hallo" alone was answered in German, issue 26) */
+  function greet() { emit(cfg.initial, null, state.language); }
   function timedOut() {
     setStatus(t("noAnswer"), "error");
     retry.hidden = !(lastSent && lastSent.pending);
@@ -576,6 +635,7 @@
       LANGUAGES = data.languages;
       data.rtl.forEach(function (code) { RTL[code] = true; });
       TEXTS = data.texts;
+      PLURALS = data.plurals;
       if (!TEXTS[state.language]) state.language = "de";
       LANGUAGES.forEach(function (l) {
         var option = el("option", { value: l[0] }, l[1]);
