@@ -282,6 +282,23 @@ class Checker:
                     self.add(subject, f"widget text {key} has other {{placeholders}} than the German one", path)
         for code in sorted(set(menu) - set(self.codes)):
             self.add(f"language {code}", "in the widget's menu but no language", path)
+        self.widget_plurals()
+
+    def widget_plurals(self) -> None:
+        """Counted widget texts (the retention note's days, the counter; issue 26): every word the
+        German texts count, in every form the language's plural rules need (CLDR, Babel)."""
+        path, plurals = self.layout.widget_texts, self.widget.get("plurals") or {}
+        for code in self.codes:
+            locale = (self.languages.get(code) or {}).get("locale")
+            if not locale:
+                continue
+            needed = set(Locale.parse(locale).plural_form.tags) | {"other"}
+            words = plurals.get(code) or {}
+            for word in sorted(set(plurals.get(GERMAN) or {}) - set(words)):
+                self.add(f"language {code}", f"widget plural {word} is missing", path)
+            for word, forms in words.items():
+                for category in sorted(needed - set(forms or {})):
+                    self.add(f"language {code}", f"widget plural {word} lacks the form {category}", path)
 
 
 def check(root: Path = ROOT) -> list[Missing]:

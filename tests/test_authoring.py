@@ -165,6 +165,12 @@ def test_add_faq_refuses_a_question_that_is_a_training_example(repo: Path) -> No
             '"thanx": "Thank you',
             ["en: widget text thanks"],
         ),
+        (
+            "web/public/static/widget-texts.json",
+            '"many": "{n} символів"',
+            '"manyy": "{n} символів"',
+            ["language uk: widget plural used lacks the form many"],
+        ),
     ],
 )
 def test_a_forgotten_place_is_reported(repo: Path, path: str, old: str, new: str, expected: list[str]) -> None:
