@@ -25,8 +25,9 @@ class Terms:
     required: dict[str, tuple[re.Pattern[str], ...]]  # answer key -> each must occur
     excluded: dict[str, tuple[re.Pattern[str], ...]]  # answer key -> none may occur
     languages: dict[str, dict[str, Rule]] = field(default_factory=dict)  # key -> language -> rule
-    excluding: tuple[re.Pattern[str], ...] = ()  # "without the Arbeitsagentur", in every language
-    excluded_keys: frozenset[str] = frozenset()  # the answers such a question never gets
+    # (answers, words): a question with one of the words never gets one of the answers
+    # ("without the Arbeitsagentur" is no joint facility, "how much do they pay" no count)
+    exclusions: tuple[tuple[frozenset[str], tuple[re.Pattern[str], ...]], ...] = ()
     personal_words: tuple[re.Pattern[str], ...] = ()  # a citizen's own case: the signposting
 
     @classmethod
@@ -49,15 +50,16 @@ class Terms:
                 if not entry.get("all"):
                     raise ValueError(f"{path}: {code}: '{key}' has no `all` patterns")
                 languages.setdefault(key, {})[str(code)] = _rule(entry)
-        exclusion = read_yaml(path).get("exclusion") or {}
-        if keys is not None and not set(exclusion.get("keys") or []) <= keys:
-            raise ValueError(f"{path}: exclusion keys {sorted(set(exclusion['keys']) - keys)} are no answer keys")
+        exclusions = []
+        for entry in read_yaml(path).get("exclusions") or []:
+            if keys is not None and not set(entry.get("keys") or []) <= keys:
+                raise ValueError(f"{path}: exclusion keys {sorted(set(entry['keys']) - keys)} are no answer keys")
+            exclusions.append((frozenset(entry["keys"]), tuple(re.compile(p) for p in entry["words"])))
         return cls(
             required,
             excluded,
             languages,
-            excluding=tuple(re.compile(p) for p in exclusion.get("words") or []),
-            excluded_keys=frozenset(exclusion.get("keys") or []),
+            exclusions=tuple(exclusions),
             personal_words=tuple(re.compile(p) for p in read_yaml(path).get("personal") or []),
         )
 
@@ -70,7 +72,7 @@ class Terms:
         """The question is about what answer ``key`` is about (keys without an entry: always):
         by the German words, or by the words of the conversation's ``language``."""
         question = folded(text)
-        if key in self.excluded_keys and any(p.search(question) for p in self.excluding):
+        if any(key in keys and any(p.search(question) for p in words) for keys, words in self.exclusions):
             return False  # "… without the Arbeitsagentur" is never about the joint facility
         rules = [(self.required.get(key, ()), self.excluded.get(key, ()))]
         if language in self.languages.get(key, {}):

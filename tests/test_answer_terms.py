@@ -44,6 +44,12 @@ def test_every_training_example_and_button_question_has_its_answers_words() -> N
         ("كم عدد مراكز العمل التي تعمل بدون وكالة العمل؟", "count_joint_facilities", "ar"),
         ("Arbeitsagentur olmadan kac jobcenter var?", "count_joint_facilities", "tr"),
         ("What is a Jobcenter without the employment agency?", "what_is_joint_facility", "en"),
+        # and "how much do they pay" is never a count of Jobcenter
+        ("Сколько денег платит джобцентр?", "count_jobcenters_total", "ru"),
+        ("Скільки грошей дає джобцентр?", "count_jobcenters_total", "uk"),
+        ("How much money do I get from the Jobcenter?", "count_jobcenters_total", "en"),
+        ("Wie viel Geld zahlt das Jobcenter?", "count_jobcenters_total", "de"),
+        ("Jobcenter ne kadar para veriyor?", "count_jobcenters_total", "tr"),
     ],
 )  # fmt: skip
 def test_leaving_out_a_party_is_never_the_joint_facility(text: str, key: str, language: str) -> None:
@@ -60,6 +66,8 @@ def test_leaving_out_a_party_is_never_the_joint_facility(text: str, key: str, la
         "Wie viele Mitarbeiter hat das Jobcenter in Aue?",
         "Kann mir das Jobcenter einen Minijob vermitteln?",
         "Wieviel zahlt das Jobcenter für Strom?",
+        "Can I get a Minijob through the Jobcenter?",
+        "Which Jobcenter is in charge of my rent?",
     ],
 )
 def test_a_citizens_own_case_is_personal(text: str) -> None:
