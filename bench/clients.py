@@ -16,7 +16,7 @@ import yaml
 from base.names import LANGUAGE_NOTE
 from base.paths import DOMAIN
 from evaluation.outcomes import Question, Tally, label_of
-from knowledge.translations import load_translations
+from knowledge.translations import PLURAL, load_translations
 
 # A citizen's conversation is short: after this many messages the load generator starts a new one.
 MESSAGES_PER_CONVERSATION = 6
@@ -27,7 +27,7 @@ ROUNDS = 3
 
 def response_matchers() -> list[tuple[str, re.Pattern[str]]]:
     """Each domain response, and its text in every translation, as a regular expression
-    ({placeholders} match anything)."""
+    ({placeholders} and plural phrases match anything)."""
     responses: dict[str, Any] = {}
     for path in sorted(DOMAIN.glob("*.yml")):
         responses |= yaml.safe_load(path.read_text(encoding="utf-8")).get("responses") or {}
@@ -37,7 +37,8 @@ def response_matchers() -> list[tuple[str, re.Pattern[str]]]:
     out = []
     for name, variants in responses.items():
         for variant in variants:
-            parts = re.split(r"\{\w+\}", " ".join(variant["text"].split()))
+            text = PLURAL.sub(r"{\1}", variant["text"])  # a plural phrase matches like its placeholder
+            parts = re.split(r"\{\w+\}", " ".join(text.split()))
             literal = [re.escape(p).replace(r"\ ", r"\s*") for p in parts]
             out.append((name, re.compile(r"\s*" + r".*?".join(literal) + r"\s*", re.S)))
     return out

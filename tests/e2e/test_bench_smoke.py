@@ -20,8 +20,19 @@ def test_answers_are_recognised_by_their_response() -> None:
     assert which_response(text, matchers) == "utter_faq/erzgebirgskreis_since"
     assert which_response("Etwas ganz anderes.", matchers) == "unknown"
     assert label_of(which_response("Gern geschehen! Kann ich Ihnen noch etwas beantworten?", matchers)) == "thank"
-    note = 'I will answer in English. Only the German text is legally binding; write "Deutsch bitte" to switch back.'
+    note = 'I will now answer in English. Only the German text is legally binding. To switch back to German, write "Deutsch bitte".'  # noqa: E501
     assert which_response(note, matchers) == "utter_language_note"  # skipped when a reply is scored
+
+
+@pytest.mark.parametrize("code", ["uk", "ru", "ar", "en"])
+def test_an_answer_with_a_plural_phrase_is_recognised(code: str) -> None:
+    """The counts are phrases in the plural their number needs (issue 26): the bench still knows
+    the reply for its response."""
+    import knowledge
+    from pipeline.render import render
+
+    reply = render("utter_faq/count_joint_facilities", code, knowledge.load().placeholders_in(code))
+    assert reply and which_response(reply["text"], response_matchers()) == "utter_faq/count_joint_facilities"
 
 
 @pytest.mark.e2e

@@ -153,11 +153,11 @@ def test_lookup_ask_back_and_follow_up(servers: Servers) -> None:
 @pytest.mark.parametrize(
     ("question", "note", "answer"),
     [
-        ("How many municipal Jobcenters are there?", "I will answer in English", "On 1 January 2026"),
+        ("How many municipal Jobcenters are there?", "I will now answer in English", "On 1 January 2026"),
         ("Що таке комунальний Jobcenter?", "Я відповідатиму українською", "керує лише район"),
         ("ما هو مركز Jobcenter البلدي؟", "سأجيب باللغة العربية", "تديره الدائرة"),
         ("Belediye Jobcenter'ı nedir?", "Türkçe yanıt vereceğim", "yalnızca ilçe"),
-        ("Сколько существует коммунальных Jobcenter?", "Я буду отвечать на русском", "1 января 2026\u202fг."),
+        ("Сколько существует коммунальных Jobcenter?", "Я буду отвечать на русском", "1 января 2026 года"),
     ],
 )
 def test_a_question_in_another_language_gets_the_answer_in_that_language(
