@@ -34,7 +34,7 @@ def post(servers: Servers, body: object, raw: bytes | None = None) -> requests.R
         ("😀😀😀", ""),
         ("<script>alert(1)</script>", ""),
         ("<img src=x onerror=alert(1)>", ""),
-        ("What is a municipal job center?", "run by the district or the independent city alone"),  # issue 16
+        ("What is a municipal job center?", "is run by the district (Landkreis)"),  # issue 16
         ("Bonjour, qu'est-ce qu'un jobcenter?", ""),
         ("\x00\x01\x02", "leer"),
     ],

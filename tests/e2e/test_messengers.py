@@ -87,7 +87,7 @@ def test_telegram_users_language_starts_the_conversation(stack: tuple[Servers, F
     assert everything.startswith("Я відповідатиму українською") and "Добрий день!" in everything
     keyboard = json.loads(sent[-1]["reply_markup"])["inline_keyboard"]
     first = keyboard[0][0]
-    assert first["text"] == "Що таке комунальний Jobcenter?"
+    assert first["text"] == "Що таке комунальний джобцентр?"
     before = len(fake.telegram_sent(5003))
     user = {"id": 5003, "is_bot": False, "first_name": "Test", "language_code": "uk"}
     query = {"id": "cb-uk", "from": user, "chat_instance": "ci", "data": first["callback_data"],

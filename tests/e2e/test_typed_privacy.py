@@ -21,19 +21,21 @@ PAGE = "http://page.example"
 servers = module_servers("typed-privacy", extra_env={"WIDGET_ORIGINS": PAGE})
 pytestmark = pytest.mark.e2e
 
-TYPED = [  # (message, what must not be stored)
+# (message, what must not be stored: as typed and as normalised). Each long enough not to occur by
+# chance in what is stored anyway: "0130" was found inside a classifier confidence ("0.0130859…").
+TYPED: list[tuple[str, str | tuple[str, ...]]] = [
     ("Meine IBAN DE89370400440532013000 bitte prüfen", "0532013000"),
     ("meine iban ist DE89 3704 0044 0532 0130 00 und ich habe eine Frage", "0532 0130"),
     ("My IBAN is DE89370400440532013000, please check it", "0532013000"),
     ("IBAN ＤＥ８９３７０４００４４０５３２０１３０００ bitte", "３０００"),
     ("رقم الحساب DE٨٩٣٧٠٤٠٠٤٤٠٥٣٢٠١٣٠٠٠ من فضلك", "٠١٣٠٠٠"),
-    ("IBAN DE89\u20603704\u20600044\u20600532\u20600130\u206000 danke", "0130"),
-    ("IBAN DE89\u00ad3704\u00ad0044\u00ad0532\u00ad0130\u00ad00 danke", "0130"),
+    ("IBAN DE89\u20603704\u20600044\u20600532\u20600130\u206000 danke", ("0532\u20600130", "05320130")),
+    ("IBAN DE89\u00ad3704\u00ad0044\u00ad0532\u00ad0130\u00ad00 danke", ("0532\u00ad0130", "05320130")),
     ("IBAN DЕ89370400440532013000 danke", "0532013000"),  # Cyrillic Е
     ("Schreiben Sie an max.mustermann at gmx dot de bitte", "mustermann"),
     ("ich heiße anna schmidt und habe eine Frage", "schmidt"),
     ("меня зовут Ирина Петрова, что такое джобцентр?", "Петрова"),
-    ("geboren 12/03/1985, ist das Jobcenter kommunal?", "1985"),
+    ("geboren 12/03/1985, ist das Jobcenter kommunal?", "03/1985"),
     ("Steuer-ID 65 - 929 - 970 - 489, bitte", "929 - 970"),
 ]
 
@@ -62,9 +64,11 @@ def test_personal_data_as_citizens_type_it_is_stored_nowhere(servers: Servers) -
     stored = stored_bytes(servers)
     log = servers.log.read_text(encoding="utf-8", errors="replace")
     assert b"typed" in stored  # the conversation is there ...
-    for message, secret in TYPED:
-        assert secret.encode() not in stored, message  # ... without what was typed
-        assert secret not in log, message
+    for message, secrets in TYPED:
+        for secret in (secrets,) if isinstance(secrets, str) else secrets:
+            found = stored.find(secret.encode())
+            assert found < 0, (message, stored[max(0, found - 200) : found + 60])  # ... without what was typed
+            assert secret not in log, message
 
 
 def test_a_lone_surrogate_is_answered_over_rest(servers: Servers) -> None:
