@@ -16,7 +16,7 @@ import yaml
 from base.names import LANGUAGE_NOTE
 from base.paths import DOMAIN
 from evaluation.outcomes import Question, Tally, label_of
-from knowledge.translations import PLURAL, load_translations
+from knowledge.translations import BRANCH, PLURAL, load_translations
 
 # A citizen's conversation is short: after this many messages the load generator starts a new one.
 MESSAGES_PER_CONVERSATION = 6
@@ -27,7 +27,7 @@ ROUNDS = 3
 
 def response_matchers() -> list[tuple[str, re.Pattern[str]]]:
     """Each domain response, and its text in every translation, as a regular expression
-    ({placeholders} and plural phrases match anything)."""
+    ({placeholders} match anything, a plural phrase any of its branches)."""
     responses: dict[str, Any] = {}
     for path in sorted(DOMAIN.glob("*.yml")):
         responses |= yaml.safe_load(path.read_text(encoding="utf-8")).get("responses") or {}
@@ -37,11 +37,30 @@ def response_matchers() -> list[tuple[str, re.Pattern[str]]]:
     out = []
     for name, variants in responses.items():
         for variant in variants:
-            text = PLURAL.sub(r"{\1}", variant["text"])  # a plural phrase matches like its placeholder
-            parts = re.split(r"\{\w+\}", " ".join(text.split()))
-            literal = [re.escape(p).replace(r"\ ", r"\s*") for p in parts]
-            out.append((name, re.compile(r"\s*" + r".*?".join(literal) + r"\s*", re.S)))
-    return out
+            literal, pattern = _pattern(" ".join(variant["text"].split()))
+            out.append((literal, name, re.compile(r"\s*" + pattern + r"\s*", re.S)))
+    # the most specific first: a response whose words another one contains is tried after it
+    return [(name, pattern) for _, name, pattern in sorted(out, key=lambda o: -o[0])]
+
+
+def _literal(text: str) -> str:
+    """A response's words as a regular expression: {placeholders} match anything, spaces any space."""
+    return r".*?".join(re.escape(p).replace(r"\ ", r"\s*") for p in re.split(r"\{\w+\}", text))
+
+
+def _pattern(text: str) -> tuple[int, str]:
+    """The regular expression of a response's text and how many of its characters are literal; a
+    plural phrase matches any of its branches ("#" and placeholders: anything)."""
+    pieces, literal, at = [], 0, 0
+    for match in PLURAL.finditer(text):
+        before = text[at : match.start()]
+        branches = [b.replace("#", "{n}") for _, b in BRANCH.findall(match.group(2))]
+        pieces += [_literal(before), "(?:" + "|".join(_literal(b) for b in branches) + ")"]
+        literal += len(re.sub(r"\{\w+\}", "", before)) + min(len(b) for b in branches)
+        at = match.end()
+    rest = text[at:]
+    pieces.append(_literal(rest))
+    return literal + len(re.sub(r"\{\w+\}", "", rest)), "".join(pieces)
 
 
 def which_response(text: str, matchers: list[tuple[str, re.Pattern[str]]]) -> str:

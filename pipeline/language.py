@@ -205,8 +205,8 @@ def choose(text: str, current: str | None) -> str:
         return current  # German only by its names ("What is a Jobcenter for?"): no switch
     if {found, current} == {"uk", "ru"} and not sure:
         return current  # the detector's guess between two close languages does not switch
-    counts = _function_word_counts(text)
-    if counts.get(current, 0) and not counts.get(found, 0) and requested(text) is None:
+    counts = _function_word_counts(text)  # German, English and Turkish: another script decided above
+    if found in counts and counts.get(current, 0) and not counts[found] and requested(text) is None:
         return current  # "jobcenter ne is yapar" in a Turkish conversation: its little words stay
     return found
 

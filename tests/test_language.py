@@ -49,6 +49,8 @@ from pipeline.language import Turn, choose, names, requested, turn
         ("jobcenter ne is yapar", "tr", "tr"),  # its little words keep the conversation's language
         ("jobcentera nasil ulasirim", "tr", "tr"),
         ("Was ist ein Jobcenter?", "tr", "de"),  # German little words, no Turkish ones: German
+        ("هل Jobcenter و Agentur für Arbeit نفس الشيء؟", None, "ar"),  # "für" is no vote against a script
+        ("Jobcenter і Agentur für Arbeit – це одне й те саме?", None, "uk"),
     ],
 )
 def test_the_language_of_a_conversation(text: str, current: str | None, expected: str) -> None:

@@ -24,15 +24,21 @@ def test_answers_are_recognised_by_their_response() -> None:
     assert which_response(note, matchers) == "utter_language_note"  # skipped when a reply is scored
 
 
-@pytest.mark.parametrize("code", ["uk", "ru", "ar", "en"])
-def test_an_answer_with_a_plural_phrase_is_recognised(code: str) -> None:
-    """The counts are phrases in the plural their number needs (issue 26): the bench still knows
-    the reply for its response."""
+@pytest.mark.parametrize("code", ["de", "de-x-ls", "uk", "ru", "ar", "en", "tr"])
+def test_every_reply_is_recognised_as_its_own_response(code: str) -> None:
+    """The bench labels a reply by its text: every response in every language, rendered with its
+    values, is told from all others, also the three counts that differ only in their plural phrases
+    (issue 26: the total's answer was taken for the municipal count's)."""
     import knowledge
-    from pipeline.render import render
+    from pipeline.render import german_responses, render
 
-    reply = render("utter_faq/count_joint_facilities", code, knowledge.load().placeholders_in(code))
-    assert reply and which_response(reply["text"], response_matchers()) == "utter_faq/count_joint_facilities"
+    values = {**knowledge.load().placeholders_in(code), "name": "Landkreis Görlitz", "land": "Sachsen",
+              "year": "2012", "note": "", "partner": "Landkreis", "count": "5", "names": "Bautzen, Görlitz",
+              "source": "S", "stand": "2026"}  # fmt: skip
+    matchers = response_matchers()
+    replies = {name: render(name, code, values) for name in german_responses()}
+    wrong = {n: which_response(r["text"], matchers) for n, r in replies.items() if r and r.get("text")}
+    assert {n: got for n, got in wrong.items() if got != n} == {}
 
 
 @pytest.mark.e2e
