@@ -119,3 +119,17 @@ def test_the_widgets_texts_cover_every_language_with_the_same_keys() -> None:
         assert set(texts) == set(german), code
         for key, text in texts.items():
             assert placeholder_names(text) == placeholder_names(german[key]), (code, key)
+
+
+def test_arabic_addresses_the_reader_in_one_form() -> None:
+    """Issue 26: the way of addressing the reader switched between singular and plural. The answers
+    and the widget's own texts use the plural of respect (سؤالكم، تجدون), never the singular."""
+    import json
+    import re
+
+    from base.paths import ROOT
+
+    widget = json.loads((ROOT / "web/public/static/widget-texts.json").read_text(encoding="utf-8"))["texts"]["ar"]
+    singular = re.compile(r"(سؤالك|رأيك|لديك|يمكنك|تريد|لا تكتب|اكتب|أنت)(?![\u0621-\u064a])")
+    texts = [str(t) for t in widget.values()] + [s["text"] for s in TRANSLATIONS["ar"].responses.values()]
+    assert [t for t in texts if singular.search(t)] == []
