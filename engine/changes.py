@@ -43,6 +43,10 @@ turn a change off. Each change has a unit test (tests/test_rasa_changes.py) and 
    connection, for every call to the action server; now each endpoint keeps one session per event
    loop with its connections (idle ones closed after ``KEEPALIVE_S``). Measured in
    docs/performance.md.
+9. Speed (``Event.resolve_by_type``): reading a stored conversation turns each event's type name
+   into its class by walking the whole ``Event`` class tree with ``inspect.isabstract`` for every
+   event (about 40 % of a request's CPU in a long conversation, docs/performance.md). Each name's
+   class is now looked up once and kept; an unknown name still raises, a default is still used.
 """
 
 from __future__ import annotations
@@ -293,6 +297,27 @@ def reusing_connections(endpoint_class: Any) -> Callable:
     return marked(functools.wraps(endpoint_class.session)(session))
 
 
+def cached_event_types(original: Callable) -> Callable:
+    """Change 9: ``Event.resolve_by_type`` that walks the class tree once per type name."""
+    found: dict[str, Any] = {}
+
+    def resolve_by_type(type_name: str, default: Any = None) -> Any:
+        cls = found.get(type_name)
+        if cls is not None:
+            return cls
+        try:
+            cls = original(type_name)
+        except ValueError:
+            if default is not None:
+                return default
+            raise
+        if cls is not None:  # None: Rasa's old "topic" events, ignored
+            found[type_name] = cls
+        return cls
+
+    return marked(resolve_by_type)
+
+
 def installed() -> bool:
     """Are the changes installed in this process (``python -m engine``)?"""
     from rasa.core.processor import MessageProcessor
@@ -310,7 +335,7 @@ def require_installed() -> None:
 
 
 def install() -> None:
-    """Install changes 1-8 once; raises RasaChangeError instead of starting a changed Rasa blindly."""
+    """Install changes 1-9 once; raises RasaChangeError instead of starting a changed Rasa blindly."""
     skip_unused_imports()
     import rasa
     import rasa.core.actions.action as action_module
@@ -319,6 +344,7 @@ def install() -> None:
     from rasa.core.actions.action import RemoteAction
     from rasa.core.processor import MessageProcessor
     from rasa.core.tracker_store import FailSafeTrackerStore
+    from rasa.shared.core.events import Event
     from rasa.utils import log_utils
     from rasa.utils.endpoints import EndpointConfig
 
@@ -337,6 +363,7 @@ def install() -> None:
             (FailSafeTrackerStore, "retrieve"),
             (FailSafeTrackerStore, "on_tracker_store_error"),
             (EndpointConfig, "session"),
+            (Event, "resolve_by_type"),
         ],
     )
     install_log_changes()
@@ -349,3 +376,4 @@ def install() -> None:
     action_module.DEFAULT_REQUEST_TIMEOUT = ACTION_TIMEOUT_S
     FailSafeTrackerStore.retrieve = failing_loudly(FailSafeTrackerStore)
     EndpointConfig.session = reusing_connections(EndpointConfig)
+    Event.resolve_by_type = staticmethod(cached_event_types(Event.resolve_by_type))  # type: ignore[method-assign,assignment]

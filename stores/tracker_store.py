@@ -14,6 +14,15 @@ changes the connection and how the two per-message queries are made (docs/perfor
 - reading a conversation and counting its stored events are plain SQL (``PlainSQLEvents``), not
   ORM queries rebuilt on every message.
 
+A message costs the same in a long conversation (issue 27): Rasa read every event of the session
+and replayed it, and the policies and the action server were given all of it, so each earlier
+message made every later one dearer (0.65 ms each). ``PlainSQLEvents`` reads a bounded tracker:
+the latest ``WINDOW_EVENTS`` events of the session (from a turn's start) and, before them, the
+latest value of each of the domain's slots; both by index (``INDEXES``), never by a scan of the
+conversation. That is all the bot reads of the past: the language, the last answer's key (slot
+``topic``), the rating state (slot ``feedback`` and the answers within the window). The database
+keeps every event: retention and the report see every message.
+
 ``PostgresTrackerStore`` is the same on PostgreSQL for ``make cluster``.
 """
 
@@ -33,6 +42,17 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.pool import QueuePool
 
 BUSY_TIMEOUT_S = 30
+# How many of a session's latest events a tracker is read with (about 16 messages: a message
+# adds about six events); the slots' latest values are read apart, so nothing older is needed.
+WINDOW_EVENTS = 100
+# The tracker's count of events already stored (set when read or saved): save() adds the rest.
+STORED = "_jobcenter_stored_events"
+# Indexes that keep every read bounded: the latest events of a conversation, the latest
+# session start and the latest value of each slot (SlotSet's slot name is in ``action_name``).
+INDEXES = (
+    "CREATE INDEX IF NOT EXISTS ix_events_sender_id_id ON events (sender_id, id)",
+    "CREATE INDEX IF NOT EXISTS ix_events_sender_type_name ON events (sender_id, type_name, action_name, id)",
+)
 # Engine settings of every store here (tracker stores, stores/event_broker.py).
 SQLITE_POOL: dict[str, Any] = {"poolclass": QueuePool, "pool_size": 5,
                                "connect_args": {"check_same_thread": False, "timeout": BUSY_TIMEOUT_S}}  # fmt: skip
@@ -68,13 +88,14 @@ def ready(engine: sa.engine.Engine, setup: Any = None) -> None:
 
 
 class PlainSQLEvents(SQLTrackerStore):
-    """Rasa's two per-message queries as plain SQL on Rasa's own table (``events``).
+    """Rasa's per-message queries as plain SQL on Rasa's own table (``events``), bounded.
 
     Rasa builds them with the ORM on every call: reading the current session's events and, before
     saving, counting them; building and caching the statements (SQLAlchemy's cache keys) took 14 %
     of Rasa's CPU per message in a profile (docs/performance.md). Same table, same rows, same
     order (by id), same session rule: the events since the latest ``session_started``, or all when
-    there is none. Event timestamps are Unix times, so ``COALESCE(..., 0)`` stands for "none".
+    there is none. Event timestamps are Unix times, so ``0`` stands for "none". A tracker is read
+    bounded (the module's docstring): a short conversation is read whole, as by Rasa.
     """
 
     def _rebuild_engine(self, **options: Any) -> None:
@@ -86,34 +107,72 @@ class PlainSQLEvents(SQLTrackerStore):
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         self._plain_statements()
 
+    def _create_indexes(self, engine: sa.engine.Engine) -> None:
+        with engine.begin() as connection:
+            for statement in INDEXES:
+                connection.exec_driver_sql(statement)
+
     def _plain_statements(self) -> None:
         mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
-        since = (f"sender_id = {mark} AND timestamp >= COALESCE((SELECT MAX(timestamp) FROM events "
-                 f"WHERE sender_id = {mark} AND type_name = 'session_started'), 0)")  # fmt: skip
-        self._select_events = f"SELECT data FROM events WHERE {since} ORDER BY id"
-        self._count_events = f"SELECT COUNT(*) FROM events WHERE {since}"
+        self._session_start = (
+            f"SELECT COALESCE(MAX(timestamp), 0) FROM events WHERE sender_id = {mark} AND type_name = 'session_started'"
+        )
+        self._select_window = (
+            f"SELECT id, data FROM events WHERE sender_id = {mark} AND timestamp >= {mark} "
+            f"ORDER BY id DESC LIMIT {mark}"
+        )
+        self._select_slot = (
+            f"SELECT id, data FROM events WHERE sender_id = {mark} AND type_name = 'slot' "
+            f"AND action_name = {mark} AND timestamp >= {mark} ORDER BY id DESC LIMIT 1"
+        )
+        self._count_events = f"SELECT COUNT(*) FROM events WHERE sender_id = {mark} AND timestamp >= {mark}"
         self._insert_event = (
             "INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name, data) "
             f"VALUES ({mark}, {mark}, {mark}, {mark}, {mark}, {mark})"
         )
 
+    def bounded_events(self, sender_id: str, window: int = WINDOW_EVENTS) -> list[dict[str, Any]]:
+        """The session's latest ``window`` events from a turn's start, after the latest value of
+        each domain slot set before them; all of the session's events when there are fewer."""
+        slots = [slot.name for slot in self.domain.slots] if self.domain else []
+        with self.engine.connect() as connection:
+            since = connection.exec_driver_sql(self._session_start, (sender_id,)).scalar() or 0
+            rows = connection.exec_driver_sql(self._select_window, (sender_id, since, window + 1)).fetchall()
+            rows.reverse()
+            if len(rows) <= window:  # the whole session
+                return [json.loads(data) for _, data in rows]
+            events = [json.loads(data) for _, data in rows[1:]]
+            # from a turn's start: the window begins with the bot listening, as a conversation does
+            start = next((i for i, e in enumerate(events) if e.get("name") == "action_listen"), 0)
+            first_id = rows[1 + start][0]
+            earlier = []
+            for name in slots:
+                row = connection.exec_driver_sql(self._select_slot, (sender_id, name, since)).fetchone()
+                if row is not None and row[0] < first_id:  # set within the window: replayed there
+                    earlier.append(row)
+        return [json.loads(data) for _, data in sorted(earlier)] + events[start:]
+
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
         if fetch_events_from_all_sessions:  # Rasa's HTTP API only: its own query
             return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
-        with self.engine.connect() as connection:
-            rows = connection.exec_driver_sql(self._select_events, (sender_id, sender_id)).fetchall()
-        events = [json.loads(row[0]) for row in rows]
+        events = self.bounded_events(sender_id)
         if self.domain and events:
-            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+            tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+            setattr(tracker, STORED, len(tracker.events))
+            return tracker
         return None
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """The events not stored yet, in one transaction; then the same events to the event broker
-        (stores/event_broker.py), without Rasa's second read of the conversation to find them."""
+        (stores/event_broker.py), without Rasa's second read of the conversation to find them.
+        A tracker read here knows how many of its events are stored; a new one is counted."""
         sender = tracker.sender_id
         new: list[dict[str, Any]] = []
         with self.engine.begin() as connection:
-            stored = connection.exec_driver_sql(self._count_events, (sender, sender)).scalar() or 0
+            stored = getattr(tracker, STORED, None)
+            if stored is None:
+                since = connection.exec_driver_sql(self._session_start, (sender,)).scalar() or 0
+                stored = connection.exec_driver_sql(self._count_events, (sender, since)).scalar() or 0
             rows = []
             for event in itertools.islice(tracker.events, stored, len(tracker.events)):
                 data = event.as_dict()
@@ -123,6 +182,7 @@ class PlainSQLEvents(SQLTrackerStore):
                              json.dumps(data)))  # fmt: skip
             if rows:
                 connection.exec_driver_sql(self._insert_event, rows)
+        setattr(tracker, STORED, len(tracker.events))
         if self.event_broker is not None and new:
             published = [{"sender_id": sender, **data} for data in new]
             publish_many = getattr(self.event_broker, "publish_many", None)
@@ -145,7 +205,7 @@ class SQLiteTrackerStore(PlainSQLEvents):
         super().__init__(domain, dialect="sqlite", db=db, event_broker=event_broker, **kwargs)
         self._rebuild_engine(**SQLITE_POOL)
         sa.event.listen(self.engine, "connect", configure_sqlite_connection)  # before the first connection
-        ready(self.engine)  # WAL from the start, not on a citizen's first message
+        ready(self.engine, self._create_indexes)  # WAL from the start, not on a citizen's first message
 
 
 class PostgresTrackerStore(PlainSQLEvents):
@@ -180,3 +240,4 @@ class PostgresTrackerStore(PlainSQLEvents):
             **kwargs,
         )
         self._rebuild_engine(**POSTGRES_POOL)
+        ready(self.engine, self._create_indexes)

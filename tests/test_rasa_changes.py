@@ -142,6 +142,28 @@ def test_action_answers_are_validated_with_one_validator() -> None:
         validate(action, {"events": "not a list"})
 
 
+def test_event_types_are_resolved_without_walking_the_class_tree(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Change 9: each type name's class is found once; later events of that type do not walk the
+    ``Event`` class tree again (it did for every stored event on every message)."""
+    import rasa.shared.utils.common as common
+    from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
+
+    assert getattr(Event.resolve_by_type, rasa_changes.MARK, False)
+    assert Event.resolve_by_type("user") is UserUttered  # found (and kept) before counting
+    walks = []
+    original = common.all_subclasses
+    monkeypatch.setattr(common, "all_subclasses", lambda cls: walks.append(cls) or original(cls))
+    for _ in range(100):
+        assert Event.resolve_by_type("user") is UserUttered
+    assert walks == []
+    assert Event.from_parameters({"event": "slot", "name": "topic", "value": "x"}) == SlotSet("topic", "x")
+    assert Event.resolve_by_type("action") is ActionExecuted
+    assert Event.resolve_by_type("no_such_event", default=SlotSet) is SlotSet
+    assert Event.resolve_by_type("topic") is None  # Rasa's old events: ignored as before
+    with pytest.raises(ValueError, match="no_such_event"):
+        Event.resolve_by_type("no_such_event")
+
+
 async def test_the_root_route_does_not_tell_the_rasa_version(monkeypatch: pytest.MonkeyPatch) -> None:
     """Change 6: Rasa's ``GET /`` answered "Hello from Rasa: 3.6.21", telling anyone which version
     (and so which known flaws) runs. The route of the server Rasa builds (``create_app``)."""

@@ -57,14 +57,19 @@ def test_plain_sql_reads_and_writes_what_rasas_orm_queries_do(tmp_path: Path) ->
     ours, rasas = SQLiteTrackerStore(domain, db=db), SQLTrackerStore(domain, dialect="sqlite", db=db)
     first = [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
              UserUttered("Hallo"), SlotSet("topic", "legal_basis")]  # fmt: skip
+    saved = {}
     for store, sender in ((ours, "ours"), (rasas, "rasas")):
-        tracker = DialogueStateTracker.from_events(sender, first)
-        asyncio.run(store.save(tracker))
+        asyncio.run(store.save(DialogueStateTracker.from_events(sender, first)))
+        tracker = asyncio.run(store.retrieve(sender))  # as Rasa does on each message
+        assert tracker is not None
         tracker.update(ActionExecuted("action_session_start"))
         tracker.update(SessionStarted())  # a new session: only its events are read back
         tracker.update(UserUttered("Und weiter?"))
         asyncio.run(store.save(tracker))
-        asyncio.run(store.save(tracker))  # nothing new: nothing added
+        saved[sender] = tracker
+    # saved again with nothing new: nothing added (Rasa's own store added the new session's
+    # events a second time: it counts the stored events since the latest session start)
+    asyncio.run(ours.save(saved["ours"]))
     for sender in ("ours", "rasas"):
         by_ours, by_rasas = asyncio.run(ours.retrieve(sender)), asyncio.run(rasas.retrieve(sender))
         assert by_ours is not None and by_rasas is not None
@@ -241,3 +246,95 @@ def test_two_workers_starting_at_once_both_get_the_event_broker(tmp_path: Path) 
             assert pool.starmap(_start_broker, [(path, barrier), (path, barrier)]) == ["ok", "ok"]
             with sqlite3.connect(path) as raw:
                 assert raw.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 2
+
+
+def _long_conversation(sender: str, turns: int) -> list[Any]:
+    """``turns`` messages as Rasa stores them: the language set once at the start, the topic and a
+    rating on the way."""
+    from rasa.shared.core.events import BotUttered
+
+    events: list[Any] = [ActionExecuted("action_session_start"), ActionExecuted("action_listen")]
+    for i in range(turns):
+        t = 1000.0 + i
+        events += [UserUttered(f"Frage {i}", timestamp=t)]
+        if i == 0:
+            events += [SlotSet("language", "uk", timestamp=t)]
+        events += [
+            ActionExecuted("action_reply", timestamp=t),
+            BotUttered(f"Antwort {i}", metadata={"utter_action": f"utter_faq/k{i}"}, timestamp=t),
+            SlotSet("topic", f"k{i}", timestamp=t),
+            ActionExecuted("action_listen", timestamp=t),
+        ]
+        if i == 3:
+            events += [SlotSet("feedback", {"answer": "utter_faq/k3", "helpful": False, "reason": None}, timestamp=t)]
+    return events
+
+
+def test_a_long_conversation_is_read_bounded_and_keeps_what_it_needs(tmp_path: Path) -> None:
+    """Issue 27: the 1,000th message reads as many events as the 20th: the latest WINDOW_EVENTS from
+    a turn's start and the latest value of every slot set before them (the language of the first
+    message, the rating of the fourth answer). Saving adds only the new events; the database keeps
+    every event (retention, the report)."""
+    from stores.tracker_store import WINDOW_EVENTS
+
+    domain = Domain.load(str(DOMAIN))
+    db = tmp_path / "tracker.db"
+    store = SQLiteTrackerStore(domain, db=str(db))
+    events = _long_conversation("citizen", 1000)
+    asyncio.run(store.save(DialogueStateTracker.from_events("citizen", events, domain.slots)))
+
+    tracker = asyncio.run(store.retrieve("citizen"))
+    assert tracker is not None
+    assert len(tracker.events) <= WINDOW_EVENTS + len(domain.slots)
+    assert tracker.get_slot("language") == "uk"  # set with the first message, 6,000 events ago
+    assert tracker.get_slot("topic") == "k999"
+    assert tracker.get_slot("feedback") == {"answer": "utter_faq/k3", "helpful": False, "reason": None}
+    assert tracker.latest_message is not None and tracker.latest_message.text == "Frage 999"
+    window = [e for e in tracker.events if not isinstance(e, SlotSet) or e.key == "topic"]
+    assert isinstance(window[0], ActionExecuted) and window[0].action_name == "action_listen"  # a turn's start
+
+    tracker.update(UserUttered("Frage 1000", timestamp=3000.0))
+    tracker.update(SlotSet("topic", "k1000", timestamp=3000.0))
+    asyncio.run(store.save(tracker))
+    asyncio.run(store.save(tracker))  # nothing new: nothing added
+    with sqlite3.connect(db) as raw:
+        assert raw.execute("SELECT COUNT(*) FROM events").fetchone()[0] == len(events) + 2
+        texts = [row[0] for row in raw.execute("SELECT data FROM events WHERE type_name = 'user'")]
+    assert len(texts) == 1001  # every message stays for the report and retention
+    again = asyncio.run(SQLiteTrackerStore(domain, db=str(db)).retrieve("citizen"))  # as after a restart
+    assert again is not None and again.get_slot("topic") == "k1000" and again.get_slot("language") == "uk"
+
+
+def test_a_new_session_does_not_bring_back_the_old_sessions_slots(tmp_path: Path) -> None:
+    """The domain does not carry slots over to a new session; the bounded read keeps that rule."""
+    from rasa.shared.core.events import SessionStarted
+
+    domain = Domain.load(str(DOMAIN))
+    store = SQLiteTrackerStore(domain, db=str(tmp_path / "tracker.db"))
+    events = _long_conversation("citizen", 300)
+    events += [ActionExecuted("action_session_start", timestamp=5000.0), SessionStarted(timestamp=5000.0),
+               ActionExecuted("action_listen", timestamp=5000.0)]  # fmt: skip
+    events += [e for e in _long_conversation("citizen", 30)[2:] if not isinstance(e, SlotSet) or e.key == "topic"]
+    for e in events[-30 * 5 :]:
+        e.timestamp += 5000.0
+    asyncio.run(store.save(DialogueStateTracker.from_events("citizen", events, domain.slots)))
+    tracker = asyncio.run(store.retrieve("citizen"))
+    assert tracker is not None
+    assert tracker.get_slot("language") is None and tracker.get_slot("feedback") is None
+    assert tracker.get_slot("topic") == "k29"
+
+
+def test_every_query_of_a_message_uses_an_index(tmp_path: Path) -> None:
+    """No query of a message scans a conversation's events: each is a seek in an index, so its cost
+    does not grow with the conversation (SQLite's query plan)."""
+    store = SQLiteTrackerStore(Domain.load(str(DOMAIN)), db=str(tmp_path / "tracker.db"))
+    statements = {
+        store._session_start: ("c",),
+        store._select_window: ("c", 0, 101),
+        store._select_slot: ("c", "topic", 0),
+    }
+    with sqlite3.connect(tmp_path / "tracker.db") as raw:
+        for statement, parameters in statements.items():
+            plan = " ".join(str(row[-1]) for row in raw.execute("EXPLAIN QUERY PLAN " + statement, parameters))
+            assert plan.startswith("SEARCH events USING INDEX ix_events_sender"), (statement, plan)
+            assert "TEMP B-TREE" not in plan, (statement, plan)  # no sort of the conversation's rows
