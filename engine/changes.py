@@ -376,4 +376,4 @@ def install() -> None:
     action_module.DEFAULT_REQUEST_TIMEOUT = ACTION_TIMEOUT_S
     FailSafeTrackerStore.retrieve = failing_loudly(FailSafeTrackerStore)
     EndpointConfig.session = reusing_connections(EndpointConfig)
-    Event.resolve_by_type = staticmethod(cached_event_types(Event.resolve_by_type))  # type: ignore[method-assign,assignment]
+    Event.resolve_by_type = staticmethod(cached_event_types(Event.resolve_by_type))
