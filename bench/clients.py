@@ -108,12 +108,18 @@ async def load(url: str, questions: list[str], conversations: int, per_conversat
 
 
 async def quality(
-    url: str, questions: list[Question], tag: str, language: str | None = None, texts: list[str] | None = None
+    url: str,
+    questions: list[Question],
+    tag: str,
+    language: str | None = None,
+    texts: list[str] | None = None,
+    answers: list[str] | None = None,
 ) -> Tally:
     """Each question as the first message of its own conversation (sender ``quality-<tag>-<i>``:
     unique per set, so no answer of another set is its context); the reply's outcome. A set of
     another language is sent with that language chosen (metadata, as the widget's menu does).
-    ``texts``: collects the replies' texts."""
+    ``texts``: collects the replies' texts; ``answers``: each question's response name (to compare
+    two codes' answers)."""
     matchers = response_matchers()
     results = []
     metadata = {"language": language} if language else {}
@@ -128,4 +134,6 @@ async def quality(
                 texts += [m.get("text", "") for m in replies if m.get("text")]
             got = next((name for name in responses if name != LANGUAGE_NOTE), "unknown")
             results.append((question, label_of(got)))
+            if answers is not None:
+                answers.append(got)
     return Tally.of(results)

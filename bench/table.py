@@ -42,6 +42,37 @@ def outcome_rows(ours: dict[str, Any], base: dict[str, Any]) -> list[tuple[str, 
     return rows
 
 
+def before_rows(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """Issue 27: today's code against the code before the issue, measured in the same run (the
+    before column's heading is the baseline's; the rows say what they compare)."""
+    b = r["before"]
+    rows = []
+    measures = (("sequential", "p50_ms", "{:.1f}"), ("concurrent_8", "p95_ms", "{:.0f}"),
+                ("concurrent_8", "msg_per_s", "{:.0f}"), ("concurrent_32", "msg_per_s", "{:.0f}"))  # fmt: skip
+    for level, key, fmt in measures:
+        now, then = r[level][key], b[level][key]
+        rows.append((f"vs. {b['label']}: {level} {key}", fmt.format(now), fmt.format(then), f"{now / then:.2f}"))
+    for level in ("concurrent_8", "concurrent_32"):
+        now, then = r[level]["cpu_ms_per_msg"]["rasa"], b[level]["cpu_ms_per_msg"]["rasa"]
+        rows.append((f"vs. {b['label']}: {level} Rasa CPU ms/msg", f"{now:.1f}", f"{then:.1f}", f"{now / then:.2f}"))
+    for n, now in r.get("long_conversations", {}).items():
+        then = b.get("long_conversations", {}).get(n)
+        rows.append((f"next message after {int(n):,} messages: p50 ms (ratio to the shortest)",
+                     f"{now['p50_ms']:.0f} ({now['ratio']:.2f})",
+                     f"{then['p50_ms']:.0f} ({then['ratio']:.2f})" if then else "",
+                     f"{now['p50_ms'] / then['p50_ms']:.2f}" if then else ""))  # fmt: skip
+    same = r.get("same_answers", {})
+    if same:
+        n, kept = sum(s["n"] for s in same.values()), sum(s["same"] for s in same.values())
+        rows.append((f"vs. {b['label']}: same answer, all {len(same)} sets", f"{kept}/{n}", "", ""))
+        for name, s in same.items():
+            if s["same"] != s["n"]:
+                rows.append(
+                    (f"  {name}: same answer (first that differ)", f"{s['same']}/{s['n']}", str(s["differ"]), "")
+                )
+    return rows
+
+
 def table(r: dict[str, Any]) -> str:
     b = r["baseline"]
     seq = r["sequential"]
@@ -67,6 +98,17 @@ def table(r: dict[str, Any]) -> str:
             cpu = s["cpu_ms_per_msg"]
             shares = "/".join(f"{cpu[k]:.1f}" for k in ("rasa", "actions", "redis", "load"))
             rows.append((f"{level}: CPU ms/msg Rasa/actions/Redis/load", shares, "", ""))
+    if "before" in r:
+        rows += before_rows(r)
+    elif "long_conversations" in r:
+        for n, now in r["long_conversations"].items():
+            rows.append((f"next message after {int(n):,} messages: p50 ms (ratio to the shortest)",
+                         f"{now['p50_ms']:.0f} ({now['ratio']:.2f})", "", ""))  # fmt: skip
+    if "memory_growth" in r:
+        g = r["memory_growth"]
+        pairs = zip(g["rss_after_1000_mb"], g["rss_after_all_mb"], strict=False)
+        rows.append((f"Rasa RSS per process after 1,000 / {g['messages']:,} msgs ({g['conversations']:,} conv.), MB",
+                     "/".join(f"{a:.0f}-{b:.0f}" for a, b in pairs), "", f"{g['max_ratio']:.2f}"))  # fmt: skip
     if "cluster" in r:
         rows += scaling_rows(r["cluster"], r)
     if "event_broker" in r:  # issue 17: the same Rasa with and without the event broker, alternating
@@ -115,6 +157,8 @@ def table(r: dict[str, Any]) -> str:
     lines.append("cluster rows: make cluster (PostgreSQL, Redis, nginx) on the same 2 cores; their baseline column")
     lines.append("is this run's single-machine configuration (2 workers, SQLite), ratio = msg/s cluster / single.")
     lines.append("outcomes: right / fallback (asks back, cannot answer, signposting) / wrong (evaluation/outcomes.py).")
+    if "before" in r:
+        lines.append(f"'vs. {r['before']['label']}' rows: its code, same model and load, this run (baseline column).")
     if "event_broker" in r:
         lines.append("event broker rows: two fresh Rasa servers side by side, with it and without (baseline column).")
     return "\n".join(lines)

@@ -43,10 +43,11 @@ DISABLED_REDIS_COMMANDS = ("CONFIG", "SAVE", "BGSAVE", "BGREWRITEAOF", "DEBUG", 
                            "REPLICAOF", "SLAVEOF", "SYNC", "PSYNC", "MODULE", "MIGRATE", "ACL")  # fmt: skip
 
 
-def environment(extra: dict[str, str] | None = None, messengers: bool = False) -> dict[str, str]:
+def environment(extra: dict[str, str] | None = None, messengers: bool = False, root: Path = ROOT) -> dict[str, str]:
     """The processes' environment: no telemetry, no access log (client addresses, URLs), the
-    project on the path; the messenger variables of this environment only with ``messengers``
-    (`make run`), else only those given in ``extra``."""
+    project (``root``: another checkout's code for the benchmark's before-and-after) on the path;
+    the messenger variables of this environment only with ``messengers`` (`make run`), else only
+    those given in ``extra``."""
     base = {k: v for k, v in os.environ.items() if messengers or not k.startswith(("TELEGRAM_", "FACEBOOK_"))}
     return {
         "SANIC_ACCESS_LOG": "false",
@@ -54,7 +55,7 @@ def environment(extra: dict[str, str] | None = None, messengers: bool = False) -
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "PYTHONUNBUFFERED": "1",
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": str(root),
         **(extra or {}),
     }
 
@@ -86,9 +87,11 @@ def redis_password() -> str:
     raise RuntimeError(f"{path} is empty")
 
 
-def redis_environment(extra: dict[str, str] | None = None, messengers: bool = False) -> dict[str, str]:
+def redis_environment(
+    extra: dict[str, str] | None = None, messengers: bool = False, root: Path = ROOT
+) -> dict[str, str]:
     """The environment of a process that reads endpoints.yml (Rasa): with ``REDIS_PASSWORD``."""
-    return environment({"REDIS_PASSWORD": redis_password(), **(extra or {})}, messengers)
+    return environment({"REDIS_PASSWORD": redis_password(), **(extra or {})}, messengers, root)
 
 
 # ---- command lines ------------------------------------------------------------------------------
@@ -213,13 +216,14 @@ def stop(proc: subprocess.Popen) -> None:
 
 @contextmanager
 def running(
-    command: list[str], env: dict[str, str], log: Path, ready_url: str, timeout: float
+    command: list[str], env: dict[str, str], log: Path, ready_url: str, timeout: float, root: Path = ROOT
 ) -> Iterator[subprocess.Popen]:
-    """``command`` started with its output in ``log``, once ``ready_url`` answers; stopped afterwards."""
+    """``command`` started in ``root`` with its output in ``log``, once ``ready_url`` answers;
+    stopped afterwards."""
     log.touch(mode=0o600)  # the log is readable by this user only (it names senders)
     log.chmod(0o600)
     with log.open("ab") as out:
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(command, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         wait_until(ready_url, proc, timeout)
         yield proc
@@ -227,9 +231,9 @@ def running(
         stop(proc)
 
 
-def start_actions(port: int, log: Path) -> AbstractContextManager[subprocess.Popen]:
-    env = environment({"SANIC_HOST": "127.0.0.1"})
-    return running(actions_command(port), env, log, f"http://127.0.0.1:{port}/health", 60)
+def start_actions(port: int, log: Path, root: Path = ROOT) -> AbstractContextManager[subprocess.Popen]:
+    env = environment({"SANIC_HOST": "127.0.0.1"}, root=root)
+    return running(actions_command(port), env, log, f"http://127.0.0.1:{port}/health", 60, root)
 
 
 @contextmanager
@@ -246,11 +250,13 @@ def start_rasa(
     tracker_store: dict[str, Any] | None = None,
     module: str = "engine",
     event_broker: bool = True,
+    root: Path = ROOT,
 ) -> Iterator[subprocess.Popen]:
-    """Rasa as in production; ``workers`` > 1 needs the Redis lock store on ``redis_port``."""
+    """Rasa as in production; ``workers`` > 1 needs the Redis lock store on ``redis_port``;
+    ``root``: the checkout whose code runs (the benchmark's code before an issue)."""
     if workers > 1 and redis_port is None:
         raise ValueError("more than one Sanic worker needs the Redis lock store")
-    env = redis_environment({**(extra_env or {}), "SANIC_WORKERS": str(workers)})
+    env = redis_environment({**(extra_env or {}), "SANIC_WORKERS": str(workers)}, root=root)
     credentials = workdir / "credentials.yml"
     write_credentials(credentials, env)
     endpoints = workdir / "endpoints.yml"
@@ -259,7 +265,7 @@ def start_rasa(
         encoding="utf-8",
     )
     command = rasa_command(port, credentials, endpoints, model, extra, module)
-    with running(command, env, log, f"http://127.0.0.1:{port}/webhooks/rest/", 180) as proc:
+    with running(command, env, log, f"http://127.0.0.1:{port}/webhooks/rest/", 180, root) as proc:
         yield proc
 
 
