@@ -47,11 +47,18 @@ turn a change off. Each change has a unit test (tests/test_rasa_changes.py) and 
    into its class by walking the whole ``Event`` class tree with ``inspect.isabstract`` for every
    event (about 40 % of a request's CPU in a long conversation, docs/performance.md). Each name's
    class is now looked up once and kept; an unknown name still raises, a default is still used.
+10. Speed (the module ``copy`` of ``DEBUG_COPY_MODULES``): Rasa deep-copies the parse data, the
+   events and the policies' state lists as arguments of its debug log calls, on every message,
+   whether or not debug logging is on. In these modules every ``copy.deepcopy`` is such an
+   argument (tests/test_rasa_changes.py reads their source to prove it), so there it copies only
+   when the ``rasa`` logger logs at DEBUG (``rasa run --debug``).
 """
 
 from __future__ import annotations
 
+import copy
 import functools
+import importlib
 import importlib.abc
 import logging
 import os
@@ -318,6 +325,24 @@ def cached_event_types(original: Callable) -> Callable:
     return marked(resolve_by_type)
 
 
+# Rasa's modules whose every copy.deepcopy is an argument of a structlog debug call (change 10)
+DEBUG_COPY_MODULES = ("rasa.core.processor", "rasa.core.policies.rule_policy", "rasa.core.policies.memoization")
+
+
+class DebugOnlyCopies:
+    """Change 10: the module ``copy`` as these modules see it: ``deepcopy`` copies only while the
+    ``rasa`` logger logs at DEBUG; everything else is the module's."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+    @staticmethod
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        if logging.getLogger("rasa").isEnabledFor(logging.DEBUG):
+            return copy.deepcopy(value, memo)
+        return value
+
+
 def installed() -> bool:
     """Are the changes installed in this process (``python -m engine``)?"""
     from rasa.core.processor import MessageProcessor
@@ -335,7 +360,7 @@ def require_installed() -> None:
 
 
 def install() -> None:
-    """Install changes 1-9 once; raises RasaChangeError instead of starting a changed Rasa blindly."""
+    """Install changes 1-10 once; raises RasaChangeError instead of starting a changed Rasa blindly."""
     skip_unused_imports()
     import rasa
     import rasa.core.actions.action as action_module
@@ -364,6 +389,7 @@ def install() -> None:
             (FailSafeTrackerStore, "on_tracker_store_error"),
             (EndpointConfig, "session"),
             (Event, "resolve_by_type"),
+            *((importlib.import_module(name), "copy") for name in DEBUG_COPY_MODULES),
         ],
     )
     install_log_changes()
@@ -377,3 +403,5 @@ def install() -> None:
     FailSafeTrackerStore.retrieve = failing_loudly(FailSafeTrackerStore)
     EndpointConfig.session = reusing_connections(EndpointConfig)
     Event.resolve_by_type = staticmethod(cached_event_types(Event.resolve_by_type))
+    for name in DEBUG_COPY_MODULES:
+        setattr(importlib.import_module(name), "copy", DebugOnlyCopies())  # noqa: B010

@@ -164,6 +164,41 @@ def test_event_types_are_resolved_without_walking_the_class_tree(monkeypatch: py
         Event.resolve_by_type("no_such_event")
 
 
+def test_debug_log_copies_are_made_only_when_debug_logging_is_on() -> None:
+    """Change 10: in the modules it changes, every ``copy.deepcopy`` is an argument of a
+    ``structlogger.debug`` call (read from Rasa's source: an upgrade that copies for another reason
+    fails here), and copies are made only while the ``rasa`` logger logs at DEBUG."""
+    import ast
+    import importlib
+    import inspect
+    import logging
+
+    for name in rasa_changes.DEBUG_COPY_MODULES:
+        module = importlib.import_module(name)
+        assert isinstance(module.copy, rasa_changes.DebugOnlyCopies)
+        tree = ast.parse(inspect.getsource(module))
+        in_debug: set[int] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and ast.unparse(node.func) == "structlogger.debug":
+                in_debug |= {id(n) for n in ast.walk(node)}
+        copies = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and ast.unparse(n.func) == "copy.deepcopy"]
+        assert copies and all(id(c) in in_debug for c in copies), name
+        assert [ast.unparse(n) for n in ast.walk(tree) if isinstance(n, ast.Attribute)
+                and ast.unparse(n.value) == "copy" and n.attr != "deepcopy"] == []  # fmt: skip
+    copies = rasa_changes.DebugOnlyCopies()
+    value = {"events": [{"event": "user"}]}
+    rasa_logger = logging.getLogger("rasa")
+    level = rasa_logger.level
+    try:
+        rasa_logger.setLevel(logging.INFO)
+        assert copies.deepcopy(value) is value
+        rasa_logger.setLevel(logging.DEBUG)
+        copied = copies.deepcopy(value)
+        assert copied == value and copied is not value and copied["events"] is not value["events"]
+    finally:
+        rasa_logger.setLevel(level)
+
+
 async def test_the_root_route_does_not_tell_the_rasa_version(monkeypatch: pytest.MonkeyPatch) -> None:
     """Change 6: Rasa's ``GET /`` answered "Hello from Rasa: 3.6.21", telling anyone which version
     (and so which known flaws) runs. The route of the server Rasa builds (``create_app``)."""
