@@ -180,7 +180,7 @@ def cluster_endpoints(actions_port: int, redis_url: str, with_password: bool = T
     """Rasa reads ``${DATABASE_URL}`` and ``${REDIS_PASSWORD}`` from its environment: the passwords
     stay out of the file."""
     return {
-        "action_endpoint": {"url": f"http://127.0.0.1:{actions_port}/webhook"},
+        "action_endpoint": {"url": f"http://127.0.0.1:{actions_port}/webhook", "enable_selective_domain": True},
         "tracker_store": {"type": "stores.tracker_store.PostgresTrackerStore", "url": "${DATABASE_URL}"},
         "event_broker": {"type": "stores.event_broker.ReportEventBroker", "url": "${EVENTS_DATABASE_URL}"},
         "lock_store": lock_store(redis_url, with_password),

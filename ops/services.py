@@ -160,11 +160,12 @@ def endpoints_for(
     redis_port: int | None,
     tracker_store: dict[str, Any] | None = None,
     event_broker: bool = True,
+    root: Path = ROOT,
 ) -> dict[str, Any]:
-    """The production endpoints.yml with these ports and the databases (tracker store, event
+    """The production endpoints.yml (of the checkout ``root``) with these ports and the databases (tracker store, event
     broker) in ``workdir``; no lock store without Redis (one worker); ``tracker_store`` replaces
     settings of the store, ``event_broker=False`` leaves the broker out (benchmark levers)."""
-    endpoints = yaml.safe_load(PRODUCTION_ENDPOINTS.read_text(encoding="utf-8"))
+    endpoints = yaml.safe_load((root / PRODUCTION_ENDPOINTS.name).read_text(encoding="utf-8"))
     endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{actions_port}/webhook"
     endpoints["tracker_store"] = {
         **endpoints["tracker_store"],
@@ -261,7 +262,7 @@ def start_rasa(
     write_credentials(credentials, env)
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
-        yaml.safe_dump(endpoints_for(workdir, actions_port, redis_port, tracker_store, event_broker)),
+        yaml.safe_dump(endpoints_for(workdir, actions_port, redis_port, tracker_store, event_broker, root)),
         encoding="utf-8",
     )
     command = rasa_command(port, credentials, endpoints, model, extra, module)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -59,3 +60,25 @@ async def test_the_reply_uses_the_language_the_pipeline_decided(
     assert message["response"] == "utter_suggest_topics" and "language" not in message
     assert message["buttons"][0]["title"] == "What is a municipal Jobcenter?"
     assert all(e["name"] != "language" for e in events)
+
+
+def test_the_action_server_is_not_sent_the_domain(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 27: Rasa sent the whole domain (28 KB of JSON) with every action call; action_reply
+    does not read it, so the production and the cluster's endpoints leave it out."""
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.utils.endpoints import EndpointConfig, read_endpoint_config
+
+    from base.paths import DOMAIN, ROOT
+    from ops.cluster import cluster_endpoints
+
+    monkeypatch.setenv("REDIS_PASSWORD", "x")  # endpoints.yml names it
+    domain = Domain.load(str(DOMAIN))
+    tracker = DialogueStateTracker.from_events("citizen", [], domain.slots)
+    production = read_endpoint_config(str(ROOT / "endpoints.yml"), "action_endpoint")
+    cluster = EndpointConfig.from_dict(cluster_endpoints(5055, "redis://127.0.0.1:6380")["action_endpoint"])
+    for endpoint in (production, cluster):
+        call = RemoteAction("action_reply", endpoint)._action_call_format(tracker, domain)
+        assert "domain" not in call and call["tracker"]["sender_id"] == "citizen"
+    assert "domain" in RemoteAction("action_reply", EndpointConfig("http://x"))._action_call_format(tracker, domain)
