@@ -168,7 +168,11 @@ def start_postgres(home: Path, port: int) -> Iterator[Postgres]:
 def lock_store(redis_url: str, password: bool) -> dict[str, Any]:
     """The lock store of ``redis_url``; with ``password``, Rasa reads it from ``${REDIS_PASSWORD}``."""
     parsed = urlparse(redis_url)
-    store: dict[str, Any] = {"type": "redis", "url": parsed.hostname or "127.0.0.1", "port": parsed.port or 6379}
+    store: dict[str, Any] = {
+        "type": "stores.lock_store.AtomicRedisLockStore",
+        "url": parsed.hostname or "127.0.0.1",
+        "port": parsed.port or 6379,
+    }
     if parsed.path.strip("/"):
         store["db"] = int(parsed.path.strip("/"))
     if password:
