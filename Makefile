@@ -19,7 +19,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # Rasa imports the messenger connectors (channels/) from here.
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help setup pipeline widget browser redis postgres nginx cluster purge report train run shell lint validate test test-unit test-core test-e2e bench clean
+.PHONY: help setup pipeline widget browser redis postgres nginx cluster purge report train run shell lint validate test test-unit test-core test-e2e bench profile clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -100,6 +100,9 @@ test: lint validate check-content $(MODEL) $(VENDOR_JS) browser redis postgres n
 
 bench: $(SPACY_MODEL)/meta.json $(MODEL) redis postgres nginx ## benchmarks (trains its own model, times it) vs. a TF-IDF baseline; cluster scaling 1-3 instances
 	$(BIN)/python -m bench.run
+
+profile: $(MODEL) redis ## where Rasa's CPU per message goes (cProfile, bench/results/); LONG=1000: one long conversation
+	$(BIN)/python -m bench.profile $${LONG:+--long $$LONG}
 
 purge: $(BIN)/.installed ## delete conversations idle longer than RETENTION_DAYS (default 30); DATABASE_URL: PostgreSQL
 	$(BIN)/python -m stores.retention --days $${RETENTION_DAYS:-30}
