@@ -11,7 +11,9 @@ Where it comes from:
 Only the response name, the yes/no and a reason from ``REASONS`` are taken: no text, nothing the
 citizen typed. ``store`` adds the rating to the conversation as the slot ``feedback`` (an event
 like any other, so the tracker store keeps it and the event broker passes it to the editors'
-report, report/), and only when that conversation got that answer. Every rating counts against
+report, report/), and only when that conversation got that answer among the events a tracker is read
+with (stores/tracker_store.py ``WINDOW_EVENTS``: about its latest ten messages; an older answer's
+rating is refused like one of an answer never given). Every rating counts against
 the conversation's rate limit, the one its messages count against (pipeline/rate_limit.py
 ``per_sender``): over it, nothing is stored. Only the last rating of an answer counts: a rating
 equal to the one the answer has already is not stored again, and the report takes the latest

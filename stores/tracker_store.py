@@ -42,9 +42,9 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.pool import QueuePool
 
 BUSY_TIMEOUT_S = 30
-# How many of a session's latest events a tracker is read with (about 16 messages: a message
+# How many of a session's latest events a tracker is read with (about 10 messages: a message
 # adds about six events); the slots' latest values are read apart, so nothing older is needed.
-WINDOW_EVENTS = 100
+WINDOW_EVENTS = 60
 # The tracker's count of events already stored (set when read or saved): save() adds the rest.
 STORED = "_jobcenter_stored_events"
 # Indexes that keep every read bounded: the latest events of a conversation, the latest
