@@ -52,6 +52,13 @@ turn a change off. Each change has a unit test (tests/test_rasa_changes.py) and 
    whether or not debug logging is on. In these modules every ``copy.deepcopy`` is such an
    argument (tests/test_rasa_changes.py reads their source to prove it), so there it copies only
    when the ``rasa`` logger logs at DEBUG (``rasa run --debug``).
+11. Speed (``DaskGraphRunner.run``): Rasa runs its NLU and policy graphs through dask on every
+   message: the schema's dependencies walked again, a dask graph built and ordered, the inputs
+   (the message, the tracker) formatted into a debug line whether or not it is logged; about 2 ms
+   a message around nodes that take microseconds (docs/performance.md). The nodes now run in one
+   order computed once per set of targets, each called with its needs' outputs exactly as dask
+   calls it (a need that is neither a node nor an input is passed as its name); the results and
+   errors are dask's.
 """
 
 from __future__ import annotations
@@ -343,6 +350,41 @@ class DebugOnlyCopies:
         return value
 
 
+def ordered_runs(runner_class: Any) -> Callable:
+    """Change 11: ``DaskGraphRunner.run`` without dask, in an order computed once per targets."""
+    import graphlib
+
+    from rasa.engine.exceptions import GraphRunError
+
+    def order_for(self: Any, targets: tuple[str, ...]) -> list[str]:
+        orders: dict[tuple[str, ...], list[str]] = self.__dict__.setdefault("_jobcenter_orders", {})
+        if targets not in orders:
+            schema = self._graph_schema.minimal_graph_schema(list(targets))
+            graph = {name: [n for n in node.needs.values() if n in schema.nodes] for name, node in schema.nodes.items()}
+            orders[targets] = list(graphlib.TopologicalSorter(graph).static_order())
+        return orders[targets]
+
+    def run(self: Any, inputs: dict[str, Any] | None = None, targets: list[str] | None = None) -> dict[str, Any]:
+        run_targets = targets if targets else self._graph_schema.target_names
+        values: dict[str, Any] = {}
+        for name, value in (inputs or {}).items():
+            if isinstance(value, str) and value in self._graph_schema.nodes:
+                raise GraphRunError(
+                    f"Input value '{value}' clashes with a node name. Make sure that none of the input names "
+                    f"passed to the `run` method are the same as node names in the graph schema."
+                )
+            values[name] = (name, value)
+        try:
+            for name in order_for(self, tuple(run_targets)):
+                needs = self._graph_schema.nodes[name].needs.values()
+                values[name] = self._instantiated_nodes[name](*(values.get(n, n) for n in needs))
+        except RuntimeError as e:
+            raise GraphRunError("Error running runner.") from e
+        return dict(values[target] for target in run_targets)
+
+    return marked(run)
+
+
 def installed() -> bool:
     """Are the changes installed in this process (``python -m engine``)?"""
     from rasa.core.processor import MessageProcessor
@@ -360,7 +402,7 @@ def require_installed() -> None:
 
 
 def install() -> None:
-    """Install changes 1-10 once; raises RasaChangeError instead of starting a changed Rasa blindly."""
+    """Install changes 1-11 once; raises RasaChangeError instead of starting a changed Rasa blindly."""
     skip_unused_imports()
     import rasa
     import rasa.core.actions.action as action_module
@@ -369,6 +411,7 @@ def install() -> None:
     from rasa.core.actions.action import RemoteAction
     from rasa.core.processor import MessageProcessor
     from rasa.core.tracker_store import FailSafeTrackerStore
+    from rasa.engine.runner.dask import DaskGraphRunner
     from rasa.shared.core.events import Event
     from rasa.utils import log_utils
     from rasa.utils.endpoints import EndpointConfig
@@ -390,6 +433,8 @@ def install() -> None:
             (EndpointConfig, "session"),
             (Event, "resolve_by_type"),
             *((importlib.import_module(name), "copy") for name in DEBUG_COPY_MODULES),
+            (DaskGraphRunner, "run"),
+            (DaskGraphRunner, "_instantiate_nodes"),
         ],
     )
     install_log_changes()
@@ -405,3 +450,4 @@ def install() -> None:
     Event.resolve_by_type = staticmethod(cached_event_types(Event.resolve_by_type))
     for name in DEBUG_COPY_MODULES:
         setattr(importlib.import_module(name), "copy", DebugOnlyCopies())  # noqa: B010
+    DaskGraphRunner.run = ordered_runs(DaskGraphRunner)

@@ -331,3 +331,42 @@ class FakeSocketChannel(FakeChannel):
     async def emit(self, event: str, data: dict[str, Any], room: str) -> None:
         assert room == data["session"] == "s"
         self.sent.append(f"{event}: {data['text']}")
+
+
+@pytest.mark.model
+def test_graphs_run_without_dask_with_dasks_results() -> None:
+    """Change 11: the trained model's NLU and policy graphs give what dask gave: the same parse
+    (intent, ranking, answer key, entities) and the same policy prediction."""
+    import dask
+    from rasa.core.agent import Agent
+    from rasa.core.channels.channel import UserMessage
+    from rasa.engine.constants import PLACEHOLDER_MESSAGE, PLACEHOLDER_TRACKER
+    from rasa.engine.runner.dask import DaskGraphRunner
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from base.paths import MODEL
+
+    assert getattr(DaskGraphRunner.run, rasa_changes.MARK, False)
+    agent = Agent.load(str(MODEL))
+    assert agent.processor is not None
+    runner, metadata = agent.processor.graph_runner, agent.processor.model_metadata
+
+    def by_dask(inputs: dict[str, Any], targets: list[str]) -> dict[str, Any]:
+        graph = runner._build_dask_graph(runner._graph_schema.minimal_graph_schema(targets))
+        runner._add_inputs_to_graph(inputs, graph)
+        return dict(dask.get(graph, targets))
+
+    keys = ("intent", "intent_ranking", "entities", "response_selector")
+    for text in ("Ist das Jobcenter Bautzen kommunal?", "Was ist ein kommunales Jobcenter?", "Hallo"):
+        tracker = DialogueStateTracker.from_events("c", [ActionExecuted("action_listen")], agent.domain.slots)
+        inputs = {PLACEHOLDER_MESSAGE: [UserMessage(text)], PLACEHOLDER_TRACKER: tracker}
+        ours, theirs = (run(inputs, [metadata.nlu_target]) for run in (runner.run, by_dask))
+        parsed = [{k: m.get(k) for k in keys} for m in ours[metadata.nlu_target]]
+        assert parsed == [{k: m.get(k) for k in keys} for m in theirs[metadata.nlu_target]]
+        assert parsed[0]["intent"]["name"]
+        tracker.update(UserUttered(text, parsed[0]["intent"]))
+        core = {PLACEHOLDER_TRACKER: tracker}
+        ours, theirs = (run(core, [metadata.core_target]) for run in (runner.run, by_dask))
+        prediction, expected = ours[metadata.core_target], theirs[metadata.core_target]
+        assert prediction.probabilities == expected.probabilities and prediction.policy_name == expected.policy_name
