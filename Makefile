@@ -11,7 +11,7 @@ SPACY_MODEL := build/spacy_de
 MODEL := models/current.tar.gz
 VENDOR_JS := web/public/static/vendor/socket.io.min.js
 # What the model is trained from: the NLU pipeline's code and what it reads (never the routing).
-DATA := $(shell find data domain -name '*.yml') config.yml $(wildcard nlp/*.py base/*.py knowledge/directory.py knowledge/thresholds.py knowledge/files.py knowledge/data/*)
+DATA := $(shell find data domain -name '*.yml') config.yml $(wildcard nlp/*.py engine/policy.py base/*.py knowledge/directory.py knowledge/thresholds.py knowledge/files.py knowledge/data/*)
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
