@@ -256,26 +256,16 @@ def run(
     sets |= {name: questions for name, (_, questions) in external.items()}  # small sets: never thinned
     texts = [q.text for q in sets["held-out"]]
 
-    def serving(root: Path, folder: str, full: bool) -> dict[str, Any]:
-        return serve(
-            root,
-            work / folder,
-            model,
-            texts,
-            sets,
-            languages,
-            full,
-            quick,
-            workers,
-            tracker_store,
-            undo,
-            memory_messages,
-        )
+    def serving(root: Path, folder: str, full: bool, code_model: Path) -> dict[str, Any]:
+        args = (texts, sets, languages, full, quick, workers, tracker_store, undo, memory_messages)
+        return serve(root, work / folder, code_model, *args)
 
-    results |= serving(ROOT, "after", full=True)
-    if with_before:  # the code before issue 27, the same model and load, in this run (bench/before.py)
+    results |= serving(ROOT, "after", True, model)
+    if with_before:  # the code before issue 27, its own model, the same load, in this run (bench/before.py)
         before = before_code.checkout(work)
-        results["before"] = serving(before, "before-run", full=False)
+        before_model, before_train_s = before_code.model(before)
+        results["before"] = serving(before, "before-run", False, before_model)
+        results["before"]["train_s"] = before_train_s
         results["before"]["label"] = before_code.LABEL
         results["same_answers"] = same_answers(results["answers"], results["before"]["answers"])
     if with_cluster:

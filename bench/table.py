@@ -61,6 +61,9 @@ def before_rows(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                      f"{now['p50_ms']:.0f} ({now['ratio']:.2f})",
                      f"{then['p50_ms']:.0f} ({then['ratio']:.2f})" if then else "",
                      f"{now['p50_ms'] / then['p50_ms']:.2f}" if then else ""))  # fmt: skip
+    if "train_s" in r and b.get("train_s"):
+        rows.append((f"vs. {b['label']}: rasa train (s)", f"{r['train_s']:.0f}", f"{b['train_s']:.0f}",
+                     f"{r['train_s'] / b['train_s']:.2f}"))  # fmt: skip
     same = r.get("same_answers", {})
     if same:
         n, kept = sum(s["n"] for s in same.values()), sum(s["same"] for s in same.values())
