@@ -42,10 +42,14 @@ def checkout(work: Path, commit: str = BEFORE) -> Path:
     return out
 
 
+def kept_model(commit: str = BEFORE) -> Path:
+    return MODELS / f"before-{commit[:12]}.tar.gz"
+
+
 def model(root: Path, commit: str = BEFORE) -> tuple[Path, float]:
     """That code's model and its training time in seconds (measured when it was trained, on this
     machine: kept beside the model)."""
-    kept = MODELS / f"before-{commit[:12]}.tar.gz"
+    kept = kept_model(commit)
     timing = kept.with_suffix(".seconds")
     if kept.is_file() and timing.is_file():
         return kept, float(timing.read_text(encoding="utf-8"))

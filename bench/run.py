@@ -261,7 +261,9 @@ def run(
         return serve(root, work / folder, code_model, *args)
 
     results |= serving(ROOT, "after", True, model)
-    if with_before:  # the code before issue 27, its own model, the same load, in this run (bench/before.py)
+    # the code before issue 27, its own model, the same load, in this run (bench/before.py); a smoke
+    # run only when that model is there (training it takes minutes)
+    if with_before and (not quick or before_code.kept_model().is_file()):
         before = before_code.checkout(work)
         before_model, before_train_s = before_code.model(before)
         results["before"] = serving(before, "before-run", False, before_model)
