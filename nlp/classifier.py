@@ -1,13 +1,13 @@
 """Intent classifier and response selector in one, on scikit-learn (no TensorFlow).
 
-One logistic regression over sparse sentence features learns the full labels: plain intents
-(``greet``) and retrieval intents with their answer key (``faq/legal_basis``). The features are
-the sentence features of the featurizers before it (nlp/names.py: "names a Jobcenter / a Land")
-followed by word unigrams on lemmas and char_wb 2-5 grams, which the classifier counts itself:
-the same counts, in the same columns, as Rasa's two CountVectorsFeaturizers gave it (their
-vocabularies are built the same way), without their per-token matrices for every attribute of
-every training message, which took most of `rasa train` with the fingerprints Rasa computes of
-each node's output (issue 27). For Rasa it then looks like DIETClassifier + ResponseSelector:
+One logistic regression over sparse features learns the full labels: plain intents (``greet``)
+and retrieval intents with their answer key (``faq/legal_basis``). The features are "names a
+Jobcenter (exactly) / a Land" (nlp/names.py), word unigrams on lemmas and char_wb 2-5 grams,
+which the classifier computes itself: the same values in the same columns as JobcenterNames and
+Rasa's two CountVectorsFeaturizers gave it before issue 27 (the vocabularies are built the same
+way), without the featurizers' passes over every attribute of every training message and the
+fingerprints Rasa takes of each node's output, which took most of `rasa train`. For Rasa it then
+looks like DIETClassifier + ResponseSelector:
 
 - ``intent`` / ``intent_ranking``: the probabilities of ``faq/*`` summed up as intent ``faq``,
   so FallbackClassifier and the rules see the intents of the domain;
@@ -46,7 +46,9 @@ from rasa.nlu.constants import (
     RESPONSE_SELECTOR_UTTER_ACTION_KEY,
     TOKENS_NAMES,
 )
+from rasa.nlu.tokenizers.tokenizer import Tokenizer
 from rasa.shared.nlu.constants import (
+    FEATURE_TYPE_SENTENCE,
     INTENT,
     INTENT_RANKING_KEY,
     INTENT_RESPONSE_KEY,
@@ -56,7 +58,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy import optimize
-from scipy.sparse import csc_matrix, csr_matrix, diags, hstack, vstack
+from scipy.sparse import coo_matrix, csc_matrix, csr_matrix, diags
 from sklearn._loss.loss import HalfMultinomialLoss
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -65,7 +67,10 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.extmath import softmax
 
+from nlp.names import name_features
+
 logger = logging.getLogger(__name__)
+NAME_FEATURES = ("names_jobcenter_exactly", "names_land")
 RANKING_LENGTH = 10
 NUMBER = re.compile(r"\b[0-9]+\b")
 
@@ -167,6 +172,11 @@ def fit_deduplicated(clf: LogisticRegression, X: csr_matrix, y: list[str]) -> No
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class RetrievalIntentClassifier(LogisticRegressionClassifier):
+    @classmethod
+    def required_components(cls) -> list[type]:
+        """Tokens with lemmas; the features it computes itself."""
+        return [Tokenizer]
+
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         # C: inverse regularisation strength; the features are raw counts, 10 keeps rare but
@@ -255,19 +265,56 @@ class RetrievalIntentClassifier(LogisticRegressionClassifier):
         return component
 
     def _create_X(self, messages: list[Message]) -> csr_matrix:
-        """Features of each message, one row each: the sentence features of the featurizers before
-        this component, then the word and char n-gram counts of its lemmas."""
-        rows = []
+        """Features of each message, one row each: "names a Jobcenter / a Land" (nlp/names.py), the
+        sentence features of any featurizers before this component (sparse ones, then dense ones,
+        as Rasa combines them), then the word and char n-gram counts of its lemmas (as
+        ``CountVectorizer.transform`` counts them): the columns Rasa's featurizers gave before.
+
+        The row is assembled as index and value lists and becomes one CSR matrix: stacking a
+        scipy matrix per featurizer and message took most of the classifier's time per message."""
+        analyzers = [(v.build_analyzer(), v.vocabulary_, len(v.vocabulary_)) for v in self.vectorizers]
+        data: list[float] = []
+        indices: list[int] = []
+        indptr = [0]
+        widths = set()
         for message in messages:
-            sparse = message.get_sparse_features(attribute=TEXT)[1]
-            dense = message.get_dense_features(attribute=TEXT)[1]
-            rows.append([csr_matrix(f.features) for f in (sparse, dense) if f is not None])
-        texts = [lemma_text(m) for m in messages]
-        counts = [v.transform(texts) for v in self.vectorizers]
-        if len({len(parts) for parts in rows}) > 1:
+            offset = len(NAME_FEATURES)
+            for column, value in enumerate(name_features(message.get(TEXT) or "")):
+                if value:
+                    indices.append(column)
+                    data.append(value)
+            for f in self._sentence_features(message):
+                row = coo_matrix(f.features)
+                order = np.argsort(row.col, kind="stable")
+                indices.extend((row.col[order] + offset).tolist())
+                data.extend(row.data[order].tolist())
+                offset += row.shape[1]
+            widths.add(offset)
+            text = lemma_text(message)
+            for analyze, vocabulary, size in analyzers:
+                counts: dict[int, int] = defaultdict(int)
+                for term in analyze(text):
+                    column = vocabulary.get(term)
+                    if column is not None:
+                        counts[column] += 1
+                for column in sorted(counts):
+                    indices.append(column + offset)
+                    data.append(counts[column])
+                offset += size
+            indptr.append(len(indices))
+        if len(widths) > 1:
             raise ValueError(f"{self.name}: some messages lack the sentence features of the featurizers")
-        columns = [vstack(part, format="csr") for part in zip(*rows, strict=True)]
-        return hstack([*columns, *counts], format="csr").astype(np.float64)
+        width = offset if messages else len(NAME_FEATURES) + sum(size for _, _, size in analyzers)
+        return csr_matrix(
+            (np.array(data, dtype=np.float64), np.array(indices, dtype=np.int32), np.array(indptr, dtype=np.int32)),
+            shape=(len(messages), width),
+        )
+
+    @staticmethod
+    def _sentence_features(message: Message) -> list[Any]:
+        """The message's sentence features of the text, sparse first, each in the order added."""
+        sentence = [f for f in message.features if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE]
+        return [f for f in sentence if f.is_sparse()] + [f for f in sentence if f.is_dense()]
 
     def _create_training_matrix(self, training_data: TrainingData) -> tuple[Any, list[str]]:
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get("text")]

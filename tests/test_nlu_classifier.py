@@ -22,7 +22,13 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
 
 from base.paths import MODEL
-from nlp.classifier import RetrievalIntentClassifier, duplicate_columns, fit_deduplicated, lemma_text, vectorizers
+from nlp.classifier import (
+    RetrievalIntentClassifier,
+    duplicate_columns,
+    fit_deduplicated,
+    lemma_text,
+    vectorizers,
+)
 
 
 def classifier(**config: Any) -> RetrievalIntentClassifier:
