@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rasa.core.constants import POLICY_PRIORITY, RULE_POLICY_PRIORITY
 from rasa.core.policies.policy import Policy, PolicyPrediction, SupportedData
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -25,6 +26,10 @@ REPLY = "action_reply"
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
 class ReplyPolicy(Policy):
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {POLICY_PRIORITY: RULE_POLICY_PRIORITY}  # the only policy: as sure as a rule
+
     @staticmethod
     def supported_data() -> SupportedData:
         return SupportedData.ML_AND_RULE_DATA  # the rules are what it does: no warning that none reads them
