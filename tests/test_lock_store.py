@@ -35,7 +35,7 @@ def counting(store: AtomicRedisLockStore) -> list[str]:
         commands.append(str(args[0]))
         return original(*args, **kwargs)
 
-    store.red.execute_command = execute  # type: ignore[method-assign]
+    store.red.execute_command = execute
     return commands
 
 

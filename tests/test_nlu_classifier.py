@@ -32,7 +32,7 @@ from nlp.classifier import (
 
 
 def classifier(**config: Any) -> RetrievalIntentClassifier:
-    return RetrievalIntentClassifier(config, "classifier", None, Resource("classifier"))  # type: ignore[arg-type]
+    return RetrievalIntentClassifier(config, "classifier", None, Resource("classifier"))
 
 
 def test_predict_proba_is_scikit_learns() -> None:

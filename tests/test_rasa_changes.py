@@ -150,9 +150,14 @@ def test_event_types_are_resolved_without_walking_the_class_tree(monkeypatch: py
 
     assert getattr(Event.resolve_by_type, rasa_changes.MARK, False)
     assert Event.resolve_by_type("user") is UserUttered  # found (and kept) before counting
-    walks = []
+    walks: list[Any] = []
     original = common.all_subclasses
-    monkeypatch.setattr(common, "all_subclasses", lambda cls: walks.append(cls) or original(cls))
+
+    def walking(cls: Any) -> list[Any]:
+        walks.append(cls)
+        return original(cls)
+
+    monkeypatch.setattr(common, "all_subclasses", walking)
     for _ in range(100):
         assert Event.resolve_by_type("user") is UserUttered
     assert walks == []
@@ -185,15 +190,15 @@ def test_debug_log_copies_are_made_only_when_debug_logging_is_on() -> None:
         assert copies and all(id(c) in in_debug for c in copies), name
         assert [ast.unparse(n) for n in ast.walk(tree) if isinstance(n, ast.Attribute)
                 and ast.unparse(n.value) == "copy" and n.attr != "deepcopy"] == []  # fmt: skip
-    copies = rasa_changes.DebugOnlyCopies()
+    copier = rasa_changes.DebugOnlyCopies()
     value = {"events": [{"event": "user"}]}
     rasa_logger = logging.getLogger("rasa")
     level = rasa_logger.level
     try:
         rasa_logger.setLevel(logging.INFO)
-        assert copies.deepcopy(value) is value
+        assert copier.deepcopy(value) is value
         rasa_logger.setLevel(logging.DEBUG)
-        copied = copies.deepcopy(value)
+        copied = copier.deepcopy(value)
         assert copied == value and copied is not value and copied["events"] is not value["events"]
     finally:
         rasa_logger.setLevel(level)

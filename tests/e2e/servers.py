@@ -37,8 +37,8 @@ class Servers:
 
 
 async def widget_socket(servers: Servers, origin: str, on_reply: Any) -> Any:
-    """A socket.io client connected as the widget from ``origin``, its session confirmed; each
-    ``bot_uttered`` goes to ``on_reply``. The caller disconnects it."""
+    """A socket.io client connected as the widget from ``origin``, its session confirmed (its id in
+    ``session_id``); each ``bot_uttered`` goes to ``on_reply``. The caller disconnects it."""
     import asyncio
 
     import socketio
@@ -50,7 +50,7 @@ async def widget_socket(servers: Servers, origin: str, on_reply: Any) -> Any:
     await sio.connect(servers.rasa_url, headers={"Origin": origin}, transports=["websocket"],
                       socketio_path="/socket.io", wait_timeout=30)  # fmt: skip
     await sio.emit("session_request", {"session_id": ""})
-    await asyncio.wait_for(sessions.get(), 30)
+    sio.session_id = await asyncio.wait_for(sessions.get(), 30)  # the conversation's id
     return sio
 
 

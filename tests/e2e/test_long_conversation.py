@@ -10,11 +10,10 @@ import sqlite3
 from typing import Any
 
 import pytest
-import socketio
 
 from bench.long_conversations import fill, next_message_cost
 from evaluation.outcomes import first_message_sets
-from tests.e2e.servers import Servers, module_servers
+from tests.e2e.servers import Servers, module_servers, widget_socket
 
 pytestmark = pytest.mark.e2e
 servers = module_servers("long")
@@ -54,7 +53,8 @@ def test_after_5000_messages_the_conversation_keeps_its_language(servers: Server
     long_conversation(servers, "long-uk", "Що таке комунальний джобцентр?")
     with sqlite3.connect(servers.workdir / "tracker.db") as raw:
         languages = raw.execute(
-            "SELECT COUNT(*) FROM events WHERE sender_id = 'long-uk' AND type_name = 'slot' AND action_name = 'language'"
+            "SELECT COUNT(*) FROM events WHERE sender_id = 'long-uk' AND type_name = 'slot' "
+            "AND action_name = 'language'"
         ).fetchone()[0]
     assert languages == 1  # only the first message set it
     assert UKRAINIAN.search(text_of(servers.say("104", sender="long-uk")))
@@ -64,21 +64,14 @@ def test_after_5000_messages_an_answer_can_be_rated(servers: Servers) -> None:
     answer = "utter_faq/count_municipal_jobcenters"
 
     async def scenario() -> tuple[str, Any]:
-        sio = socketio.AsyncClient(reconnection=False)
-        sessions: asyncio.Queue[str] = asyncio.Queue()
         replies: asyncio.Queue[Any] = asyncio.Queue()
-        sio.on("session_confirm", lambda data: sessions.put_nowait(data))
-        sio.on("bot_uttered", lambda data: replies.put_nowait(data))
-        await sio.connect(servers.rasa_url, headers={"Origin": "http://localhost:8080"}, transports=["websocket"],
-                          socketio_path="/socket.io", wait_timeout=30)  # fmt: skip
-        await sio.emit("session_request", {"session_id": ""})
-        given = await asyncio.wait_for(sessions.get(), 30)
-        long_conversation(servers, given, "Was ist ein kommunales Jobcenter?")
+        sio = await widget_socket(servers, "http://localhost:8080", replies.put_nowait)
+        long_conversation(servers, sio.session_id, "Was ist ein kommunales Jobcenter?")
         await sio.emit("user_uttered", {"message": "Wie viele kommunale Jobcenter gibt es?"})
         await asyncio.wait_for(replies.get(), 60)
         ack = await sio.call("feedback", {"answer": answer, "helpful": False, "reason": "incomplete"}, timeout=30)
         await sio.disconnect()
-        return given, ack
+        return sio.session_id, ack
 
     given, ack = asyncio.run(scenario())
     assert ack == {"ok": True}
