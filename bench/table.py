@@ -161,7 +161,8 @@ def table(r: dict[str, Any]) -> str:
     lines.append("is this run's single-machine configuration (2 workers, SQLite), ratio = msg/s cluster / single.")
     lines.append("outcomes: right / fallback (asks back, cannot answer, signposting) / wrong (evaluation/outcomes.py).")
     if "before" in r:
-        lines.append(f"'vs. {r['before']['label']}' rows: its code and its own model (same data), the same load, this run (baseline column).")
+        label = r["before"]["label"]
+        lines.append(f"'vs. {label}' rows: its code, its own model (same data), same load, this run (baseline column).")
     if "event_broker" in r:
         lines.append("event broker rows: two fresh Rasa servers side by side, with it and without (baseline column).")
     return "\n".join(lines)
