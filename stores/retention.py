@@ -115,6 +115,16 @@ def purge_reports(folder: Path, days: float, now: float | None = None) -> int:
     return deleted
 
 
+def shown(db: str | Path) -> str:
+    """A store as the output may name it: a database URL without its password (purge runs from
+    cron; its output lands in mail or the journal)."""
+    if str(db).startswith("postgresql"):
+        from sqlalchemy.engine import make_url
+
+        return make_url(str(db)).render_as_string(hide_password=True)
+    return str(db)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
@@ -136,13 +146,14 @@ def main() -> None:
         try:
             if str(db).startswith("postgresql"):
                 deleted = purge_postgres(db, args.days, time_sql=time_sql or POSTGRES_EVENT_TIME)
-            elif Path(db).is_file() or time_sql:  # the event broker's file exists once Rasa ran
+            elif Path(db).is_file():  # the files exist once Rasa ran on this host
                 deleted = purge(Path(db), args.days, time_sql=time_sql or SQLITE_EVENT_TIME)
             else:
+                print(f"{db}: no such file on this host, nothing to delete")
                 continue
         except PurgeIncomplete as error:
-            raise SystemExit(f"purge incomplete ({db}): {error}") from None
-        print(f"{db}: deleted {deleted} {name} idle for more than {args.days:g} days")
+            raise SystemExit(f"purge incomplete ({shown(db)}): {error}") from None
+        print(f"{shown(db)}: deleted {deleted} {name} idle for more than {args.days:g} days")
     reports = purge_reports(args.reports, args.days)
     print(f"{args.reports}: {reports} report files older than {args.days:g} days deleted")
 

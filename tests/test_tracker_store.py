@@ -338,3 +338,30 @@ def test_every_query_of_a_message_uses_an_index(tmp_path: Path) -> None:
             plan = " ".join(str(row[-1]) for row in raw.execute("EXPLAIN QUERY PLAN " + statement, parameters))
             assert plan.startswith("SEARCH events USING INDEX ix_events_sender"), (statement, plan)
             assert "TEMP B-TREE" not in plan, (statement, plan)  # no sort of the conversation's rows
+
+
+def test_make_purge_runs_cleanly_where_no_sqlite_file_is(tmp_path: Path) -> None:
+    """Issue 28: a fresh clone or a cluster-only host has no SQLite files; purge said
+    "ValueError: File 'rasa_tracker.db' does not exist" in a traceback."""
+    import subprocess
+    import sys
+
+    from base.paths import ROOT
+
+    command = [sys.executable, "-m", "stores.retention", "--db", str(tmp_path / "none.db"),
+               "--events-db", str(tmp_path / "none-events.db"), "--reports", str(tmp_path / "reports")]  # fmt: skip
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("no such file on this host, nothing to delete") == 2
+    assert "Traceback" not in done.stderr
+
+
+def test_make_purge_never_prints_a_database_password() -> None:
+    """Issue 28: purge printed postgresql://rasa:<password>@...: deleted 0 conversations (from cron,
+    into mail or the journal)."""
+    from stores.retention import shown
+
+    url = "postgresql://rasa:2c68secret@127.0.0.1:49925/rasa"
+    assert "2c68secret" not in shown(url)
+    assert shown(url).startswith("postgresql://rasa:") and "127.0.0.1:49925/rasa" in shown(url)
+    assert shown("rasa_tracker.db") == "rasa_tracker.db"
