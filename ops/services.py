@@ -309,7 +309,9 @@ def exec_command(command: list[str], env: dict[str, str]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("service", choices=["actions", "rasa", "redis", "web", "shell"])
-    name = parser.parse_args().service
+    parser.add_argument("--model", type=Path, default=MODEL, help="shell: the model (default: models/current.tar.gz)")
+    args = parser.parse_args()
+    name = args.service
     if name == "actions":
         exec_command(actions_command(), environment({"SANIC_HOST": "127.0.0.1"}))
     elif name == "rasa":
@@ -321,13 +323,45 @@ def main() -> None:
         exec_command(redis_command(), environment())
     elif name == "web":
         exec_command(web_command(), environment())
-    else:  # shell: Redis and the action server in the background, Rasa's shell with our changes
-        log = BUILD / "shell.log"
-        log.parent.mkdir(parents=True, exist_ok=True)
-        with start_redis(REDIS_PORT), start_actions(ACTIONS_PORT, log):
-            shell = [sys.executable, "-m", "engine", "shell", "--model", str(MODEL), "--endpoints",
-                     str(PRODUCTION_ENDPOINTS)]  # fmt: skip
-            subprocess.run(shell, cwd=ROOT, env=redis_environment())
+    else:
+        sys.exit(shell(args.model))
+
+
+SHELL_HOME = BUILD / "shell"  # make shell's own conversations, never the citizens'
+
+
+def shell_files(home: Path, actions_port: int, redis_port: int) -> tuple[Path, Path]:
+    """make shell's credentials (no messenger: none is read from this environment) and endpoints:
+    its own tracker store in ``home``, no event broker, so its chats never reach the report or
+    the citizens' store."""
+    private_folder(home)
+    credentials, endpoints = home / "credentials.yml", home / "endpoints.yml"
+    write_credentials(credentials, environment())
+    settings = endpoints_for(home, actions_port, redis_port, event_broker=False)
+    endpoints.write_text(yaml.safe_dump(settings), encoding="utf-8")
+    return credentials, endpoints
+
+
+def shell_command(port: int, credentials: Path, endpoints: Path, model: Path = MODEL) -> list[str]:
+    """Rasa's shell with engine/changes.py, on loopback and ``port`` (never 0.0.0.0:5005, which
+    `make run` has)."""
+    return [sys.executable, "-m", "engine", "shell", "--model", str(model), "--interface", "127.0.0.1",
+            "--port", str(port), "--credentials", str(credentials), "--endpoints", str(endpoints)]  # fmt: skip
+
+
+def shell(model: Path = MODEL) -> int:
+    """`make shell`: Redis and the action server on free ports in the background, then Rasa's
+    shell; its exit status (non-zero when it failed). Rasa's shell takes a missing model for the
+    default one: refused here."""
+    if not model.is_file():
+        print(f"no model at {model}: run `make train`", file=sys.stderr)
+        return 1
+    log = private_folder(SHELL_HOME) / "shell.log"
+    actions_port, redis_port, port = free_port(), free_port(), free_port()
+    with start_redis(redis_port), start_actions(actions_port, log):
+        credentials, endpoints = shell_files(SHELL_HOME, actions_port, redis_port)
+        command = shell_command(port, credentials, endpoints, model)
+        return subprocess.run(command, cwd=ROOT, env=redis_environment()).returncode
 
 
 if __name__ == "__main__":
