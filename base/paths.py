@@ -18,6 +18,12 @@ NLU_DATA = ROOT / "data" / "nlu"
 KNOWLEDGE_DATA = ROOT / "knowledge" / "data"
 TEST_DATA = ROOT / "tests" / "data"
 REPORTS = ROOT / "reports"
+BACKUPS = ROOT / "backups"
+# `make cluster` on this host: its PostgreSQL's password (mode 0600) and the port it was last
+# started on (CLUSTER_DB_PORT, default 5433), so `make report`, `make purge` and `make backup`
+# find its database without anyone reading a log.
+CLUSTER_HOME = BUILD / "cluster"
+CLUSTER_DB_PORT = 5433
 
 # The event broker's copy of the conversations for the editors' report (SQLite; PostgreSQL database).
 EVENTS_DB = ROOT / "rasa_events.db"
@@ -32,3 +38,14 @@ def events_database_url(tracker_url: str | None = None) -> str:
         return os.environ["EVENTS_DATABASE_URL"]
     tracker = tracker_url if tracker_url is not None else os.environ.get("DATABASE_URL", "")
     return urlparse(tracker)._replace(path=f"/{EVENTS_DATABASE}").geturl() if tracker else ""
+
+
+def local_cluster_database_url(home: Path = CLUSTER_HOME) -> str:
+    """The tracker database of the cluster `make cluster` runs on this host ("" when it never
+    ran here): its generated password and the port of its last start (``home/postgres-port``)."""
+    password, port = home / "postgres-password", home / "postgres-port"
+    if not password.is_file():
+        return ""
+    number = port.read_text(encoding="utf-8").strip() if port.is_file() else ""
+    number = number or os.environ.get("CLUSTER_DB_PORT", str(CLUSTER_DB_PORT))
+    return f"postgresql://rasa:{password.read_text(encoding='utf-8').strip()}@127.0.0.1:{number}/rasa"
