@@ -27,25 +27,46 @@ OPTIONAL_KEYS = {"api_url", "graph_url"}
 
 def effective(text: str, env: Mapping[str, str]) -> tuple[str, list[str]]:
     """The credentials to start with, and the names of the channels configured from ``env``."""
+    out, enabled, _ = configured(text, env)
+    return out, enabled
+
+
+def configured(text: str, env: Mapping[str, str]) -> tuple[str, list[str], dict[str, list[str]]]:
+    """``effective``, and for each messenger channel left off the variables it lacks."""
     channels: dict[str, Any] = yaml.safe_load(text) or {}
     out: dict[str, Any] = {}
     enabled: list[str] = []
+    off: dict[str, list[str]] = {}
     for name, settings in channels.items():
         kept: dict[str, Any] = {}
-        complete = True
+        missing: list[str] = []
         for key, value in (settings or {}).items():
             match = VAR.match(str(value))
             if match and not env.get(match.group(1)):
                 if key in OPTIONAL_KEYS:
                     continue
-                complete = False
+                missing.append(match.group(1))
             kept[key] = value
-        if not complete:
+        if missing:
+            off[short_name(name)] = missing
             continue
         out[name] = kept or None
         if any(VAR.match(str(v)) for v in kept.values()):
-            enabled.append(name.rsplit(".", 1)[-1])
-    return yaml.safe_dump(out, sort_keys=False, allow_unicode=True), enabled
+            enabled.append(short_name(name))
+    return yaml.safe_dump(out, sort_keys=False, allow_unicode=True), enabled, off
+
+
+def short_name(path: str) -> str:
+    """``channels.telegram.SecureTelegramInput`` -> ``telegram``."""
+    return path.rsplit(".", 1)[-1].removeprefix("Secure").removesuffix("Input").lower()
+
+
+def summary(enabled: list[str], off: dict[str, list[str]]) -> str:
+    """One line for the start: which channels are on, and for each one off, why (variable names,
+    never values)."""
+    line = "channels on: " + ", ".join(["rest", "socketio", *enabled])
+    reasons = [f"{name} (not set: {', '.join(missing)})" for name, missing in off.items()]
+    return line + ("; off: " + "; ".join(reasons) if reasons else "")
 
 
 def main() -> None:
@@ -53,10 +74,10 @@ def main() -> None:
     parser.add_argument("--template", type=Path, default=ROOT / "credentials.yml")
     parser.add_argument("--out", type=Path, default=BUILD / "credentials.yml")
     args = parser.parse_args()
-    text, enabled = effective(args.template.read_text(encoding="utf-8"), os.environ)
+    text, enabled, off = configured(args.template.read_text(encoding="utf-8"), os.environ)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
-    print(f"channels: rest, socketio{''.join(', ' + e for e in enabled)} -> {args.out}")
+    print(f"{summary(enabled, off)} -> {args.out}", flush=True)
 
 
 if __name__ == "__main__":

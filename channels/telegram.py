@@ -2,7 +2,9 @@
 
 Differences to ``rasa.core.channels.telegram.TelegramInput``:
 - no setWebhook call while Rasa starts (Rasa's connector exits when Telegram is unreachable);
-  the webhook is registered after start-up, a failure is logged, and `rasa run` keeps serving;
+  the webhook is registered after start-up; a failure is logged in one line (endpoint, error, what
+  to do) and retried after 5 s, 10 s, 20 s, ... up to every 10 minutes until Telegram takes it,
+  while `rasa run` keeps serving the other channels;
 - updates are accepted only with the header ``X-Telegram-Bot-Api-Secret-Token`` set to the
   secret given to setWebhook; others get 403 and are not processed;
 - Rasa's unauthenticated route ``set_webhook`` (it re-registered the webhook without the secret,
@@ -16,8 +18,10 @@ Differences to ``rasa.core.channels.telegram.TelegramInput``:
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -36,6 +40,9 @@ logger = logging.getLogger(__name__)
 MAX_TEXT = 4096
 MAX_CALLBACK_BYTES = 64
 GREETING = "Hallo"
+# setWebhook retried after this, doubled after each failure up to WEBHOOK_RETRY_MAX_S
+WEBHOOK_RETRY_FIRST_S = float(os.environ.get("TELEGRAM_WEBHOOK_RETRY_S", "5"))
+WEBHOOK_RETRY_MAX_S = 600.0
 
 
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
@@ -108,6 +115,7 @@ class SecureTelegramInput(TelegramInput):
         self.secret_token = secret_token
         self.api_url = api_url
         self.app: Any = None
+        self.registration: asyncio.Future | None = None  # kept: a task nobody holds may be collected
 
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
         """The user's Telegram language (``language_code``): the language a conversation starts in."""
@@ -150,19 +158,44 @@ class SecureTelegramInput(TelegramInput):
         @bp.listener("after_server_start")
         async def register_webhook(app: Any, loop: Any) -> None:
             self.app = app  # its agent stores ratings
-            bot = self.get_output_channel()
-            try:
-                await bot.request(
-                    "setWebhook",
-                    {"url": self.webhook_url, "secret_token": self.secret_token, "drop_pending_updates": False},
-                )
-                logger.info("Telegram webhook registered")
-            except Exception as error:  # offline or refused: keep serving the other channels
-                logger.warning(f"Telegram webhook not registered: {type(error).__name__}")
-            finally:
-                await bot.close()
+            self.registration = asyncio.ensure_future(self.register_until_done())
 
         return bp
+
+    async def register_webhook_once(self) -> None:
+        bot = self.get_output_channel()
+        try:
+            await bot.request(
+                "setWebhook",
+                {"url": self.webhook_url, "secret_token": self.secret_token, "drop_pending_updates": False},
+            )
+        finally:
+            await bot.session.close()  # Bot.close() is deprecated in aiogram 2 (it becomes an API call in 3)
+
+    async def register_until_done(self) -> None:
+        """setWebhook until Telegram takes it (the network or Telegram may be down at start)."""
+        delay = WEBHOOK_RETRY_FIRST_S
+        for attempt in range(1, 10_000):
+            try:
+                await self.register_webhook_once()
+            except Exception as error:  # offline, refused, a wrong token: keep serving the other channels
+                logger.warning(
+                    f"Telegram webhook not registered (setWebhook at {self.api_host()} for {self.webhook_url}, "
+                    f"attempt {attempt}): {type(error).__name__}: {str(error)[:200]}; retrying in {delay:g} s. "
+                    "Check TELEGRAM_ACCESS_TOKEN, TELEGRAM_WEBHOOK_URL (public HTTPS) and this host's "
+                    "connection to Telegram."
+                )
+                await asyncio.sleep(delay)
+                delay = min(WEBHOOK_RETRY_MAX_S, delay * 2)
+                continue
+            logger.info(f"Telegram webhook registered for {self.webhook_url} (attempt {attempt})")
+            return
+
+    def api_host(self) -> str:
+        """The Bot API's host, never its URL (that holds the bot's token)."""
+        from urllib.parse import urlparse
+
+        return urlparse(self.api_url).netloc if self.api_url else "api.telegram.org"
 
 
 def resolve_button_reference(request: Request) -> None:

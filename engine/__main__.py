@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-import secrets
 import sys
 
-from engine.changes import install
+from base.quiet_warnings import ignore_known_warnings
+from base.secret_files import persistent_secret
 
 
 def main() -> None:
@@ -14,8 +14,12 @@ def main() -> None:
     os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(64 * 1024))
     # Files Rasa creates (the tracker database and its WAL journal) are readable by this user only.
     os.umask(0o077)
-    # One secret for the socket.io session ids of every Sanic worker (channels/socketio.py).
-    os.environ.setdefault("SOCKET_SESSION_SECRET", secrets.token_hex(32))
+    # One secret for the socket.io session ids of every Sanic worker and every restart
+    # (channels/socketio.py): generated once into build/secrets/ when not set.
+    os.environ["SOCKET_SESSION_SECRET"] = persistent_secret("SOCKET_SESSION_SECRET")
+    ignore_known_warnings()  # before Rasa is imported (engine/changes.py imports it)
+    from engine.changes import install
+
     install()
     from rasa.__main__ import main as rasa_main
 

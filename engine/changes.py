@@ -208,13 +208,17 @@ QUERY_REMOVED = "?[query removed]"
 
 def redacting_records(factory: Callable) -> Callable:
     """Change 5: log records whose message is redacted and cut, whatever logger writes them; the
-    query string of any URL or path is removed."""
+    query string of any URL or path is removed; passwords and tokens are masked (base/secret_files.py)."""
+    from base.secret_files import mask, secret_values
     from pipeline.pii import redact
+
+    secrets = secret_values()  # the process's secrets (tokens, passwords) as it started
 
     def make_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record: logging.LogRecord = factory(*args, **kwargs)
         message = record.getMessage()
         cleaned = redact(QUERY.sub(QUERY_REMOVED, message) if "?" in message else message)[0]
+        cleaned = mask(cleaned, values=secrets)
         if len(cleaned) > MAX_LOG_CHARS:
             cleaned = cleaned[:MAX_LOG_CHARS] + f" ... [{len(cleaned) - MAX_LOG_CHARS} characters cut]"
         if cleaned != message:

@@ -31,14 +31,13 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import shutil
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,7 +45,9 @@ from urllib.parse import unquote, urlparse
 
 import yaml
 
-from base.paths import BUILD, EVENTS_DATABASE, MODEL, events_database_url
+from base.paths import CLUSTER_DB_PORT, CLUSTER_HOME, MODEL, ROOT, events_database_url
+from base.secret_files import mask, persistent_secret
+from ops.postgres import Postgres, start_postgres
 from ops.services import (
     demo_site,
     environment,
@@ -66,102 +67,7 @@ CLUSTER_PORT = 8005
 DEFAULT_INSTANCES = 3
 LOCK_LIFETIME_S = 15
 NGINX_TEMPLATE = Path(__file__).with_name("nginx.conf.template")
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
-
-
-# ---- PostgreSQL ---------------------------------------------------------------------------------
-def as_postgres(command: list[str]) -> list[str]:
-    """PostgreSQL refuses to run as root: as root, run it as the user Debian's package creates."""
-    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
-
-
-def pg_tool(name: str) -> str:
-    found = shutil.which(name)
-    return found if found else str(PG_BIN / name)
-
-
-@dataclass
-class Postgres:
-    home: Path  # owned by the postgres user: data/, log, socket
-    port: int
-    password: str
-
-    @property
-    def data(self) -> Path:
-        return self.home / "data"
-
-    @property
-    def url(self) -> str:
-        return f"postgresql://rasa:{self.password}@127.0.0.1:{self.port}/rasa"
-
-    def ctl(self, *args: str) -> None:
-        command = [pg_tool("pg_ctl"), "-D", str(self.data), "-l", str(self.home / "postgres.log"), *args]
-        subprocess.run(as_postgres(command), check=True, stdout=subprocess.DEVNULL)
-
-    def start(self) -> None:
-        options = f"-p {self.port} -k {self.home} -c listen_addresses=127.0.0.1"
-        self.ctl("-w", "-t", "60", "-o", options, "start")
-
-    def stop(self) -> None:
-        self.ctl("-w", "-m", "fast", "stop")
-
-
-def prepare_postgres(home: Path, port: int) -> Postgres:
-    """The folder of the data directory, owned by the postgres user, and the password."""
-    home.mkdir(parents=True, exist_ok=True)
-    password_file = home.parent / "postgres-password"  # readable by this user only
-    if not password_file.is_file():
-        password_file.write_text(secrets.token_hex(16), encoding="utf-8")
-        password_file.chmod(0o600)
-    pg = Postgres(home, port, password_file.read_text(encoding="utf-8").strip())
-    if os.geteuid() == 0:
-        for parent in (home.parent, *home.parent.parents):  # the postgres user must reach its folder
-            if parent == Path("/"):
-                break
-            parent.chmod(parent.stat().st_mode | 0o001)
-        shutil.chown(home, "postgres", "postgres")
-    home.chmod(0o700)
-    return pg
-
-
-def create_database(pg: Postgres) -> None:
-    """A new data directory (``initdb``); after the start: the user ``rasa`` and its database."""
-    init = [pg_tool("initdb"), "-D", str(pg.data), "-U", "postgres", "--auth-local=peer",
-            "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8"]  # fmt: skip
-    subprocess.run(as_postgres(init), check=True, stdout=subprocess.DEVNULL)
-
-
-def psql(pg: Postgres, statement: str) -> str:
-    command = ["psql", "-qtA", "-h", str(pg.home), "-p", str(pg.port), "-U", "postgres", "-c", statement]
-    return subprocess.run(as_postgres(command), check=True, capture_output=True, text=True).stdout.strip()
-
-
-def create_user(pg: Postgres) -> None:
-    for statement in (f"CREATE ROLE rasa LOGIN PASSWORD '{pg.password}'", "CREATE DATABASE rasa OWNER rasa"):
-        psql(pg, statement)
-
-
-def create_events_database(pg: Postgres) -> None:
-    """The event broker's database, also in a data directory made before it existed."""
-    if not psql(pg, f"SELECT 1 FROM pg_database WHERE datname = '{EVENTS_DATABASE}'"):
-        psql(pg, f"CREATE DATABASE {EVENTS_DATABASE} OWNER rasa")
-
-
-@contextmanager
-def start_postgres(home: Path, port: int) -> Iterator[Postgres]:
-    pg = prepare_postgres(home, port)
-    new = not (pg.data / "PG_VERSION").is_file()
-    if new:
-        create_database(pg)
-    pg.start()
-    if new:
-        create_user(pg)
-    create_events_database(pg)
-    try:
-        yield pg
-    finally:
-        with suppress(subprocess.CalledProcessError):  # already stopped
-            pg.stop()
+ENV_FILE = ROOT / ".env"  # the messengers' variables, as `make run` (honcho) reads them
 
 
 # ---- Rasa instances -----------------------------------------------------------------------------
@@ -248,8 +154,22 @@ def instance_env(database_url: str, redis_url: str, origins: str, secret: str, e
             # behind nginx: the client address is the one nginx puts into X-Forwarded-For (rate limits)
             "SANIC_PROXIES_COUNT": "1",
             **extra,
-        }
+        },
+        messengers=True,  # every channel configured runs here as under `make run`
     )
+
+
+def load_env_file(path: Path = ENV_FILE) -> list[str]:
+    """The variables of ``.env`` that the environment does not set (as honcho reads it for `make
+    run`) put into this process's environment; returns their names."""
+    from honcho.environ import parse
+
+    if not path.is_file():
+        return []
+    values = parse(path.read_text(encoding="utf-8"))
+    added = [k for k in values if k not in os.environ]
+    os.environ.update({k: values[k] for k in added})
+    return added
 
 
 # ---- nginx --------------------------------------------------------------------------------------
@@ -328,12 +248,25 @@ class Cluster:
         instance = self.instances[index]
         instance.proc = self.stack.enter_context(running_rasa(instance, self.env, self.log))
 
+    def restart_actions(self, index: int) -> None:
+        instance = self.instances[index]
+        instance.actions = self.stack.enter_context(start_actions(instance.actions_port, self.log))
+
 
 @contextmanager
 def running_cluster(
-    workdir: Path, port: int | None = None, instances: int | None = None, extra_env: dict[str, str] | None = None
+    workdir: Path,
+    port: int | None = None,
+    instances: int | None = None,
+    extra_env: dict[str, str] | None = None,
+    db_port: int | None = None,
+    supervise: bool = False,
 ) -> Iterator[Cluster]:
-    """The whole cluster on loopback in ``workdir``; stopped when the block ends."""
+    """The whole cluster on loopback in ``workdir``; stopped when the block ends. ``db_port``: its
+    PostgreSQL's (default: a free one); ``supervise``: health on nginx's ``/health`` and ``/ready``
+    and crashed instances restarted (ops/supervisor.py)."""
+    from ops.supervisor import Supervisor, health_server
+
     port = port or int(os.environ.get("CLUSTER_PORT", CLUSTER_PORT))
     count = instances or int(os.environ.get("CLUSTER_INSTANCES", DEFAULT_INSTANCES))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -343,7 +276,7 @@ def running_cluster(
         redis: subprocess.Popen | None = None
         database_url = os.environ.get("DATABASE_URL", "")
         if not database_url:
-            pg = stack.enter_context(start_postgres(workdir / "postgres", free_port()))
+            pg = stack.enter_context(start_postgres(workdir / "postgres", db_port or free_port()))
             database_url = pg.url
         redis_url = os.environ.get("REDIS_URL", "")
         if not redis_url:
@@ -351,7 +284,7 @@ def running_cluster(
             redis = stack.enter_context(start_redis(redis_port))
             redis_url = f"redis://:{redis_password()}@127.0.0.1:{redis_port}/0"
         origins = f"http://127.0.0.1:{port},http://localhost:{port}"
-        secret = os.environ.get("SOCKET_SESSION_SECRET") or secrets.token_hex(32)
+        secret = persistent_secret("SOCKET_SESSION_SECRET")  # the same after a restart: sessions go on
         env = instance_env(database_url, redis_url, origins, secret, extra_env or {})
         urls = [u.strip() for u in os.environ.get("INSTANCE_URLS", "").split(",") if u.strip()]
         started: list[Instance] = []
@@ -360,22 +293,50 @@ def running_cluster(
                 instance = Instance(free_port(), free_port(), workdir / f"rasa-{i + 1}")
                 started.append(stack.enter_context(start_instance(instance, env, log)))
             urls = [i.url for i in started]
-        nginx = stack.enter_context(start_nginx(workdir / "nginx", port, urls))
-        cluster = Cluster(f"http://127.0.0.1:{port}", started, env, log, pg, database_url, stack, redis, nginx)
-        yield cluster
+        cluster = Cluster(f"http://127.0.0.1:{port}", started, env, log, pg, database_url, stack, redis)
+        health_url = None
+        if supervise:
+            supervisor = Supervisor(cluster, urls, env["REDIS_URL"], env.get("REDIS_PASSWORD", "")).start()
+            health = health_server(supervisor.state, free_port())
+            stack.callback(health.shutdown)
+            health_url = f"http://127.0.0.1:{health.server_address[1]}"
+        cluster.nginx = stack.enter_context(start_nginx(workdir / "nginx", port, urls, health_url=health_url))
+        try:
+            yield cluster
+        finally:
+            if supervise:
+                supervisor.stop()  # stops watching (and restarting) before anything is stopped
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM (systemd, kill) stops the cluster as Ctrl-C does: every part, PostgreSQL included."""
+
+    def interrupt(signum: int, frame: Any) -> None:
+        for name in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):  # a second signal must not cut the stop short
+            signal.signal(name, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGHUP, interrupt)
 
 
 def main() -> None:
-    workdir = BUILD / "cluster"
-    with running_cluster(workdir) as cluster:
-        print(f"cluster: {len(cluster.instances) or 'external'} Rasa instances behind nginx on {cluster.url} "
-              f"(demo page {cluster.url}/, REST {cluster.url}/webhooks/rest/webhook); log {cluster.log}; "
-              "Ctrl-C stops it", flush=True)  # fmt: skip
-        try:
+    stop_on_sigterm()
+    added = load_env_file()
+    if added:
+        print(f"cluster: read {len(added)} variables from {ENV_FILE.name}: {', '.join(sorted(added))}", flush=True)
+    db_port = int(os.environ.get("CLUSTER_DB_PORT", CLUSTER_DB_PORT))
+    try:
+        with running_cluster(CLUSTER_HOME, db_port=db_port, supervise=True) as cluster:
+            database = mask(cluster.database_url)
+            print(f"cluster: {len(cluster.instances) or 'external'} Rasa instances behind nginx on {cluster.url} "
+                  f"(demo page {cluster.url}/, REST {cluster.url}/webhooks/rest/webhook, health {cluster.url}/health); "
+                  f"database {database}; log {cluster.log}; Ctrl-C stops it",
+                  flush=True)  # fmt: skip
             while True:
                 time.sleep(3600)
-        except KeyboardInterrupt:
-            print("cluster: stopping", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("cluster: stopped", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

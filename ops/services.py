@@ -96,7 +96,8 @@ def redis_environment(
 
 # ---- command lines ------------------------------------------------------------------------------
 def actions_command(port: int = ACTIONS_PORT) -> list[str]:
-    return [str(BIN / "rasa"), "run", "actions", "--port", str(port), "--actions", "actions"]
+    """The action server (rasa_sdk, as `rasa run actions` starts it) without the known warnings."""
+    return [sys.executable, "-m", "base.quiet_warnings", "rasa_sdk", "--port", str(port), "--actions", "actions"]
 
 
 def rasa_command(

@@ -26,7 +26,7 @@ def test_channel_needs_all_its_variables() -> None:
     _, enabled = effective(
         (ROOT / "credentials.yml").read_text(encoding="utf-8"), {**env, "TELEGRAM_SECRET_TOKEN": "s"}
     )
-    assert enabled == ["SecureTelegramInput"]
+    assert enabled == ["telegram"]
 
 
 def test_long_text_is_split_within_the_limit() -> None:

@@ -26,6 +26,7 @@ class FakePlatforms:
         self.bot_username = bot_username
         self.telegram: list[dict[str, Any]] = []  # {"method", "token", "params"}
         self.facebook: list[dict[str, Any]] = []  # {"access_token", "body"}
+        self.set_webhook_failures = 0  # setWebhook calls still to be refused (Telegram's 502)
         self.lock = threading.Lock()
         fake = self
 
@@ -53,7 +54,7 @@ class FakePlatforms:
 
             def reply(self, body: dict[str, Any]) -> None:
                 data = json.dumps(body).encode()
-                self.send_response(200)
+                self.send_response(int(body.get("error_code", 200)))
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -66,6 +67,9 @@ class FakePlatforms:
     def on_telegram(self, token: str, method: str, params: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
             self.telegram.append({"method": method, "token": token, "params": params})
+        if method == "setWebhook" and self.set_webhook_failures > 0:
+            self.set_webhook_failures -= 1
+            return {"ok": False, "error_code": 502, "description": "Bad Gateway"}
         if method == "getMe":
             return {"ok": True, "result": {"id": 1, "is_bot": True, "first_name": "Bot", "username": self.bot_username}}
         if method == "sendMessage":
