@@ -7,7 +7,8 @@ Works on Rasa's SQL tracker store (table ``events``, column ``timestamp``) and o
 broker's copy for the editors' report (stores/event_broker.py: ``rasa_events.db`` or
 ``EVENTS_DATABASE_URL``; table ``events``, the time inside each event's JSON): a conversation is
 deleted as a whole, so no half conversation is left. The editors' reports (``reports/``, written
-by ``make report``) older than the same period are deleted too: they hold texts of conversations
+by ``make report``) and the backup folders (``backups/``, written by ``make backup``,
+stores/backup.py) older than the same period are deleted too: they hold texts of conversations
 that are gone by then. Run it daily (cron or a systemd timer).
 """
 
@@ -15,12 +16,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import shutil
 import sqlite3
 import stat
 import time
 from pathlib import Path
 
-from base.paths import REPORTS, events_database_url
+from base.paths import BACKUPS, REPORTS, events_database_url
 
 DEFAULT_DAYS = int(os.environ.get("RETENTION_DAYS", "30"))
 
@@ -115,6 +118,38 @@ def purge_reports(folder: Path, days: float, now: float | None = None) -> int:
     return deleted
 
 
+# A backup folder's name is its UTC time (stores/backup.py): 2026-12-06T091500Z, maybe with -2.
+BACKUP_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2})(\d{2})(\d{2})Z(-\d+)?$")
+
+
+def backup_age_time(folder: Path) -> float:
+    """When a backup was made: the UTC time in its name (copying the folder elsewhere and back
+    changes its mtime, not its name), else the folder's mtime."""
+    import calendar
+
+    match = BACKUP_NAME.match(folder.name)
+    if match:
+        try:
+            return float(calendar.timegm(time.strptime("".join(match.groups()[:6]), "%Y%m%d%H%M%S")))
+        except ValueError:  # 2026-13-45T...: not a time after all
+            pass
+    return folder.lstat().st_mtime
+
+
+def purge_backups(folder: Path, days: float, now: float | None = None) -> int:
+    """Delete the backup folders in ``folder`` made more than ``days`` ago; returns how many.
+    Only folders directly in it; links and files are left alone."""
+    if not folder.is_dir():
+        return 0
+    cutoff = (now if now is not None else time.time()) - days * 86400
+    deleted = 0
+    for path in sorted(folder.iterdir()):
+        if stat.S_ISDIR(path.lstat().st_mode) and backup_age_time(path) < cutoff:
+            shutil.rmtree(path)
+            deleted += 1
+    return deleted
+
+
 def shown(db: str | Path) -> str:
     """A store as the output may name it: a database URL without its password (purge runs from
     cron; its output lands in mail or the journal)."""
@@ -140,6 +175,7 @@ def main() -> None:
     )
     parser.add_argument("--days", type=float, default=DEFAULT_DAYS)
     parser.add_argument("--reports", type=Path, default=REPORTS, help="make report's folder (default reports/)")
+    parser.add_argument("--backups", type=Path, default=BACKUPS, help="make backup's folder (default backups/)")
     args = parser.parse_args()
     stores = (("conversations", args.db, TRACKER_TIME), ("conversations (the report's copy)", args.events_db, None))
     for name, db, time_sql in stores:
@@ -156,6 +192,8 @@ def main() -> None:
         print(f"{shown(db)}: deleted {deleted} {name} idle for more than {args.days:g} days")
     reports = purge_reports(args.reports, args.days)
     print(f"{args.reports}: {reports} report files older than {args.days:g} days deleted")
+    backups = purge_backups(args.backups, args.days)
+    print(f"{args.backups}: {backups} backup folders older than {args.days:g} days deleted")
 
 
 if __name__ == "__main__":

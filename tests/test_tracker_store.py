@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import pytest
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -210,7 +211,8 @@ def test_make_purge_deletes_from_the_tracker_store_and_the_event_brokers_file(tm
     asyncio.run(store.save(tracker))
     asyncio.run(broker.close())
     store.engine.dispose()
-    command = [sys.executable, "-m", "stores.retention", "--db", str(tracker_db), "--events-db", str(events_db)]
+    command = [sys.executable, "-m", "stores.retention", "--db", str(tracker_db), "--events-db", str(events_db),
+               "--reports", str(tmp_path / "reports"), "--backups", str(tmp_path / "backups")]  # fmt: skip
     done = subprocess.run([*command, "--days", "30"], cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout.count("deleted 1 ") == 2, done.stdout
     for db in (tracker_db, events_db):
@@ -349,10 +351,12 @@ def test_make_purge_runs_cleanly_where_no_sqlite_file_is(tmp_path: Path) -> None
     from base.paths import ROOT
 
     command = [sys.executable, "-m", "stores.retention", "--db", str(tmp_path / "none.db"),
-               "--events-db", str(tmp_path / "none-events.db"), "--reports", str(tmp_path / "reports")]  # fmt: skip
+               "--events-db", str(tmp_path / "none-events.db"), "--reports", str(tmp_path / "reports"),
+               "--backups", str(tmp_path / "backups")]  # fmt: skip
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("no such file on this host, nothing to delete") == 2
+    assert "0 backup folders older than 30 days deleted" in done.stdout  # and no backups/ folder either
     assert "Traceback" not in done.stderr
 
 
@@ -365,3 +369,70 @@ def test_make_purge_never_prints_a_database_password() -> None:
     assert "2c68secret" not in shown(url)
     assert shown(url).startswith("postgresql://rasa:") and "127.0.0.1:49925/rasa" in shown(url)
     assert shown("rasa_tracker.db") == "rasa_tracker.db"
+
+
+DAY = 86400.0
+NOW = 1_796_548_500.0  # 2026-12-06 09:15:00 UTC
+
+
+@pytest.mark.parametrize(
+    ("name", "mtime_days_ago", "deleted"),
+    [
+        ("2026-11-06T091459Z", 0, True),  # 30 days and a second: by its name, though written today
+        ("2026-11-06T091501Z", 60, False),  # a second short of 30 days: by its name, though old on disk
+        ("2026-11-06T091459Z-2", 0, True),  # the second backup of that second
+        ("2026-12-06T091500Z", 0, False),
+        ("copied-by-hand", 31, True),  # no time in the name: its mtime
+        ("copied-by-hand-new", 29, False),
+        ("2026-13-45T999999Z", 31, True),  # looks like a time but is none: its mtime
+    ],
+)
+def test_make_purge_deletes_backups_older_than_the_retention_period(
+    tmp_path: Path, name: str, mtime_days_ago: float, deleted: bool
+) -> None:
+    """Backups hold the conversations' texts (stores/backup.py): they go after the same period."""
+    import os
+
+    from stores.retention import purge_backups
+
+    folder = tmp_path / "backups" / name
+    folder.mkdir(parents=True)
+    (folder / "rasa_tracker.db").write_bytes(b"Frage von damals")
+    os.utime(folder, (NOW - mtime_days_ago * DAY, NOW - mtime_days_ago * DAY))
+    assert purge_backups(tmp_path / "backups", days=30, now=NOW) == int(deleted)
+    assert folder.exists() is not deleted
+
+
+def test_make_purge_leaves_files_and_links_in_the_backups_folder_alone(tmp_path: Path) -> None:
+    import os
+
+    from stores.retention import purge_backups
+
+    backups, elsewhere = tmp_path / "backups", tmp_path / "elsewhere"
+    backups.mkdir()
+    elsewhere.mkdir()
+    (backups / "notes.txt").write_text("kept")
+    (backups / "2020-01-01T000000Z").symlink_to(elsewhere)
+    old = NOW - 365 * DAY
+    os.utime(backups / "notes.txt", (old, old))
+    assert purge_backups(backups, days=30, now=NOW) == 0
+    assert (backups / "notes.txt").exists() and elsewhere.is_dir()
+    assert purge_backups(tmp_path / "no-such-folder", days=30, now=NOW) == 0
+
+
+def test_make_purge_deletes_old_backups_from_the_command_line(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from base.paths import ROOT
+
+    backups = tmp_path / "backups"
+    for name in ("2020-01-01T000000Z", "2999-01-01T000000Z"):
+        (backups / name).mkdir(parents=True)
+    command = [sys.executable, "-m", "stores.retention", "--db", str(tmp_path / "none.db"),
+               "--events-db", str(tmp_path / "none-events.db"), "--reports", str(tmp_path / "reports"),
+               "--backups", str(backups)]  # fmt: skip
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert f"{backups}: 1 backup folders older than 30 days deleted" in done.stdout
+    assert [p.name for p in backups.iterdir()] == ["2999-01-01T000000Z"]
