@@ -47,6 +47,8 @@ from urllib.parse import unquote, urlparse
 import yaml
 
 from base.paths import BUILD, EVENTS_DATABASE, MODEL, events_database_url
+from ops.access_log import prepare_logs
+from ops.nginx import check_config, entry_point, wait_listening
 from ops.services import (
     demo_site,
     environment,
@@ -57,10 +59,9 @@ from ops.services import (
     start_actions,
     start_redis,
     stop,
-    wait_until,
     write_credentials,
 )
-from ops.web import security_headers
+from ops.tls import TlsSettings, public_origin
 
 CLUSTER_PORT = 8005
 DEFAULT_INSTANCES = 3
@@ -257,35 +258,42 @@ def instance_name(index: int) -> str:
     return f"rasa-{index + 1}"
 
 
-def nginx_config(prefix: Path, port: int, site: Path, instances: list[str]) -> str:
+def nginx_config(prefix: Path, port: int, site: Path, instances: list[str], origin: str | None = None,
+                 health_url: str | None = None, tls: TlsSettings | None = None) -> str:  # fmt: skip
+    """``origin``: where browsers reach nginx (the page's CSP, the HTTPS redirect; default
+    ops/tls.py ``public_origin``); ``health_url``: the supervisor's /health and /ready;
+    ``tls``: HTTPS on its port, the plain ``port`` then redirects (ops/nginx.py)."""
     addresses = [urlparse(u).netloc for u in instances]
     servers = "\n".join(f"    server {a} max_fails=1 fail_timeout=5s;" for a in addresses)
     # $upstream_addr lists every instance nginx tried ("a, b"): the last one answered
     names = "\n".join(f'        "~(^|\\s){re.escape(a)}$" {instance_name(i)};' for i, a in enumerate(addresses))
-    headers = "\n".join(
-        f'            add_header {name} "{value}" always;'
-        for name, value in security_headers(site, f"http://127.0.0.1:{port}").items()
-    )
+    origin = origin or public_origin(port, tls, {})
     text = NGINX_TEMPLATE.read_text(encoding="utf-8")
-    values = {"@PREFIX@": str(prefix), "@PORT@": str(port), "@SITE@": str(site), "@SERVERS@": servers,
-              "@INSTANCE_NAMES@": names, "@SITE_HEADERS@": headers}  # fmt: skip
+    values = {"@PREFIX@": str(prefix), "@SITE@": str(site), "@SERVERS@": servers, "@INSTANCE_NAMES@": names,
+              **entry_point(port, site, origin, tls, health_url)}  # fmt: skip
     for key, value in values.items():
         text = text.replace(key, value)
     return text
 
 
 @contextmanager
-def start_nginx(prefix: Path, port: int, instances: list[str]) -> Iterator[subprocess.Popen]:
+def start_nginx(prefix: Path, port: int, instances: list[str], origin: str | None = None, health_url: str | None = None,
+                tls: TlsSettings | None = None) -> Iterator[subprocess.Popen]:  # fmt: skip
+    """nginx in ``prefix`` (its configuration, logs, the demo page) in front of ``instances``."""
+    if tls:
+        tls.check()  # one line now, not nginx's several after its start
+    origin = origin or public_origin(port, tls, {})
     prefix.mkdir(parents=True, exist_ok=True)
     prefix.chmod(0o755)
-    site = demo_site(prefix / "site", f"http://127.0.0.1:{port}")
+    prepare_logs(prefix)
+    site = demo_site(prefix / "site", origin)
     conf = prefix / "nginx.conf"
-    conf.write_text(nginx_config(prefix, port, site, instances), encoding="utf-8")
+    conf.write_text(nginx_config(prefix, port, site, instances, origin, health_url, tls), encoding="utf-8")
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    subprocess.run([nginx, "-t", "-q", "-p", str(prefix), "-c", str(conf)], check=True)
+    check_config(nginx, prefix, conf)
     proc = subprocess.Popen([nginx, "-p", str(prefix), "-c", str(conf), "-g", "daemon off;"])
     try:
-        wait_until(f"http://127.0.0.1:{port}/health", proc, 10)
+        wait_listening(tls.bind if tls else "127.0.0.1", port, proc)
         yield proc
     finally:
         stop(proc)
