@@ -47,6 +47,8 @@ import yaml
 
 from base.paths import CLUSTER_DB_PORT, CLUSTER_HOME, MODEL, ROOT, events_database_url
 from base.secret_files import mask, persistent_secret
+from ops.access_log import prepare_logs
+from ops.nginx import check_config, entry_point, wait_listening
 from ops.postgres import Postgres, start_postgres
 from ops.services import (
     demo_site,
@@ -58,10 +60,9 @@ from ops.services import (
     start_actions,
     start_redis,
     stop,
-    wait_until,
     write_credentials,
 )
-from ops.web import security_headers
+from ops.tls import TlsSettings, public_origin, tls_settings, widget_origins
 
 CLUSTER_PORT = 8005
 DEFAULT_INSTANCES = 3
@@ -177,35 +178,42 @@ def instance_name(index: int) -> str:
     return f"rasa-{index + 1}"
 
 
-def nginx_config(prefix: Path, port: int, site: Path, instances: list[str]) -> str:
+def nginx_config(prefix: Path, port: int, site: Path, instances: list[str], origin: str | None = None,
+                 health_url: str | None = None, tls: TlsSettings | None = None) -> str:  # fmt: skip
+    """``origin``: where browsers reach nginx (the page's CSP, the HTTPS redirect; default
+    ops/tls.py ``public_origin``); ``health_url``: the supervisor's /health and /ready;
+    ``tls``: HTTPS on its port, the plain ``port`` then redirects (ops/nginx.py)."""
     addresses = [urlparse(u).netloc for u in instances]
     servers = "\n".join(f"    server {a} max_fails=1 fail_timeout=5s;" for a in addresses)
     # $upstream_addr lists every instance nginx tried ("a, b"): the last one answered
     names = "\n".join(f'        "~(^|\\s){re.escape(a)}$" {instance_name(i)};' for i, a in enumerate(addresses))
-    headers = "\n".join(
-        f'            add_header {name} "{value}" always;'
-        for name, value in security_headers(site, f"http://127.0.0.1:{port}").items()
-    )
+    origin = origin or public_origin(port, tls, {})
     text = NGINX_TEMPLATE.read_text(encoding="utf-8")
-    values = {"@PREFIX@": str(prefix), "@PORT@": str(port), "@SITE@": str(site), "@SERVERS@": servers,
-              "@INSTANCE_NAMES@": names, "@SITE_HEADERS@": headers}  # fmt: skip
+    values = {"@PREFIX@": str(prefix), "@SITE@": str(site), "@SERVERS@": servers, "@INSTANCE_NAMES@": names,
+              **entry_point(port, site, origin, tls, health_url)}  # fmt: skip
     for key, value in values.items():
         text = text.replace(key, value)
     return text
 
 
 @contextmanager
-def start_nginx(prefix: Path, port: int, instances: list[str]) -> Iterator[subprocess.Popen]:
+def start_nginx(prefix: Path, port: int, instances: list[str], origin: str | None = None, health_url: str | None = None,
+                tls: TlsSettings | None = None) -> Iterator[subprocess.Popen]:  # fmt: skip
+    """nginx in ``prefix`` (its configuration, logs, the demo page) in front of ``instances``."""
+    if tls:
+        tls.check()  # one line now, not nginx's several after its start
+    origin = origin or public_origin(port, tls, {})
     prefix.mkdir(parents=True, exist_ok=True)
     prefix.chmod(0o755)
-    site = demo_site(prefix / "site", f"http://127.0.0.1:{port}")
+    prepare_logs(prefix)
+    site = demo_site(prefix / "site", origin)
     conf = prefix / "nginx.conf"
-    conf.write_text(nginx_config(prefix, port, site, instances), encoding="utf-8")
+    conf.write_text(nginx_config(prefix, port, site, instances, origin, health_url, tls), encoding="utf-8")
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    subprocess.run([nginx, "-t", "-q", "-p", str(prefix), "-c", str(conf)], check=True)
+    check_config(nginx, prefix, conf)
     proc = subprocess.Popen([nginx, "-p", str(prefix), "-c", str(conf), "-g", "daemon off;"])
     try:
-        wait_until(f"http://127.0.0.1:{port}/health", proc, 10)
+        wait_listening(tls.bind if tls else "127.0.0.1", port, proc)
         yield proc
     finally:
         stop(proc)
@@ -269,6 +277,8 @@ def running_cluster(
 
     port = port or int(os.environ.get("CLUSTER_PORT", CLUSTER_PORT))
     count = instances or int(os.environ.get("CLUSTER_INSTANCES", DEFAULT_INSTANCES))
+    tls = tls_settings()  # a wrong TLS setting stops here, in one line, before anything starts
+    origin = public_origin(port, tls)  # https://... with TLS_CERTIFICATE
     workdir.mkdir(parents=True, exist_ok=True)
     log = workdir / "cluster.log"
     with ExitStack() as stack:
@@ -283,7 +293,7 @@ def running_cluster(
             redis_port = free_port()
             redis = stack.enter_context(start_redis(redis_port))
             redis_url = f"redis://:{redis_password()}@127.0.0.1:{redis_port}/0"
-        origins = f"http://127.0.0.1:{port},http://localhost:{port}"
+        origins = widget_origins(origin)
         secret = persistent_secret("SOCKET_SESSION_SECRET")  # the same after a restart: sessions go on
         env = instance_env(database_url, redis_url, origins, secret, extra_env or {})
         urls = [u.strip() for u in os.environ.get("INSTANCE_URLS", "").split(",") if u.strip()]
@@ -293,14 +303,17 @@ def running_cluster(
                 instance = Instance(free_port(), free_port(), workdir / f"rasa-{i + 1}")
                 started.append(stack.enter_context(start_instance(instance, env, log)))
             urls = [i.url for i in started]
-        cluster = Cluster(f"http://127.0.0.1:{port}", started, env, log, pg, database_url, stack, redis)
+        cluster = Cluster(
+            origin if tls else f"http://127.0.0.1:{port}", started, env, log, pg, database_url, stack, redis
+        )
         health_url = None
         if supervise:
             supervisor = Supervisor(cluster, urls, env["REDIS_URL"], env.get("REDIS_PASSWORD", "")).start()
             health = health_server(supervisor.state, free_port())
             stack.callback(health.shutdown)
             health_url = f"http://127.0.0.1:{health.server_address[1]}"
-        cluster.nginx = stack.enter_context(start_nginx(workdir / "nginx", port, urls, health_url=health_url))
+        nginx = start_nginx(workdir / "nginx", port, urls, origin=origin, health_url=health_url, tls=tls)
+        cluster.nginx = stack.enter_context(nginx)
         try:
             yield cluster
         finally:

@@ -45,11 +45,15 @@ class Postgres:
         return f"postgresql://rasa:{self.password}@127.0.0.1:{self.port}/rasa"
 
     def ctl(self, *args: str) -> None:
+        if os.geteuid() == 0:
+            reachable(self.home)
         command = [pg_tool("pg_ctl"), "-D", str(self.data), "-l", str(self.home / "postgres.log"), *args]
         subprocess.run(as_postgres(command), check=True, stdout=subprocess.DEVNULL)
 
     def running(self) -> bool:
         """``pg_ctl status``: 0 while a server runs on this data directory, 3 when none does."""
+        if os.geteuid() == 0:
+            reachable(self.home)
         command = [pg_tool("pg_ctl"), "-D", str(self.data), "status"]
         quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
         return subprocess.run(as_postgres(command), **quiet).returncode == 0  # type: ignore[call-overload]
@@ -75,6 +79,18 @@ class Postgres:
         self.ctl("-w", "-m", "fast", "stop")
 
 
+def reachable(home: Path) -> None:
+    """As root: the postgres user may pass through every folder above ``home`` (o+x). Checked before
+    each pg_ctl call: another program may take it away meanwhile (pytest resets its temporary
+    folder's mode on every start)."""
+    for parent in (home.parent, *home.parent.parents):
+        if parent == Path("/"):
+            break
+        mode = parent.stat().st_mode
+        if not mode & 0o001:
+            parent.chmod(mode | 0o001)
+
+
 def prepare_postgres(home: Path, port: int) -> Postgres:
     """The folder of the data directory, owned by the postgres user, and the password."""
     home.mkdir(parents=True, exist_ok=True)
@@ -84,10 +100,7 @@ def prepare_postgres(home: Path, port: int) -> Postgres:
         password_file.chmod(0o600)
     pg = Postgres(home, port, password_file.read_text(encoding="utf-8").strip())
     if os.geteuid() == 0:
-        for parent in (home.parent, *home.parent.parents):  # the postgres user must reach its folder
-            if parent == Path("/"):
-                break
-            parent.chmod(parent.stat().st_mode | 0o001)
+        reachable(home)
         shutil.chown(home, "postgres", "postgres")
     home.chmod(0o700)
     return pg

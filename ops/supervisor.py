@@ -248,6 +248,10 @@ class Supervisor:
                 today = dt.datetime.now(dt.timezone.utc).date()
                 if today != self.log_day:
                     rotate_log(self.cluster.log, self.log_day)
+                    if self.cluster.nginx is not None:  # nginx's access and error logs (ops/access_log.py)
+                        from ops.access_log import rotate_logs
+
+                        rotate_logs(self.cluster.log.parent / "nginx")
                     self.log_day = today
             except Exception as error:  # the watcher must outlive any single failure
                 say(f"supervisor: {type(error).__name__}")
