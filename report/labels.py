@@ -22,6 +22,7 @@ from evaluation.outcomes import normalised
 from pipeline.render import german_responses
 
 LABELS_FILE = Path(__file__).with_name("labels.yml")
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's reader: the translations are long
 FAQ, SIGNPOSTING = "faq/", "out_of_scope/"
 
 
@@ -49,7 +50,8 @@ class Labels:
         }
         asked_as: dict[str, set[str]] = {label: {normalised(q)} for label, q in questions.items()}
         for file in sorted(translations.glob("*.yml")):
-            for name, spec in ((yaml.safe_load(file.read_text(encoding="utf-8")) or {}).get("responses") or {}).items():
+            translation = yaml.load(file.read_text(encoding="utf-8"), Loader=LOADER) or {}
+            for name, spec in (translation.get("responses") or {}).items():
                 label = str(name).removeprefix("utter_")
                 if label in asked_as and isinstance((spec or {}).get("question"), str):
                     asked_as[label].add(normalised(spec["question"]))
