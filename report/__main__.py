@@ -1,12 +1,18 @@
-"""``make report`` / ``python -m report``: reports/report.json and reports/report.html.
+"""``make report`` / ``python -m report``: the editors' report, dated, and the latest copy.
 
-    python -m report [--db rasa_events.db] [--since 2026-11-01] [--until 2026-11-30] [--min-group 2]
-    DATABASE_URL=postgresql://... python -m report        (the cluster's PostgreSQL: rasa_events)
+    python -m report [--since 2026-11-01] [--until 2026-11-30] [--min-group 2]
+                     [--cluster | --db rasa_events.db] [--include-test] [--exclude-channel NAME ...]
 
 Reads what Rasa's SQL event broker kept (stores/event_broker.py: table ``events``, the JSON of
-each event, already redacted by the input gate): the SQLite file ``rasa_events.db``, or
-``EVENTS_DATABASE_URL`` (by default the database ``rasa_events`` beside ``DATABASE_URL``).
-The report files are readable by their owner only (0600, the folder reports/ 0700); ``make purge``
+each event, already redacted by the input gate): ``--db``, else ``EVENTS_DATABASE_URL`` /
+``DATABASE_URL``, else with ``--cluster`` the local ``make cluster``'s PostgreSQL, else the SQLite
+file ``rasa_events.db``, else the local cluster's database (report/store.py); it prints which.
+Test traffic is left out unless ``--include-test``: conversations whose sender id starts with
+"test-" and the terminal channel (report/selection.py).
+
+Writes ``reports/report-<YYYY-MM-DD>.html`` and ``.json`` (the UTC date of the run; a second run
+that day replaces them) and the same as ``reports/report.html`` / ``report.json`` (the latest).
+The files are readable by their owner only (0600, the folder reports/ 0700); ``make purge``
 deletes them once they are older than the retention period (stores/retention.py).
 """
 
@@ -16,37 +22,23 @@ import argparse
 import datetime as dt
 import json
 import os
-import sqlite3
 import time
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from base.paths import EVENTS_DB, REPORTS, events_database_url
+from base.paths import EVENTS_DB, REPORTS, events_database_url, local_cluster_database_url
 from report.figures import MIN_GROUP, figures
 from report.html import page
+from report.selection import Exclusion
+from report.store import NoStore, Store, choose, events_of, stored_events
 from report.turns import Turn, turns_of
 from stores.retention import DEFAULT_DAYS
 
+__all__ = ["all_turns", "main", "stored_events"]
+
 OUT = REPORTS
-
-
-def stored_events(db: Path | None = None, url: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(conversation, event) in the order they were stored: a SQLite file or a database URL."""
-    query = "SELECT sender_id, data FROM events ORDER BY id"
-    if url:
-        import sqlalchemy
-
-        with sqlalchemy.create_engine(url).connect() as con:
-            for sender, data in con.execute(sqlalchemy.text(query)):
-                yield str(sender), json.loads(data)
-        return
-    if db is None or not db.is_file():
-        raise SystemExit(f"No conversations stored yet: {db} does not exist (make run, then ask something).")
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
-        for sender, data in con.execute(query):
-            yield str(sender), json.loads(data)
 
 
 def all_turns(events: Iterator[tuple[str, dict[str, Any]]]) -> list[Turn]:
@@ -74,9 +66,31 @@ def write_private(path: Path, text: str) -> None:
         file.write(text)
 
 
-def main() -> None:
+def dated(folder: Path, today: dt.date) -> tuple[Path, ...]:
+    """The files one run writes: the day's report (JSON, HTML), then the latest copy of each."""
+    day = today.isoformat()
+    return (folder / f"report-{day}.json", folder / f"report-{day}.html", folder / "report.json",
+            folder / "report.html")  # fmt: skip
+
+
+def write_report(report: dict[str, Any], folder: Path, today: dt.date) -> tuple[Path, ...]:
+    """The report's files in ``folder`` (0700): the dated ones and the latest copies, each 0600."""
+    private_folder(folder)
+    json_text = json.dumps(report, ensure_ascii=False, indent=1) + "\n"
+    html_text = page(report, DEFAULT_DAYS)
+    files = dated(folder, today)
+    for path, text in zip(files, (json_text, html_text, json_text, html_text), strict=True):
+        write_private(path, text)
+    return files
+
+
+def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", type=Path, default=EVENTS_DB, help="the event broker's SQLite file")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--db", type=Path, help=f"the event broker's SQLite file (default: {EVENTS_DB.name} if it exists)"
+    )
+    where.add_argument("--cluster", action="store_true", help="read the local make cluster's database")
     parser.add_argument("--since", type=dt.date.fromisoformat)
     parser.add_argument("--until", type=dt.date.fromisoformat)
     parser.add_argument(
@@ -85,19 +99,36 @@ def main() -> None:
         default=MIN_GROUP,
         help="groups asked by fewer distinct conversations are shown without text",
     )
+    parser.add_argument("--include-test", action="store_true",
+                        help="count test conversations (sender id test-...) and the terminal (make shell)")  # fmt: skip
+    parser.add_argument("--exclude-channel", action="append", default=[], metavar="NAME",
+                        help="leave out a channel (socketio, rest, telegram, facebook, ...); repeatable")  # fmt: skip
     parser.add_argument("--out", type=Path, default=OUT)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.min_group < 1:
         parser.error("--min-group must be at least 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = arguments(argv)
     started = time.perf_counter()
-    turns = all_turns(stored_events(args.db, events_database_url()))
-    report = figures(turns, args.since, args.until, args.min_group)
-    private_folder(args.out)
-    write_private(args.out / "report.json", json.dumps(report, ensure_ascii=False, indent=1) + "\n")
-    write_private(args.out / "report.html", page(report, DEFAULT_DAYS))
+    try:
+        local = local_cluster_database_url()
+        cluster_url = events_database_url(local) if local else ""
+        store: Store = choose(args.db, events_database_url(), args.cluster, EVENTS_DB, cluster_url)
+        print(f"reading {store}")
+        turns = all_turns(events_of(store))
+    except NoStore as error:
+        raise SystemExit(str(error)) from None
+    exclusion = Exclusion.of(args.include_test, args.exclude_channel)
+    report = figures(turns, args.since, args.until, args.min_group, exclusion)
+    report["store"] = str(store)
+    files = write_report(report, args.out, dt.datetime.now(dt.timezone.utc).date())
+    left_out = ", ".join(f"{r['conversations']} ({r.get('channel') or r['reason']})" for r in report["left_out"])
     took = time.perf_counter() - started
-    print(f"{report['conversations']} conversations, {report['messages']} messages -> {args.out}/report.html, "
-          f"report.json ({took:.1f} s)")  # fmt: skip
+    print(f"{report['conversations']} conversations, {report['messages']} messages; conversations left out: "
+          f"{left_out or 'none'} -> {args.out}/{', '.join(p.name for p in files)} ({took:.1f} s)")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """The report's figures (``reports/report.json``) from the records of report/turns.py.
 
-Unanswered questions (no answer, signposting, an answer rated not helpful) are grouped by
-similarity, the group asked by the most conversations first; each group comes with a ready YAML
-snippet of NLU examples for the editors. What protects a citizen's words (issue 24):
+Questions "ohne Antwort" (report/labels.yml ``without_answer``: no answer and no suggestion
+taken, signposting only, an answer rated not helpful; ``Turn.without_answer``) are counted per
+day and grouped by similarity, the group asked by the most conversations first; each group comes
+with a ready YAML snippet of NLU examples for the editors. What protects a citizen's words (issue 24):
 
 - Similarity is symmetric and length-sensitive: the Indel ratio (rapidfuzz ``fuzz.ratio``) of the
   normalised texts with their words sorted (as ``token_sort_ratio``), else as typed, at least
@@ -34,7 +35,9 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from evaluation.outcomes import normalised
-from report.turns import HELPFUL, NOT_HELPFUL, SIGNPOSTED, UNANSWERED, Turn
+from report.labels import labels
+from report.selection import Exclusion, in_period, select
+from report.turns import HELPFUL, NOT_HELPFUL, WITHOUT_ANSWER, Turn
 
 SIMILAR = 85  # Indel ratio (0-100) from which a question joins a group's leader
 MIN_GROUP = 2  # distinct conversations; a group asked by fewer is shown without text
@@ -48,41 +51,53 @@ ANNOTATION = re.compile(r"\](?=[({\[])")
 
 
 def figures(turns: list[Turn], since: dt.date | None = None, until: dt.date | None = None,
-            min_group: int = MIN_GROUP) -> dict[str, Any]:  # fmt: skip
-    """Every figure of the report for the turns between ``since`` and ``until`` (inclusive)."""
-    chosen = [
-        t for t in turns if (since is None or t.time.date() >= since) and (until is None or t.time.date() <= until)
-    ]
+            min_group: int = MIN_GROUP, exclusion: Exclusion | None = None) -> dict[str, Any]:  # fmt: skip
+    """Every figure of the report for the turns between ``since`` and ``until`` (inclusive) that
+    ``exclusion`` does not leave out (by default: test conversations and the terminal).
+
+    "Ohne Antwort" is ``Turn.without_answer`` everywhere: the days' counts and the unanswered
+    questions' groups count the same questions (``without_answer.count``)."""
+    chosen, left_out = select(in_period(turns, since, until), exclusion or Exclusion())
+    names = labels()
     per_day: dict[str, Counter[str]] = defaultdict(Counter)
     conversations_per_day: dict[str, set[str]] = defaultdict(set)
     for t in chosen:
         day = t.time.date().isoformat()
         per_day[day]["messages"] += 1
-        per_day[day]["unanswered"] += t.kind == UNANSWERED
+        per_day[day][t.kind] += t.without_answer
         conversations_per_day[day].add(t.conversation)
     days = [
         {
             "day": day,
             "conversations": len(conversations_per_day[day]),
             "messages": c["messages"],
-            "fallback_rate": round(c["unanswered"] / c["messages"], 3),
+            "without_answer": sum(c[kind] for kind in WITHOUT_ANSWER),
+            "without_answer_rate": round(sum(c[kind] for kind in WITHOUT_ANSWER) / c["messages"], 3),
+            "by_kind": {kind: c[kind] for kind in WITHOUT_ANSWER},
         }  # fmt: skip
         for day, c in sorted(per_day.items())
     ]
+    missed = [t for t in chosen if t.without_answer]
     answered = Counter(t.reply for t in chosen if t.reply.startswith("faq/"))
     return {
         "period": {"from": since.isoformat() if since else None, "until": until.isoformat() if until else None},
         "min_group": min_group,
+        "exclusion": (exclusion or Exclusion()).as_json(),
+        "left_out": left_out,
         "conversations": len({t.conversation for t in chosen}),
         "messages": len(chosen),
+        "without_answer": {
+            "definition": names.without_answer,
+            "count": len(missed),
+            "share": round(len(missed) / len(chosen), 3) if chosen else 0.0,
+            "by_kind": dict(Counter(t.kind for t in missed).most_common()),
+        },
         "days": days,
         "by_channel": dict(Counter(t.channel for t in chosen).most_common()),
         "by_language": dict(Counter(t.language for t in chosen).most_common()),
-        "answers": [{"answer": key, "count": n} for key, n in answered.most_common()],
+        "answers": [{"answer": key, "question": names.question(key), "count": n} for key, n in answered.most_common()],
         "feedback": feedback_by_answer(chosen),
-        "unanswered": unanswered_groups(
-            [t for t in chosen if t.kind in (UNANSWERED, SIGNPOSTED, NOT_HELPFUL)], min_group
-        ),  # fmt: skip
+        "unanswered": unanswered_groups(missed, min_group),
     }
 
 
@@ -97,7 +112,10 @@ def feedback_by_answer(turns: list[Turn]) -> dict[str, dict[str, Any]]:
         if t.reason:
             entry["reasons"][t.reason] += 1
     ranked = sorted(out.items(), key=lambda kv: -(kv[1][HELPFUL] + kv[1][NOT_HELPFUL]))
-    return {key: {**entry, "reasons": dict(entry["reasons"].most_common())} for key, entry in ranked}
+    return {
+        key: {**entry, "reasons": dict(entry["reasons"].most_common()), "question": labels().question(key)}
+        for key, entry in ranked
+    }
 
 
 def without_markup(text: str) -> str:

@@ -1,5 +1,9 @@
 """``reports/report.html``: one self-contained page (inline CSS, charts as inline SVG drawn with
-matplotlib, no request to anywhere), German, for the editors; every citizen's text is escaped."""
+matplotlib, no request to anywhere), German, for the editors; every citizen's text is escaped.
+
+Codes become what editors read (report/labels.py): an answer is its question with its key in
+small print beside it (the key is what an editor edits), channels and languages their German
+names; the definition of "ohne Antwort" is stated once, above the figures that use it."""
 
 from __future__ import annotations
 
@@ -15,7 +19,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from pipeline.feedback import ASK_REASON, wording  # noqa: E402
 from report.figures import MIN_GROUP  # noqa: E402
-from report.turns import HELPFUL, NOT_HELPFUL  # noqa: E402
+from report.labels import Labels, labels  # noqa: E402
+from report.selection import TEST_SENDER  # noqa: E402
+from report.turns import HELPFUL, NOT_HELPFUL, WITHOUT_ANSWER  # noqa: E402
 
 # The reasons as the citizens saw them (domain/feedback.yml): "wrong" -> "Falsch"
 REASON_LABELS = {payload.split(":", 1)[1]: title for title, payload in wording(ASK_REASON)[1]}
@@ -29,6 +35,8 @@ table { border-collapse: collapse; margin: 0.5rem 0; }
 th, td { border: 1px solid #767676; padding: 0.25rem 0.5rem; text-align: left; }
 pre { background: #f2f2f2; padding: 0.5rem; overflow-x: auto; }
 figure { margin: 0.5rem 0; } svg { max-width: 100%; height: auto; }
+.key { display: block; font-size: 0.8rem; color: #4a4a4a; font-family: monospace; }
+.definition { border-left: 0.25rem solid #00466e; padding-left: 0.75rem; }
 """
 
 
@@ -54,17 +62,48 @@ def _chart(days: list[dict[str, Any]], key: str, label: str) -> str:
     return _svg(fig, key)
 
 
+class Markup(str):
+    """A table cell already escaped (an answer with its key)."""
+
+
 def _table(head: tuple[str, ...], rows: list[tuple[Any, ...]]) -> str:
     th = "".join(f"<th scope='col'>{html.escape(h)}</th>" for h in head)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    cell = lambda c: c if isinstance(c, Markup) else html.escape(str(c))  # noqa: E731
+    body = "".join("<tr>" + "".join(f"<td>{cell(c)}</td>" for c in row) + "</tr>" for row in rows)
     return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _answer(label: str, names: Labels) -> Markup:
+    """An answer as the editors read it (its question, "Verweis: ...") with its key in small print."""
+    shown = names.reply(label)
+    key = f"<span class='key'>{html.escape(label)}</span>"
+    return Markup(html.escape(shown) + (key if shown != label else ""))
+
+
+def _left_out(report: dict[str, Any], names: Labels) -> str:
+    """Which conversations were left out and why, or that none were (the rules are stated either way)."""
+    rules = report.get("exclusion") or {}
+    said = []
+    for r in report.get("left_out") or []:
+        why = (names.left_out.get(TEST_SENDER, TEST_SENDER).format(prefix=rules.get("test_prefix") or "")
+               if r["reason"] == TEST_SENDER
+               else names.left_out.get("channel", "{channel}").format(channel=names.channel(r["channel"])))  # fmt: skip
+        said.append(f"{why}: {r['conversations']} {'Gespräch' if r['conversations'] == 1 else 'Gespräche'} "
+                    f"({r['messages']} {'Nachricht' if r['messages'] == 1 else 'Nachrichten'})")  # fmt: skip
+    channels = ", ".join(names.channel(c) for c in rules.get("channels") or []) or "keine"
+    prefix = rules.get("test_prefix")
+    tests = f"Gespräche mit einer Kennung, die mit „{prefix}“ beginnt" if prefix else "keine Testgespräche"
+    text = f"Nicht gezählt: {tests}; Kanäle: {channels}. "
+    text += ("Ausgelassen: " + "; ".join(said) + ".") if said else "Im Zeitraum wurde nichts ausgelassen."
+    return f"<p>{html.escape(text)}</p>"
 
 
 def _reasons(reasons: dict[str, int]) -> str:
     return ", ".join(f"{REASON_LABELS.get(r, r)}: {n}" for r, n in reasons.items())
 
 
-def page(report: dict[str, Any], retention_days: int) -> str:
+def page(report: dict[str, Any], retention_days: int, names: Labels | None = None) -> str:
+    names = names or labels()
     period = report["period"]
     since, until = period["from"] or "Beginn der Aufzeichnung", period["until"] or "heute"
     days = report["days"]
@@ -78,35 +117,44 @@ def page(report: dict[str, Any], retention_days: int) -> str:
         f"{min_group} verschiedenen Gesprächen (Mindestgröße: {min_group} Gespräche"
         f"{'' if min_group == MIN_GROUP else f'; Standard: {MIN_GROUP}'}); auch dann nur die Wörter, "
         f"die mindestens {min_group} dieser Gespräche geschrieben haben (andere: „…“).</p>",
-        _table(("Gespräche", "Nachrichten"), [(report["conversations"], report["messages"])]),
-    ]
+        _left_out(report, names),
+        f"<p>Gelesen aus: {html.escape(str(report['store']))}</p>" if report.get("store") else "",
+        f"<p class='definition'><strong>Ohne Antwort:</strong> {html.escape(report['without_answer']['definition'])}"
+        "</p>",
+        _table(("Gespräche", "Nachrichten", "ohne Antwort"),
+               [(report["conversations"], report["messages"], report["without_answer"]["count"])]),
+    ]  # fmt: skip
     if days:
         parts += [
             "<h2>Gespräche und Nachrichten pro Tag</h2>",
             f"<figure><figcaption>Nachrichten pro Tag</figcaption>{_chart(days, 'messages', 'Nachrichten')}</figure>",
             f"<figure><figcaption>Anteil ohne Antwort pro Tag</figcaption>"
-            f"{_chart(days, 'fallback_rate', 'Anteil')}</figure>",
-            _table(("Tag", "Gespräche", "Nachrichten", "ohne Antwort"),
-                   [(d["day"], d["conversations"], d["messages"], f"{d['fallback_rate']:.0%}") for d in days]),
+            f"{_chart(days, 'without_answer_rate', 'Anteil')}</figure>",
+            _table(("Tag", "Gespräche", "Nachrichten", "ohne Antwort", "Anteil",
+                    *(f"davon {names.kinds.get(k, k)}" for k in WITHOUT_ANSWER)),
+                   [(d["day"], d["conversations"], d["messages"], d["without_answer"],
+                     f"{d['without_answer_rate']:.0%}", *(d["by_kind"][k] for k in WITHOUT_ANSWER)) for d in days]),
         ]  # fmt: skip
     parts += [
         "<h2>Nach Kanal und Sprache</h2>",
-        _table(("Kanal", "Nachrichten"), list(report["by_channel"].items())),
-        _table(("Sprache", "Nachrichten"), list(report["by_language"].items())),
+        _table(("Kanal", "Nachrichten"), [(names.channel(c), n) for c, n in report["by_channel"].items()]),
+        _table(("Sprache", "Nachrichten"), [(names.language(c), n) for c, n in report["by_language"].items()]),
         "<h2>Die häufigsten Antworten</h2>",
-        _table(("Antwort", "Anzahl"), [(a["answer"], a["count"]) for a in report["answers"]]),
+        _table(("Antwort (Frage, darunter der Schlüssel)", "Anzahl"),
+               [(_answer(a["answer"], names), a["count"]) for a in report["answers"]]),
         "<h2>Rückmeldungen („Hilfreich?“)</h2>",
         _table(("Antwort", "hilfreich", "nicht hilfreich", "Gründe"),
-               [(key, f[HELPFUL], f[NOT_HELPFUL], _reasons(f["reasons"])) for key, f in report["feedback"].items()]),
-        "<h2>Unbeantwortete Fragen</h2>",
-        "<p>Ohne Antwort („Meinten Sie …?“, „Dazu kann ich keine Auskunft geben“), nur mit einem Verweis oder "
-        "als nicht hilfreich bewertet, nach Ähnlichkeit gruppiert, die größte Gruppe zuerst. Zu jeder Gruppe ein "
-        "Vorschlag für die NLU-Daten (data/nlu/): die Antwort (faq/&lt;key&gt;) eintragen, prüfen, "
-        "<code>make test</code>.</p>",
+               [(_answer(key, names), f[HELPFUL], f[NOT_HELPFUL], _reasons(f["reasons"]))
+                for key, f in report["feedback"].items()]),
+        "<h2>Fragen ohne Antwort</h2>",
+        f"<p>Alle {report['without_answer']['count']} Fragen ohne Antwort (Definition oben), nach Ähnlichkeit "
+        "gruppiert, die größte Gruppe zuerst. Zu jeder Gruppe ein Vorschlag für die NLU-Daten (data/nlu/): die "
+        "Antwort (faq/&lt;key&gt;) eintragen, prüfen, <code>make test</code>.</p>",
     ]  # fmt: skip
     shown = [g for g in report["unanswered"] if g["text"]]
     for i, group in enumerate(shown, 1):
-        replies = ", ".join(f"{html.escape(k)}: {n}" for k, n in group["replies"].items())
+        replies = "; ".join(f"{html.escape(names.reply(k))} (<code>{html.escape(k)}</code>): {n}"
+                            for k, n in group["replies"].items())  # fmt: skip
         rated = f", davon {group['not_helpful']}-mal als nicht hilfreich bewertet" if group["not_helpful"] else ""
         talks, asked = group["conversations"], group["count"]
         parts.append(f"<h3>Gruppe {i}: {talks} {'Gespräch' if talks == 1 else 'Gespräche'}, {asked} "

@@ -10,11 +10,14 @@ from typing import Any
 from base.languages import GERMAN, SUPPORTED
 from base.names import LANGUAGE_NOTE
 from evaluation.outcomes import UNSURE, label_of
+from report.labels import labels
 
 # What a reply was, for the report: an answer (its label, "faq/<key>"), a signposting answer of an
 # out-of-scope theme, no answer (fallback: "Meinten Sie ...?", cannot answer), or an answer the
-# citizen rated not helpful.
+# citizen rated not helpful. The last three are "ohne Antwort" (report/labels.yml without_answer):
+# the one definition of the daily table, the unanswered questions and report.json.
 ANSWERED, SIGNPOSTED, UNANSWERED, NOT_HELPFUL = "answered", "signposted", "unanswered", "not_helpful"
+WITHOUT_ANSWER = (UNANSWERED, SIGNPOSTED, NOT_HELPFUL)
 HELPFUL = "helpful"
 FEEDBACK_SLOT = "feedback"  # pipeline/feedback.py SLOT
 
@@ -30,16 +33,23 @@ class Turn:
     reply: str  # the label of the first reply past a language note (evaluation/outcomes.py)
     rating: str | None = None  # HELPFUL or NOT_HELPFUL: the citizen's last rating of this reply
     reason: str | None = None  # why not helpful (pipeline/feedback.py REASONS), if given
+    # not understood, but the citizen's next message was a question offered ("Meinten Sie ...?"), answered
+    took_suggestion: bool = False
 
     @property
     def kind(self) -> str:
         if self.rating == NOT_HELPFUL:
             return NOT_HELPFUL
-        if self.reply == UNSURE or self.reply == "unknown":
+        if (self.reply == UNSURE or self.reply == "unknown") and not self.took_suggestion:
             return UNANSWERED
         if self.reply.startswith("out_of_scope"):
             return SIGNPOSTED
         return ANSWERED
+
+    @property
+    def without_answer(self) -> bool:
+        """ "Ohne Antwort" (report/labels.yml ``without_answer``): the one test of every count of it."""
+        return self.kind in WITHOUT_ANSWER
 
 
 def turns_of(conversation: str, events: Iterable[dict[str, Any]]) -> list[Turn]:
@@ -81,7 +91,18 @@ def turns_of(conversation: str, events: Iterable[dict[str, Any]]) -> list[Turn]:
                 pending, answered = None, len(out) - 1
     if pending is not None:
         out.append(_turn(pending, "unknown"))
-    return out
+    return _suggestions_taken(out)
+
+
+def _suggestions_taken(turns: list[Turn]) -> list[Turn]:
+    """A question not understood counts as answered when the citizen's next message was the question
+    of the answer it then got: a button of "Meinten Sie ...?" sends its question as a message (the
+    event broker keeps no buttons: stores/event_broker.py ``for_report``), in the conversation's
+    language."""
+    for i, (turn, following) in enumerate(zip(turns, turns[1:], strict=False)):
+        if turn.kind == UNANSWERED and labels().is_question_of(following.text, following.reply):
+            turns[i] = replace(turn, took_suggestion=True)
+    return turns
 
 
 def _rate(turns: list[Turn], rating: dict[str, Any]) -> None:

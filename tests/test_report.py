@@ -91,7 +91,7 @@ def test_figures_per_day_channel_language_and_answers() -> None:
     report = figures(turns)
     assert report["conversations"] == 2 and report["messages"] == 3
     assert [d["day"] for d in report["days"]] == ["2026-11-20", "2026-11-21"]
-    assert report["days"][0]["fallback_rate"] == 0.5
+    assert report["days"][0]["without_answer_rate"] == 0.5 and report["days"][0]["without_answer"] == 1
     assert report["by_language"] == {"de": 2, "uk": 1} and report["by_channel"] == {"socketio": 3}
     assert {a["answer"] for a in report["answers"]} == {
         "faq/what_is_municipal_jobcenter",
@@ -276,9 +276,11 @@ def test_ratings_are_counted_per_answer_and_a_not_helpful_answer_joins_the_unans
     ]
     report = figures(turns, min_group=1)
     assert report["feedback"] == {
-        "faq/what_is_municipal_jobcenter": {"helpful": 0, "not_helpful": 1, "reasons": {"incomplete": 1}},
-        "faq/count_municipal_jobcenters": {"helpful": 1, "not_helpful": 0, "reasons": {}},
-    }
+        "faq/what_is_municipal_jobcenter": {"helpful": 0, "not_helpful": 1, "reasons": {"incomplete": 1},
+                                            "question": "Was ist ein kommunales Jobcenter?"},
+        "faq/count_municipal_jobcenters": {"helpful": 1, "not_helpful": 0, "reasons": {},
+                                           "question": "Wie viele kommunale Jobcenter gibt es?"},
+    }  # fmt: skip
     [group] = report["unanswered"]
     assert group["text"] == "Was ist ein kommunales Jobcenter?" and group["not_helpful"] == 1
 
@@ -331,3 +333,132 @@ def test_make_purge_removes_reports_older_than_the_retention_period(tmp_path: An
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
     assert "1 report files older than 30 days deleted" in done.stdout
     assert sorted(p.name for p in reports.iterdir()) == ["link", "report.html"] and kept.exists()
+
+
+# Readable for an editor: questions, German names, one definition of "ohne Antwort", no test traffic
+
+
+def test_an_answer_is_shown_as_its_question_read_from_the_domain(tmp_path: Any) -> None:
+    """The question comes from the answer's ``metadata.question`` (the "Meinten Sie ...?" button)
+    and its translations, not from code: a domain of one answer gives that answer's question."""
+    from report.labels import LABELS_FILE, Labels
+
+    (tmp_path / "domain").mkdir()
+    (tmp_path / "translations").mkdir()
+    (tmp_path / "domain" / "faq_x.yml").write_text(
+        'version: "3.1"\nresponses:\n  utter_faq/x:\n    - text: Antwort.\n      metadata: {question: "Gibt es X?"}\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "translations" / "en.yml").write_text(
+        'responses:\n  utter_faq/x: {question: "Is there X?", text: Answer.}\n', encoding="utf-8"
+    )
+    names = Labels.load(LABELS_FILE, tmp_path / "domain", tmp_path / "translations")
+    assert names.question("faq/x") == names.reply("faq/x") == "Gibt es X?"
+    assert names.is_question_of("is there x", "faq/x") and not names.is_question_of("Gibt es Y?", "faq/x")
+    assert names.question("faq/unknown") is None and names.reply("faq/unknown") == "faq/unknown"
+
+
+def test_the_report_shows_questions_with_their_keys_and_german_names() -> None:
+    from report.html import page
+    from report.labels import labels
+
+    turns = turns_of("a", conversation("a", ("Wie viele?", "utter_faq/count_municipal_jobcenters"),
+                                       ("Bürgergeld?", "utter_out_of_scope/benefits"), language="uk"))  # fmt: skip
+    turns += turns_of("b", [user("Hallo", DAY, channel="rest"), bot("utter_faq/what_is_municipal_jobcenter", DAY)])
+    report = figures(turns, min_group=1)
+    question = labels().question("faq/count_municipal_jobcenters")
+    assert (
+        question and {"answer": "faq/count_municipal_jobcenters", "question": question, "count": 1} in report["answers"]
+    )
+    html = page(report, 30)
+    assert f"{question}<span class='key'>faq/count_municipal_jobcenters</span>" in html
+    assert "Verweis: Höhe des Bürgergeldes" in html  # the signposting of the group's replies
+    for name in ("Website-Widget", "REST-Schnittstelle", "Ukrainisch", "Deutsch"):
+        assert f"<td>{name}</td>" in html
+    assert not any(f"<td>{code}</td>" in html for code in ("socketio", "rest", "uk", "de"))
+
+
+def test_every_language_channel_and_theme_has_a_german_name() -> None:
+    import importlib
+
+    import yaml
+
+    from base.languages import SUPPORTED
+    from base.paths import DOMAIN, ROOT
+    from pipeline.render import german_responses
+    from report.labels import labels
+    from report.selection import TERMINAL
+
+    names = labels()
+    assert set(SUPPORTED) <= set(names.languages)
+    classes = yaml.safe_load((ROOT / "credentials.yml").read_text(encoding="utf-8"))
+    channels = {getattr(importlib.import_module(c.rsplit(".", 1)[0]), c.rsplit(".", 1)[1]).name() for c in classes}
+    assert channels | {TERMINAL} <= set(names.channels)
+    themes = {n.removeprefix("utter_out_of_scope/") for n in german_responses(DOMAIN) if "out_of_scope/" in n}
+    assert themes and themes <= set(names.themes)
+
+
+def test_a_suggestion_the_citizen_took_is_no_question_without_answer() -> None:
+    """ "Meinten Sie ...?", then the citizen presses a button (its question is sent as a message, in
+    the conversation's language) and gets that answer: the first question counts as answered. A
+    question typed afterwards that is not the answer's question leaves it without answer."""
+    took = conversation("a", ("kommunal was", "utter_suggest"),
+                        ("Wie viele kommunale Jobcenter gibt es?", "utter_faq/count_municipal_jobcenters"))  # fmt: skip
+    english = ("How many municipal Jobcenters are there?", "utter_faq/count_municipal_jobcenters")
+    in_english = conversation("b", ("municipal what", "utter_suggest"), english)
+    typed = conversation("c", ("kommunal was", "utter_suggest"),
+                         ("Und wie viele gibt es?", "utter_faq/count_municipal_jobcenters"))  # fmt: skip
+    assert [t.kind for t in turns_of("a", took)] == [ANSWERED, ANSWERED]
+    assert [t.kind for t in turns_of("b", in_english)] == [ANSWERED, ANSWERED]
+    assert [t.kind for t in turns_of("c", typed)] == [UNANSWERED, ANSWERED]
+
+
+def test_the_daily_table_and_the_unanswered_questions_count_the_same() -> None:
+    """One definition of "ohne Antwort": the days' sum, the report's count and the groups' sum are
+    the same questions: not understood (no suggestion taken), no reply, signposting only, rated
+    not helpful (also an empty text); not an answer, nor a suggestion taken."""
+    from report.html import page
+
+    events = conversation("a", ("Was ist ein kommunales Jobcenter?", "utter_faq/what_is_municipal_jobcenter"),
+                          ("Wie viel Bürgergeld?", "utter_out_of_scope/benefits"), ("xyz", "utter_suggest"),
+                          ("Was ist ein kommunales Jobcenter?", "utter_faq/what_is_municipal_jobcenter"))  # fmt: skip
+    events.append(rating("utter_faq/what_is_municipal_jobcenter", False, DAY + 500))  # the second one
+    turns = turns_of("a", events)
+    turns += turns_of("b", [user("", DAY + 86400), bot("utter_suggest", DAY + 86401), user("Hallo?", DAY + 86460)])
+    report = figures(turns, min_group=1)
+    days = report["days"]
+    assert [d["without_answer"] for d in days] == [2, 2]  # xyz answered by the suggestion taken; signposting, rated
+    assert [d["by_kind"] for d in days] == [
+        {"unanswered": 0, "signposted": 1, "not_helpful": 1},
+        {"unanswered": 2, "signposted": 0, "not_helpful": 0},
+    ]
+    groups = report["unanswered"]
+    assert sum(d["without_answer"] for d in days) == report["without_answer"]["count"] == 4
+    assert sum(g["count"] for g in groups) == 4
+    html = page(report, 30)
+    assert html.count(report["without_answer"]["definition"]) == 1 and "Alle 4 Fragen ohne Antwort" in html
+
+
+def test_test_traffic_is_left_out_and_the_report_says_so() -> None:
+    from report.html import page
+    from report.selection import Exclusion
+
+    turns = turns_of("citizen", conversation("citizen", ("Wie viele?", "utter_faq/count_municipal_jobcenters")))
+    turns += turns_of("test-1", conversation("test-1", ("xyz", "utter_suggest"), ("abc", "utter_suggest")))
+    turns += turns_of("shell", [user("xyz", DAY, channel="cmdline"), bot("utter_suggest", DAY)])
+    turns += turns_of("tg", [user("Hallo", DAY, channel="telegram"), bot("utter_greet", DAY)])
+    default = figures(turns)
+    assert (default["conversations"], default["messages"], default["without_answer"]["count"]) == (2, 2, 0)
+    assert default["left_out"] == [
+        {"reason": "test_sender", "conversations": 1, "messages": 2},
+        {"reason": "channel", "channel": "cmdline", "conversations": 1, "messages": 1},
+    ]
+    html = page(default, 30)
+    assert "Testgespräche (Kennung beginnt mit „test-“): 1 Gespräch (2 Nachrichten)" in html
+    assert "Kanal Terminal (make shell): 1 Gespräch (1 Nachricht)" in html
+    everything = figures(turns, exclusion=Exclusion.of(include_test=True))
+    assert everything["conversations"] == 4 and everything["left_out"] == []
+    assert "Im Zeitraum wurde nichts ausgelassen" in page(everything, 30)
+    no_telegram = figures(turns, exclusion=Exclusion.of(channels=["telegram"]))
+    assert no_telegram["conversations"] == 1 and no_telegram["by_channel"] == {"socketio": 1}
+    assert [r.get("channel") for r in no_telegram["left_out"]] == [None, "cmdline", "telegram"]

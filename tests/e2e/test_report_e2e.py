@@ -78,6 +78,7 @@ def button(message: dict[str, Any], payload_start: str) -> str:
 
 def talk_over_rest(servers: Servers) -> None:
     assert "Optionskommune" in json.dumps(servers.say(WHAT, sender="rest-1"), ensure_ascii=False)
+    servers.say("xyzzy qwertz blubb", sender="test-1")  # an operator's test (curl): not in the report
     servers.say(f"Wie viel Bürgergeld bekomme ich? Meine IBAN ist {IBAN}", sender="rest-1")
     # nearly the same from a second conversation (a short "Wieviel Bürgergeld?" no longer joins a longer message)
     servers.say(f"Wieviel Bürgergeld bekomme ich? Meine IBAN ist {IBAN}", sender="rest-2")
@@ -149,17 +150,25 @@ def test_the_report_shows_the_conversations_of_every_channel_with_their_ratings(
     answers = {a["answer"]: a["count"] for a in report["answers"]}
     assert answers == {"faq/what_is_municipal_jobcenter": 2, "faq/count_municipal_jobcenters": 2}
     assert report["feedback"] == {
-        "faq/count_municipal_jobcenters": {"helpful": 1, "not_helpful": 1, "reasons": {"incomplete": 1}},
-        "faq/what_is_municipal_jobcenter": {"helpful": 0, "not_helpful": 1, "reasons": {"wrong": 1}},
-    }
+        "faq/count_municipal_jobcenters": {"helpful": 1, "not_helpful": 1, "reasons": {"incomplete": 1},
+                                           "question": HOW_MANY},
+        "faq/what_is_municipal_jobcenter": {"helpful": 0, "not_helpful": 1, "reasons": {"wrong": 1},
+                                            "question": WHAT},
+    }  # fmt: skip
+    assert report["left_out"] == [{"reason": "test_sender", "conversations": 1, "messages": 1}]
     bürgergeld = next(g for g in report["unanswered"] if g["text"] and "Bürgergeld" in g["text"])
     assert bürgergeld["count"] == bürgergeld["conversations"] == 2 and "[IBAN]" in bürgergeld["yaml"]
     assert report["min_group"] == 2 and bürgergeld["text"].startswith("… Bürgergeld")  # "Wie viel" / "Wieviel"
     rated = [g for g in report["unanswered"] if g["not_helpful"]]
     assert sum(g["count"] for g in rated) == 2  # the two answers rated not helpful joined the unanswered
     assert sum(g["count"] for g in report["unanswered"]) == 5  # 2 Bürgergeld, 1 nonsense, 2 not helpful
+    assert sum(d["without_answer"] for d in report["days"]) == report["without_answer"]["count"] == 5
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "Rückmeldungen" in page and "Unvollständig: 1" in page and "Falsch: 1" in page
+    assert f"{HOW_MANY}<span class='key'>faq/count_municipal_jobcenters</span>" in page
+    for name in ("Website-Widget", "REST-Schnittstelle", "Telegram", "Facebook Messenger", "Deutsch"):
+        assert f"<td>{name}</td>" in page
+    assert "Testgespräche (Kennung beginnt mit „test-“): 1 Gespräch (1 Nachricht)" in page
 
     compact = IBAN.replace(" ", "")
     stored = [events_db, servers.workdir / "tracker.db", out / "report.json", out / "report.html"]
