@@ -132,12 +132,13 @@ def test_sigterm_stops_every_part_postgresql_included(tmp_path: Path) -> None:
     proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(SCRIPT), str(tmp_path), str(port), str(db_port)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)  # fmt: skip
     try:
-        assert proc.stdout is not None
-        assert "up" in iter(lambda: proc.stdout.readline().strip(), "")  # after the channels line
+        out = proc.stdout
+        assert out is not None
+        assert "up" in iter(lambda: out.readline().strip(), "")  # after the channels line
         pid_file = tmp_path / "postgres" / "data" / "postmaster.pid"
         assert pid_file.is_file()
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(120) == 0 and proc.stdout.read().strip().endswith("stopped")
+        assert proc.wait(120) == 0 and out.read().strip().endswith("stopped")
     finally:
         if proc.poll() is None:
             proc.kill()
