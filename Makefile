@@ -19,7 +19,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # Rasa imports the messenger connectors (channels/) from here.
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help setup pipeline widget browser redis postgres nginx cluster purge report train run shell lint validate test test-unit test-core test-e2e bench profile clean
+.PHONY: help setup pipeline widget browser redis postgres nginx cluster purge report backup restore train run shell lint validate test test-unit test-core test-e2e bench profile clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -67,7 +67,7 @@ postgres: ## install Debian's PostgreSQL when missing
 nginx: ## install Debian's nginx when missing
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light; }
 
-cluster: $(MODEL) $(VENDOR_JS) redis postgres nginx ## 3 Rasa instances on PostgreSQL + Redis behind nginx on 127.0.0.1:8005 (Ctrl-C stops)
+cluster: $(MODEL) $(VENDOR_JS) redis postgres nginx ## 3 Rasa instances on PostgreSQL (port 5433) + Redis behind nginx on 127.0.0.1:8005 (Ctrl-C or SIGTERM stops all)
 	$(BIN)/python -m ops.cluster
 
 # The lock store that lets two Rasa workers share conversations: Debian's redis-server.
@@ -104,11 +104,18 @@ bench: $(SPACY_MODEL)/meta.json $(MODEL) redis postgres nginx ## benchmarks (tra
 profile: $(MODEL) redis ## where Rasa's CPU per message goes (cProfile, bench/results/); LONG=1000: one long conversation
 	$(BIN)/python -m bench.profile $${LONG:+--long $$LONG}
 
-purge: $(BIN)/.installed ## delete conversations idle longer than RETENTION_DAYS (default 30); DATABASE_URL: PostgreSQL
+purge: $(BIN)/.installed ## delete conversations, reports and backups older than RETENTION_DAYS (default 30); DATABASE_URL: PostgreSQL
 	$(BIN)/python -m stores.retention --days $${RETENTION_DAYS:-30}
 
-report: $(BIN)/.installed ## reports/report.html and report.json from the stored conversations; SINCE=, UNTIL= (YYYY-MM-DD), DATABASE_URL: PostgreSQL
-	$(BIN)/python -m report $${SINCE:+--since $$SINCE} $${UNTIL:+--until $$UNTIL}
+report: $(BIN)/.installed ## reports/report-<date>.html/.json and report.html/.json (latest); SINCE=, UNTIL= (YYYY-MM-DD), CLUSTER=1: the local make cluster's database, INCLUDE_TEST=1: count test traffic, EXCLUDE_CHANNEL=<name>
+	$(BIN)/python -m report $${SINCE:+--since $$SINCE} $${UNTIL:+--until $$UNTIL} $${CLUSTER:+--cluster} $${INCLUDE_TEST:+--include-test} $${EXCLUDE_CHANNEL:+--exclude-channel $$EXCLUDE_CHANNEL}
+
+backup: $(BIN)/.installed ## copy every store on this host to backups/<UTC time>/ (SQLite online backup; DATABASE_URL or the local cluster: pg_dump)
+	$(BIN)/python -m stores.backup backup
+
+restore: $(BIN)/.installed ## put a backup back: make restore FROM=backups/<UTC time> (stop the bot first; FORCE=1 skips that check)
+	@test -n "$(FROM)" || { echo "usage: make restore FROM=backups/<UTC time>"; exit 2; }
+	$(BIN)/python -m stores.backup restore "$(FROM)" $${FORCE:+--force}
 
 clean: ## remove build output and models (keeps .venv)
 	rm -rf build models results bench/results tests/artifacts

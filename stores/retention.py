@@ -23,7 +23,7 @@ import stat
 import time
 from pathlib import Path
 
-from base.paths import BACKUPS, REPORTS, events_database_url
+from base.paths import BACKUPS, CLUSTER_HOME, REPORTS, events_database_url, local_cluster_database_url
 
 DEFAULT_DAYS = int(os.environ.get("RETENTION_DAYS", "30"))
 
@@ -165,7 +165,8 @@ def main() -> None:
     parser.add_argument(
         "--db",
         default=os.environ.get("DATABASE_URL") or "rasa_tracker.db",
-        help="SQLite file, or a postgresql:// URL (default: DATABASE_URL, else rasa_tracker.db)",
+        help="SQLite file, or a postgresql:// URL (default: DATABASE_URL, else rasa_tracker.db and the "
+        "local make cluster's database)",
     )
     parser.add_argument(
         "--events-db",
@@ -173,11 +174,17 @@ def main() -> None:
         help="the event broker's SQLite file or postgresql:// URL (default: EVENTS_DATABASE_URL, with "
         "DATABASE_URL the database rasa_events on its server, else rasa_events.db)",
     )
+    parser.add_argument("--cluster-home", type=Path, default=CLUSTER_HOME, help=argparse.SUPPRESS)
     parser.add_argument("--days", type=float, default=DEFAULT_DAYS)
     parser.add_argument("--reports", type=Path, default=REPORTS, help="make report's folder (default reports/)")
     parser.add_argument("--backups", type=Path, default=BACKUPS, help="make backup's folder (default backups/)")
     args = parser.parse_args()
-    stores = (("conversations", args.db, TRACKER_TIME), ("conversations (the report's copy)", args.events_db, None))
+    stores = [("conversations", args.db, TRACKER_TIME), ("conversations (the report's copy)", args.events_db, None)]
+    cluster = local_cluster_database_url(args.cluster_home)
+    if cluster and not os.environ.get("DATABASE_URL") and args.db == "rasa_tracker.db":  # make cluster on this host
+        stores += [("conversations", cluster, TRACKER_TIME),
+                   ("conversations (the report's copy)", events_database_url(cluster), None)]  # fmt: skip
+    failed = False
     for name, db, time_sql in stores:
         try:
             if str(db).startswith("postgresql"):
@@ -189,11 +196,19 @@ def main() -> None:
                 continue
         except PurgeIncomplete as error:
             raise SystemExit(f"purge incomplete ({shown(db)}): {error}") from None
+        except Exception as error:  # a database that is not running: one line, the others still purged
+            if "could not connect" not in str(error) and "Connection refused" not in str(error):
+                raise
+            print(f"{shown(db)}: not running, nothing deleted (start it, e.g. make cluster, and purge again)")
+            failed = True
+            continue
         print(f"{shown(db)}: deleted {deleted} {name} idle for more than {args.days:g} days")
     reports = purge_reports(args.reports, args.days)
     print(f"{args.reports}: {reports} report files older than {args.days:g} days deleted")
     backups = purge_backups(args.backups, args.days)
     print(f"{args.backups}: {backups} backup folders older than {args.days:g} days deleted")
+    if failed:
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":
