@@ -159,6 +159,8 @@ def switch_gap(
     ):
         deploy.wait_for_workers(served + "/workers", timeout=120, say=say.append, workers=workers)
         url = f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
+        for n in range(4 * workers):  # each worker's first answers are slow (caches): not counted
+            requests.post(url, json={"sender": f"warm-up-{n}", "message": QUESTIONS[n % len(QUESTIONS)]}, timeout=60)
         threads = [threading.Thread(target=sender, args=(url, stop, records)) for _ in range(senders)]
         for t in threads:
             t.start()

@@ -137,7 +137,7 @@ def gate_lines(gates: list[dict[str, Any]]) -> list[str]:
 def stage_and_gate(
     model: Path | None = None,
     library: Library = Library(),
-    gates: Callable[[Path], list[dict[str, Any]]] = run_gates,
+    gates: Callable[[Path], list[dict[str, Any]]] | None = None,
 ) -> Candidate:
     """Train a candidate into models/candidates/ (or take ``model``, already trained) and check the
     gates. Raises ``GateFailed`` (the candidate with its gate results) when one fails; the served
@@ -146,7 +146,8 @@ def stage_and_gate(
     candidate_id = new_id(now)
     path = model if model is not None else train(candidate_id, library.candidates)
     dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
-    candidate = Candidate(candidate_id, path, git("rev-parse", "HEAD"), dirty, now.isoformat(), gates(path))
+    results = (gates or run_gates)(path)
+    candidate = Candidate(candidate_id, path, git("rev-parse", "HEAD"), dirty, now.isoformat(), results)
     if not candidate.passed:
         raise GateFailed(candidate)
     return candidate
@@ -172,7 +173,7 @@ def archive_unknown_current(library: Library) -> None:
     `make rollback` has somewhere to go."""
     if not library.current.is_file() or current_of(library) is not None:
         return
-    made = datetime.fromtimestamp(library.current.stat().st_mtime, timezone.utc).replace(microsecond=0)
+    made = datetime.fromtimestamp(library.current.stat().st_mtime, timezone.utc)
     candidate = Candidate(f"{made:%Y%m%dT%H%M%SZ}-trained", library.history / "x", created=made.isoformat(),
                           promoted=[made.isoformat()])  # fmt: skip
     candidate.path = library.history / f"{candidate.id}.tar.gz"
@@ -280,7 +281,7 @@ def promote(
         if candidate.path.parent.resolve() == library.candidates.resolve():
             candidate.path.unlink()
     candidate.path = kept_path
-    candidate.promoted.append(utc_now().isoformat())
+    candidate.promoted.append(datetime.now(timezone.utc).isoformat())  # to the microsecond: it orders them
     candidate.rolled_back = ""
     save_meta(candidate, library)
     replace_served(kept_path, library.current)
@@ -337,31 +338,31 @@ def changed_copy(source: Path, out: Path) -> Path:
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, library: Library = Library()) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["deploy", "rollback", "list"])
     parser.add_argument("--model", type=Path, help="deploy: this trained model instead of training one")
     args = parser.parse_args(argv)
     if args.command == "list":
-        print("\n".join(listing()))
+        print("\n".join(listing(library)))
         return 0
     if args.command == "rollback":
         try:
-            rollback()
+            rollback(library)
         except LookupError as error:
             print(f"rollback refused: {error}", file=sys.stderr)
             return 1
         return 0
     print("training a candidate (nice -n 10) while the current model keeps answering ...")
     try:
-        candidate = stage_and_gate(args.model)
+        candidate = stage_and_gate(args.model, library)
     except GateFailed as failed:
         print(f"deploy refused: {failed.candidate.id} fails a quality gate; models/current.tar.gz unchanged")
         print("\n".join(gate_lines(failed.candidate.gates)))
         return 1
     print(f"{candidate.id} passes every quality gate:")
     print("\n".join(gate_lines(candidate.gates)))
-    promote(candidate)
+    promote(candidate, library)
     return 0
 
 
