@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from base.paths import BUILD, MODEL, ROOT
+from ops.model_server import PULL_SECONDS, wait_for_model_server
 
 BIN = Path(sys.executable).parent
 PRODUCTION_ENDPOINTS = ROOT / "endpoints.yml"
@@ -162,11 +163,16 @@ def endpoints_for(
     tracker_store: dict[str, Any] | None = None,
     event_broker: bool = True,
     root: Path = ROOT,
+    model_server: str | None = None,
 ) -> dict[str, Any]:
     """The production endpoints.yml (of the checkout ``root``) with these ports and the databases (tracker store, event
     broker) in ``workdir``; no lock store without Redis (one worker); ``tracker_store`` replaces
-    settings of the store, ``event_broker=False`` leaves the broker out (benchmark levers)."""
+    settings of the store, ``event_broker=False`` leaves the broker out (benchmark levers).
+    The model comes from the file given to Rasa unless ``model_server`` (the URL Rasa pulls from)."""
     endpoints = yaml.safe_load((root / PRODUCTION_ENDPOINTS.name).read_text(encoding="utf-8"))
+    endpoints.pop("models", None)
+    if model_server:
+        endpoints["models"] = {"url": model_server, "wait_time_between_pulls": PULL_SECONDS}
     endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{actions_port}/webhook"
     endpoints["tracker_store"] = {
         **endpoints["tracker_store"],
@@ -253,9 +259,11 @@ def start_rasa(
     module: str = "engine",
     event_broker: bool = True,
     root: Path = ROOT,
+    model_server: str | None = None,
 ) -> Iterator[subprocess.Popen]:
     """Rasa as in production; ``workers`` > 1 needs the Redis lock store on ``redis_port``;
-    ``root``: the checkout whose code runs (the benchmark's code before an issue)."""
+    ``root``: the checkout whose code runs (the benchmark's code before an issue); ``model_server``:
+    the model is pulled from there (ops/model_server.py, the switch benchmark) instead of ``model``."""
     if workers > 1 and redis_port is None:
         raise ValueError("more than one Sanic worker needs the Redis lock store")
     env = redis_environment({**(extra_env or {}), "SANIC_WORKERS": str(workers)}, root=root)
@@ -263,7 +271,9 @@ def start_rasa(
     write_credentials(credentials, env)
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
-        yaml.safe_dump(endpoints_for(workdir, actions_port, redis_port, tracker_store, event_broker, root)),
+        yaml.safe_dump(
+            endpoints_for(workdir, actions_port, redis_port, tracker_store, event_broker, root, model_server)
+        ),
         encoding="utf-8",
     )
     command = rasa_command(port, credentials, endpoints, model, extra, module)
@@ -319,6 +329,7 @@ def main() -> None:
         workers = os.environ.get("SANIC_WORKERS", str(PRODUCTION_WORKERS))
         env = redis_environment({"SANIC_WORKERS": workers}, messengers=True)
         write_credentials(BUILD / "credentials.yml", env)
+        wait_for_model_server(PRODUCTION_ENDPOINTS)
         exec_command(rasa_command(extra=["--cors", WEB_ORIGIN]), env)
     elif name == "redis":
         exec_command(redis_command(), environment())

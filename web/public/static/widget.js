@@ -177,6 +177,7 @@
   var queue = [];            /* questions asked while not connected: sent once, on reconnect */
   var unconfirmed = [];      /* what was sent on this socket and not yet confirmed stored, in order */
   var lastSent = null;       /* the question a timeout offers to send again */
+  var resent = null;         /* after an automatic resend: the answers shown since (a second copy is dropped) */
   var answerTimer = null;
   var chosen = null;         /* a language chosen in the menu, told the server with the next message */
 
@@ -478,8 +479,13 @@
         saveState();
         greet();
       }
-      /* a question asked before the connection dropped may have lost its answer */
-      if (lastSent && lastSent.pending && before === id && !queue.length) timedOut();
+      /* a question asked before the connection dropped may have lost its answer (the server was
+         briefly away: a restart, a model switch): sent again by itself, once; its answer may then
+         come twice (the first one late, to the conversation), and is shown once (bot_uttered) */
+      if (lastSent && lastSent.pending && before === id && !queue.length) {
+        if (lastSent.resent) timedOut();
+        else { lastSent.resent = true; resent = []; transmit(lastSent); }
+      }
       var waiting = queue;
       queue = [];
       waiting.forEach(transmit);
@@ -493,6 +499,11 @@
       if (!msg || typeof msg !== "object") return;
       /* late answers of a conversation this window has left are dropped */
       if (waitingForSession || (msg.session && msg.session !== state.sessionId)) return;
+      if (resent) {
+        var seen = JSON.stringify([msg.text || "", msg.answer || "", msg.quick_replies || msg.buttons || []]);
+        if (resent.indexOf(seen) >= 0) return;  /* the same answer again: the question was resent */
+        resent.push(seen);
+      }
       state.messages.forEach(function (m) { delete m.pending; });
       lastSent = null;
       clearTimeout(answerTimer);
@@ -550,6 +561,7 @@
     text = String(text || "").trim();
     if (!text) return;
     closeEarlierAnswers();
+    resent = null;
     var message = { from: "user", text: shown || text, payload: text, pending: true, lang: state.language };
     if (!online) message.queued = true;
     addMessage(message);
@@ -595,6 +607,7 @@
     queue = [];
     unconfirmed = [];
     lastSent = null;
+    resent = null;
     clearTimeout(answerTimer);
     retry.hidden = true;
     log.textContent = "";
