@@ -106,6 +106,9 @@ class Instance:
     workdir: Path
     proc: subprocess.Popen | None = None
     actions: subprocess.Popen | None = None
+    model: Path = MODEL
+    model_id: str = ""  # what /health shows (ops/rolling.py model_id)
+    nice: int = 0  # a rolling restart starts the new Rasa at a lower priority than those answering
 
     @property
     def url(self) -> str:
@@ -115,7 +118,8 @@ class Instance:
 def running_rasa(instance: Instance, env: dict[str, str], log: Path) -> AbstractContextManager[subprocess.Popen]:
     """The instance's Rasa with the credentials and endpoints ``start_instance`` wrote."""
     workdir = instance.workdir
-    command = rasa_command(instance.port, workdir / "credentials.yml", workdir / "endpoints.yml", MODEL)
+    command = rasa_command(instance.port, workdir / "credentials.yml", workdir / "endpoints.yml", instance.model)
+    command = ["nice", "-n", str(instance.nice), *command] if instance.nice else command
     return running(command, env, log, f"{instance.url}/webhooks/rest/", 180)
 
 
@@ -231,6 +235,17 @@ class Cluster:
     stack: ExitStack = field(default_factory=ExitStack)
     redis: subprocess.Popen | None = None
     nginx: subprocess.Popen | None = None
+    model: Path = MODEL
+    nginx_settings: dict[str, Any] = field(default_factory=dict)  # start_nginx's, for a reload
+
+    def reload_nginx(self) -> None:
+        """nginx in front of the instances as they are now (a rolling restart replaced one)."""
+        from ops.rolling import reload_nginx
+
+        prefix, conf = self.nginx_settings["prefix"], self.nginx_settings["prefix"] / "nginx.conf"
+        text = nginx_config(**self.nginx_settings, instances=[i.url for i in self.instances])
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        reload_nginx(self.nginx, conf, text, lambda: check_config(nginx, prefix, conf))
 
     def processes(self) -> dict[str, list[int]]:
         """The process ids of each part started here (``make bench`` reads their CPU time)."""
@@ -269,10 +284,12 @@ def running_cluster(
     extra_env: dict[str, str] | None = None,
     db_port: int | None = None,
     supervise: bool = False,
+    model: Path = MODEL,
 ) -> Iterator[Cluster]:
     """The whole cluster on loopback in ``workdir``; stopped when the block ends. ``db_port``: its
-    PostgreSQL's (default: a free one); ``supervise``: health on nginx's ``/health`` and ``/ready``
-    and crashed instances restarted (ops/supervisor.py)."""
+    PostgreSQL's (default: a free one); ``supervise``: health on nginx's ``/health`` and ``/ready``,
+    crashed instances restarted, a new ``model`` file rolled out (ops/supervisor.py, ops/rolling.py)."""
+    from ops.rolling import model_id, write_health_url
     from ops.supervisor import Supervisor, health_server
 
     port = port or int(os.environ.get("CLUSTER_PORT", CLUSTER_PORT))
@@ -299,21 +316,23 @@ def running_cluster(
         urls = [u.strip() for u in os.environ.get("INSTANCE_URLS", "").split(",") if u.strip()]
         started: list[Instance] = []
         if not urls:
+            loaded = model_id(model)
             for i in range(count):
-                instance = Instance(free_port(), free_port(), workdir / f"rasa-{i + 1}")
+                instance = Instance(free_port(), free_port(), workdir / f"rasa-{i + 1}", model=model, model_id=loaded)
                 started.append(stack.enter_context(start_instance(instance, env, log)))
             urls = [i.url for i in started]
-        cluster = Cluster(
-            origin if tls else f"http://127.0.0.1:{port}", started, env, log, pg, database_url, stack, redis
-        )
+        url = origin if tls else f"http://127.0.0.1:{port}"
+        cluster = Cluster(url, started, env, log, pg, database_url, stack, redis, model=model)
         health_url = None
         if supervise:
             supervisor = Supervisor(cluster, urls, env["REDIS_URL"], env.get("REDIS_PASSWORD", "")).start()
             health = health_server(supervisor.state, free_port())
             stack.callback(health.shutdown)
             health_url = f"http://127.0.0.1:{health.server_address[1]}"
-        nginx = start_nginx(workdir / "nginx", port, urls, origin=origin, health_url=health_url, tls=tls)
-        cluster.nginx = stack.enter_context(nginx)
+            stack.callback(write_health_url(workdir, health_url).unlink, missing_ok=True)  # make deploy asks it
+        settings = {"prefix": workdir / "nginx", "port": port, "origin": origin, "health_url": health_url, "tls": tls}
+        cluster.nginx = stack.enter_context(start_nginx(**settings, instances=urls))  # type: ignore[arg-type]
+        cluster.nginx_settings = {**settings, "site": workdir / "nginx" / "site"}
         try:
             yield cluster
         finally:

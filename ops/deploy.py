@@ -289,6 +289,12 @@ def promote(
     if wait:
         import requests
 
+        from base.paths import CLUSTER_HOME
+        from ops.rolling import model_id, wait_for_cluster
+
+        if wait_for_cluster(CLUSTER_HOME, model_id(library.current), SWITCH_TIMEOUT * 4, say):
+            say(f"switched to {candidate.id} (make cluster: every instance replaced)")
+            return
         try:
             wait_for_workers(workers_url or default_workers_url(), say=say, workers=workers)
         except requests.ConnectionError:

@@ -9,6 +9,9 @@ instance restarted with backoff, the cluster's log rotated.
   each part, never an address or a password.
 - A Rasa instance or action server whose process ended is started again, after 1 s, then 2, 4,
   ... up to 60 s while it keeps failing (reset once it stayed up for 5 minutes). One log line each.
+- A new model file (``make deploy``, ``make rollback``) is rolled out: each instance replaced in
+  turn by one with the new model, behind nginx (ops/rolling.py); ``/health`` names each instance's
+  model.
 - ``cluster.log`` is copied to ``cluster.log.<UTC date>`` and emptied once a day (the processes
   append to it); copies older than ``LOG_KEEP_DAYS`` (default 7) are deleted.
 """
@@ -184,7 +187,8 @@ class Supervisor:
         self.backoff: dict[str, Backoff] = {}
         self.current: dict[str, Any] = {"status": "starting", "health_status": 503, "ready_status": 503}
         self.stopping = threading.Event()
-        self.paused: set[int] = set()  # instances a deploy is replacing: not restarted here
+        self.rolling: threading.Thread | None = None  # a rolling restart under way: no restarts meanwhile
+        self.model_seen = (0, 0)
         self.log_day = dt.datetime.now(dt.timezone.utc).date()
         self.thread = threading.Thread(target=self.run, name="supervisor", daemon=True)
 
@@ -192,6 +196,9 @@ class Supervisor:
         return self.current
 
     def start(self) -> Supervisor:
+        from ops.rolling import model_changed
+
+        _, self.model_seen = model_changed(self.cluster.model, self.model_seen)
         self.probe()
         self.thread.start()
         return self
@@ -201,21 +208,27 @@ class Supervisor:
         self.thread.join(timeout=30)
 
     def probe(self) -> None:
-        instances = {f"rasa-{i + 1}": "up" if answers(u + "/") else "down" for i, u in enumerate(self.instance_urls)}
+        urls = [i.url for i in self.cluster.instances] or self.instance_urls
+        instances = {f"rasa-{i + 1}": "up" if answers(u + "/") else "down" for i, u in enumerate(urls)}
+        models = {f"rasa-{i + 1}": instance.model_id for i, instance in enumerate(self.cluster.instances)}
         stores = {
             "database": "up" if database_up(self.cluster.database_url) else "down",
             "lock_store": "up" if lock_store_up(self.redis_url, self.redis_password) else "down",
         }
         status, health, ready = verdict(instances, stores)
         restarts = {name: b.restarts for name, b in self.backoff.items() if b.restarts}
-        self.current = {"status": status, "instances": instances, **stores, "restarts": restarts,
+        if self.rolling is not None and self.rolling.is_alive():
+            status, ready = "deploying", 503
+        self.current = {"status": status, "instances": instances, **stores, "models": models, "restarts": restarts,
                         "health_status": health, "ready_status": ready}  # fmt: skip
 
     def heal(self, now: float) -> None:
         """Start again what has died, each after its backoff."""
+        if self.rolling is not None and self.rolling.is_alive():
+            return  # the rolling restart stops old instances itself
         for index, instance in enumerate(self.cluster.instances):
-            if index in self.paused or self.stopping.is_set():
-                continue
+            if self.stopping.is_set():
+                return
             for part in ("rasa", "actions"):
                 proc = instance.proc if part == "rasa" else instance.actions
                 if proc is None or proc.poll() is None:
@@ -240,9 +253,31 @@ class Supervisor:
                 backoff.due, backoff.started = 0.0, time.monotonic()
                 say(f"{name} answers again (restart {backoff.restarts})")
 
+    def roll(self) -> None:
+        from ops.rolling import roll
+
+        started = time.monotonic()
+        try:
+            target = roll(self.cluster, say)
+            say(f"every instance runs model {target} ({time.monotonic() - started:.0f} s)")
+        except Exception as error:  # the old instances that were not replaced keep answering
+            say(f"rolling restart stopped: {type(error).__name__}: {error}")
+
+    def watch_model(self) -> None:
+        from ops.rolling import model_changed
+
+        if self.rolling is not None and self.rolling.is_alive():
+            return  # a model deployed meanwhile is seen when this one is done
+        changed, self.model_seen = model_changed(self.cluster.model, self.model_seen)
+        if changed and self.cluster.instances:
+            say("a new model: replacing the instances one at a time")
+            self.rolling = threading.Thread(target=self.roll, name="rolling", daemon=True)
+            self.rolling.start()
+
     def run(self) -> None:
         while not self.stopping.wait(PROBE_EVERY_S):
             try:
+                self.watch_model()
                 self.heal(time.monotonic())
                 self.probe()
                 today = dt.datetime.now(dt.timezone.utc).date()
