@@ -6,10 +6,14 @@ import os
 import secrets
 import sys
 
+from base import logs, metrics
+from engine import metrics_hooks
 from engine.changes import install
 
 
 def main() -> None:
+    logs.install()  # LOG_FORMAT=json: every line JSON (base/logs.py)
+    metrics.reset_directory()  # before the workers count (PROMETHEUS_MULTIPROC_DIR, ops/metrics.py)
     # Sanic reads SANIC_* settings from the environment: refuse request bodies over 64 KiB.
     os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(64 * 1024))
     # Files Rasa creates (the tracker database and its WAL journal) are readable by this user only.
@@ -17,6 +21,7 @@ def main() -> None:
     # One secret for the socket.io session ids of every Sanic worker (channels/socketio.py).
     os.environ.setdefault("SOCKET_SESSION_SECRET", secrets.token_hex(32))
     install()
+    metrics_hooks.install()
     from rasa.__main__ import main as rasa_main
 
     sys.argv[0] = "rasa"

@@ -95,8 +95,11 @@ def redis_environment(
 
 
 # ---- command lines ------------------------------------------------------------------------------
-def actions_command(port: int = ACTIONS_PORT) -> list[str]:
-    return [str(BIN / "rasa"), "run", "actions", "--port", str(port), "--actions", "actions"]
+def actions_command(port: int = ACTIONS_PORT, root: Path = ROOT) -> list[str]:
+    """``rasa run actions`` as ``python -m rasa_sdk``, through ops/logs.py (``LOG_FORMAT``) when the
+    checkout ``root`` has it (the benchmark's code before an issue may not)."""
+    wrapper = ["-m", "ops.logs"] if (root / "ops" / "logs.py").is_file() else ["-m"]
+    return [sys.executable, *wrapper, "rasa_sdk", "--port", str(port), "--actions", "actions"]
 
 
 def rasa_command(
@@ -234,7 +237,7 @@ def running(
 
 def start_actions(port: int, log: Path, root: Path = ROOT) -> AbstractContextManager[subprocess.Popen]:
     env = environment({"SANIC_HOST": "127.0.0.1"}, root=root)
-    return running(actions_command(port), env, log, f"http://127.0.0.1:{port}/health", 60, root)
+    return running(actions_command(port, root), env, log, f"http://127.0.0.1:{port}/health", 60, root)
 
 
 @contextmanager
