@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import functools
 import time
-from contextvars import ContextVar
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from typing import Any
 
 from base import metrics
@@ -101,4 +101,4 @@ def install() -> None:
     from rasa.core.agent import Agent
 
     if not getattr(Agent.load_model, MARK, False):
-        Agent.load_model = counting_loads(Agent.load_model)  # type: ignore[method-assign]
+        Agent.load_model = counting_loads(Agent.load_model)

@@ -60,7 +60,7 @@ def application(directory: Path) -> Callable[[dict[str, Any], Start], Iterable[b
         if environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             start_response("404 Not Found", [("Content-Type", "text/plain")])
             return [b"not found\n"]
-        return metrics(environ, start_response)  # type: ignore[no-any-return]
+        return metrics(environ, start_response)
 
     return app
 
@@ -87,12 +87,14 @@ def serve(port: int = METRICS_PORT, directory: Path = METRICS_DIR) -> None:
 
 
 @contextmanager
-def start_metrics(port: int, directory: Path, log: Path) -> Iterator[subprocess.Popen]:
+def start_metrics(
+    port: int, directory: Path, log: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen]:
     """The metrics server as a process of its own (tests), once it answers; stopped afterwards."""
     from ops.services import environment as service_environment
     from ops.services import running
 
-    env = service_environment(environment(directory))
+    env = service_environment({**environment(directory), **(extra_env or {})})
     with running(command(port, directory), env, log, f"http://{HOST}:{port}{PATH}", 30) as proc:
         yield proc
 
