@@ -143,3 +143,21 @@ def test_every_log_line_of_rasa_and_the_action_server_is_json(running: Any) -> N
     loggers = {json.loads(line)["logger"] for line in lines}
     assert any(name.startswith("rasa_sdk") for name in loggers)  # the action server's own lines
     assert any(name.startswith(("rasa.", "sanic")) for name in loggers)
+
+
+def test_an_action_server_down_is_counted_as_error_and_outcome(tmp_path: Path) -> None:
+    """engine/changes.py change 2 answers without the action server: counted in that message's outcome."""
+    from ops.services import start_rasa
+
+    folder, port, rasa_port = tmp_path / "prometheus", free_port(), free_port()
+    env = {**environment(folder), "PYTHONPATH": pylib_path(), "RATE_LIMIT_PER_SENDER": "0"}
+    with (
+        start_metrics(port, folder, tmp_path / "metrics.log", {"PYTHONPATH": pylib_path()}),
+        start_rasa(tmp_path, rasa_port, free_port(), tmp_path / "rasa.log", extra_env=env),
+    ):
+        body = {"sender": "metrics-down", "message": "Was ist ein kommunales Jobcenter?"}
+        r = requests.post(f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook", json=body, timeout=60)
+        assert r.ok and r.json()
+        samples = scrape(f"http://127.0.0.1:{port}/metrics")
+    assert total(samples, "jobcenter_messages_total", outcome="actions_unavailable") == 1
+    assert total(samples, "jobcenter_errors_total", component="action_server") >= 1
