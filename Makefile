@@ -19,7 +19,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # Rasa imports the messenger connectors (channels/) from here.
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help setup pipeline widget browser redis postgres nginx cluster purge report backup restore train run shell lint validate test test-unit test-core test-e2e bench profile clean
+.PHONY: help setup pipeline widget browser redis postgres nginx prometheus cluster purge report backup restore deploy rollback train run shell lint validate test test-unit test-core test-e2e bench profile clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -50,7 +50,7 @@ $(MODEL): $(SPACY_MODEL)/meta.json $(DATA)
 
 train: $(MODEL) ## train the Rasa model if data, config or pipeline changed
 
-run: $(MODEL) $(VENDOR_JS) redis ## start action server (5055), Rasa (5005, 2 workers), Redis (6380), demo page (8080)
+run: $(MODEL) $(VENDOR_JS) redis ## start action server (5055), Rasa (5005, 2 workers), Redis (6380), model server (5006), metrics (9464), demo page (8080)
 	$(BIN)/honcho start
 
 shell: $(MODEL) redis ## talk to the bot in the terminal (starts the action server and Redis too)
@@ -69,6 +69,16 @@ nginx: ## install Debian's nginx when missing
 
 cluster: $(MODEL) $(VENDOR_JS) redis postgres nginx ## 3 Rasa instances on PostgreSQL (port 5433) + Redis behind nginx on 127.0.0.1:8005 (Ctrl-C or SIGTERM stops all)
 	$(BIN)/python -m ops.cluster
+
+# The alert rules' tests (ops/alerts.yml): promtool from Debian's prometheus.
+prometheus: ## install Debian's prometheus (promtool, for the alert tests) when missing
+	@command -v promtool >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus; }
+
+deploy: $(SPACY_MODEL)/meta.json ## train a new model beside the running one (nice), check the quality gates, switch without downtime (make run or make cluster)
+	$(BIN)/python -m ops.deploy deploy
+
+rollback: $(BIN)/.installed ## back to the model before (models/history/, no gates); python -m ops.deploy list shows the kept ones
+	$(BIN)/python -m ops.deploy rollback
 
 # The lock store that lets two Rasa workers share conversations: Debian's redis-server.
 redis: ## install Debian's redis-server when missing
@@ -94,7 +104,7 @@ test-core: $(MODEL) ## rasa test core on the German test stories
 test-e2e: $(MODEL) $(VENDOR_JS) browser redis ## end-to-end tests: real servers on loopback (tests/e2e/)
 	$(BIN)/pytest tests/e2e
 
-test: lint validate check-content $(MODEL) $(VENDOR_JS) browser redis postgres nginx ## set up, train if needed and run every test
+test: lint validate check-content $(MODEL) $(VENDOR_JS) browser redis postgres nginx prometheus ## set up, train if needed and run every test
 	$(BIN)/pytest tests
 	$(MAKE) --no-print-directory test-core
 

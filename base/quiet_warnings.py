@@ -2,7 +2,7 @@
 start's 115 lines, nothing an operator can act on), ignored by the module that raises them; every
 other warning still shows.
 
-    python -m base.quiet_warnings <module> <arguments>   # runs ``python -m <module>`` with them ignored
+Installed by ``python -m engine`` (Rasa) and ``python -m ops.logs`` (the action server).
 
 Sanic turns every DeprecationWarning on ("once") when it is imported, and Rasa every UserWarning
 (which pyparsing's deprecation warnings also are), so this is not a filter (those would be put
@@ -11,8 +11,6 @@ behind theirs) but the function that shows a warning.
 
 from __future__ import annotations
 
-import runpy
-import sys
 import warnings
 from typing import Any
 
@@ -49,13 +47,3 @@ def ignore_known_warnings() -> None:
 
     show_unknown.quiet = True  # type: ignore[attr-defined]
     warnings.showwarning = show_unknown
-
-
-def main() -> None:
-    ignore_known_warnings()
-    module, sys.argv = sys.argv[1], sys.argv[1:]
-    runpy.run_module(module, run_name="__main__", alter_sys=True)
-
-
-if __name__ == "__main__":
-    main()

@@ -28,6 +28,7 @@ from sanic import Blueprint, response
 from sanic.exceptions import InvalidUsage, SanicException
 from sanic.request import Request
 
+from base import metrics
 from pipeline.rate_limit import PER_ADDRESS_DEFAULT, from_env
 
 SENDER = re.compile(r"(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{1,64}")
@@ -84,6 +85,7 @@ class CheckedRestInput(RestInput):
             if str(request.args.get("stream", "")).lower() == "true":  # as Rasa's bool_arg reads it
                 return response.json({"error": "streaming is not offered"}, status=404)
             if not per_address.allow(request.remote_addr or request.ip or "?"):
+                metrics.rate_limited("address")
                 return response.json({"error": "too many requests, please wait a minute"}, status=429)
             return None
 

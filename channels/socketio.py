@@ -44,6 +44,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from socketio import AsyncServer
 
+from base import metrics
 from base.languages import SUPPORTED
 from channels.socket_sessions import REFRESH_S, Binding, LocalBinding, binding_for
 from pipeline import feedback
@@ -311,6 +312,7 @@ class WidgetSockets:
             return
         if not self.per_address.allow(self.address_of.get(sid, "?")):
             logger.warning("socket.io message over the per-address rate limit dropped")
+            metrics.rate_limited("address")
             return
         async with self.changing.setdefault(sid, asyncio.Lock()):
             fresh = sid not in self.session_of

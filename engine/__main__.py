@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 import sys
 
+from base import logs, metrics
 from base.quiet_warnings import ignore_known_warnings
 from base.secret_files import persistent_secret
+from engine import metrics_hooks
 
 
 def main() -> None:
+    logs.install()  # LOG_FORMAT=json: every line JSON (base/logs.py)
+    metrics.reset_directory()  # before the workers count (PROMETHEUS_MULTIPROC_DIR, ops/metrics.py)
     # Sanic reads SANIC_* settings from the environment: refuse request bodies over 64 KiB.
     os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(64 * 1024))
     # Files Rasa creates (the tracker database and its WAL journal) are readable by this user only.
@@ -21,6 +25,7 @@ def main() -> None:
     from engine.changes import install
 
     install()
+    metrics_hooks.install()
     from rasa.__main__ import main as rasa_main
 
     sys.argv[0] = "rasa"

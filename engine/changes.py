@@ -143,6 +143,7 @@ def answering_when_down(original: Callable) -> Callable:
     """Change 2: ``RemoteAction.run`` that answers when the action server cannot."""
     from rasa.core.actions.action import ActionExecutionRejection, create_bot_utterance
 
+    from engine import metrics_hooks
     from pipeline.steps import without_actions
 
     @functools.wraps(original)
@@ -153,6 +154,7 @@ def answering_when_down(original: Callable) -> Callable:
             raise
         except Exception as error:  # down, slow (timeout) or failing action server
             logger.error(f"Action server did not answer for '{self.name()}': {type(error).__name__}")
+            metrics_hooks.actions_failed()
             intent = str((tracker.latest_message.intent or {}).get("name"))
             response = without_actions(intent)
             message = await nlg.generate(response, tracker, output_channel.name())

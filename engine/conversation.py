@@ -10,9 +10,11 @@ version and every attribute used are checked at start-up (engine/changes.py ``PR
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from base.languages import SUPPORTED
+from engine import metrics_hooks
 from pipeline.steps import StoreUnavailable, Turn, handle
 
 STORED_EVENT = "user_stored"  # socket.io: a question as stored, to the widget before any reply
@@ -83,8 +85,11 @@ async def handle_message(processor: Any, message: Any) -> list[dict[str, Any]] |
     """Rasa's ``MessageProcessor.handle_message``: the message through the pipeline's steps."""
     from rasa.core.channels.channel import CollectingOutputChannel
 
+    started = time.perf_counter()
     turn = Turn(sender=str(message.sender_id), text=message.text, metadata=getattr(message, "metadata", None))
+    metrics_hooks.start_turn()
     await handle(turn, RasaConversation(processor, message))
+    metrics_hooks.count_message(getattr(message, "input_channel", None), turn, started)
     if isinstance(message.output_channel, CollectingOutputChannel):
         return message.output_channel.messages
     return None

@@ -285,10 +285,14 @@ def running_cluster(
     db_port: int | None = None,
     supervise: bool = False,
     model: Path = MODEL,
+    metrics_port: int | None = None,
 ) -> Iterator[Cluster]:
     """The whole cluster on loopback in ``workdir``; stopped when the block ends. ``db_port``: its
     PostgreSQL's (default: a free one); ``supervise``: health on nginx's ``/health`` and ``/ready``,
-    crashed instances restarted, a new ``model`` file rolled out (ops/supervisor.py, ops/rolling.py)."""
+    crashed instances restarted, a new ``model`` file rolled out (ops/supervisor.py, ops/rolling.py).
+    The instances' metrics: one folder, one server on 127.0.0.1:``metrics_port`` (ops/metrics.py)."""
+    from base.metrics import SHARED_ENV, reset_directory
+    from ops import metrics
     from ops.rolling import model_id, write_health_url
     from ops.supervisor import Supervisor, health_server
 
@@ -312,7 +316,10 @@ def running_cluster(
             redis_url = f"redis://:{redis_password()}@127.0.0.1:{redis_port}/0"
         origins = widget_origins(origin)
         secret = persistent_secret("SOCKET_SESSION_SECRET")  # the same after a restart: sessions go on
-        env = instance_env(database_url, redis_url, origins, secret, extra_env or {})
+        reset_directory(str(workdir / "metrics"))  # every instance writes here; emptied once, by the cluster
+        shared = {**metrics.environment(workdir / "metrics"), SHARED_ENV: "1"}
+        env = instance_env(database_url, redis_url, origins, secret, {**shared, **(extra_env or {})})
+        stack.enter_context(metrics.start_metrics(metrics_port or free_port(), workdir / "metrics", log))
         urls = [u.strip() for u in os.environ.get("INSTANCE_URLS", "").split(",") if u.strip()]
         started: list[Instance] = []
         if not urls:
@@ -353,13 +360,17 @@ def stop_on_sigterm() -> None:
 
 
 def main() -> None:
+    from ops import metrics
+
     stop_on_sigterm()
     added = load_env_file()
     if added:
         print(f"cluster: read {len(added)} variables from {ENV_FILE.name}: {', '.join(sorted(added))}", flush=True)
     db_port = int(os.environ.get("CLUSTER_DB_PORT", CLUSTER_DB_PORT))
     try:
-        with running_cluster(CLUSTER_HOME, db_port=db_port, supervise=True) as cluster:
+        with running_cluster(
+            CLUSTER_HOME, db_port=db_port, supervise=True, metrics_port=metrics.METRICS_PORT
+        ) as cluster:
             database = mask(cluster.database_url)
             print(f"cluster: {len(cluster.instances) or 'external'} Rasa instances behind nginx on {cluster.url} "
                   f"(demo page {cluster.url}/, REST {cluster.url}/webhooks/rest/webhook, health {cluster.url}/health); "

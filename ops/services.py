@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from base.paths import BUILD, MODEL, ROOT
+from ops import metrics
 from ops.model_server import PULL_SECONDS, wait_for_model_server
 
 BIN = Path(sys.executable).parent
@@ -96,9 +97,11 @@ def redis_environment(
 
 
 # ---- command lines ------------------------------------------------------------------------------
-def actions_command(port: int = ACTIONS_PORT) -> list[str]:
-    """The action server (rasa_sdk, as `rasa run actions` starts it) without the known warnings."""
-    return [sys.executable, "-m", "base.quiet_warnings", "rasa_sdk", "--port", str(port), "--actions", "actions"]
+def actions_command(port: int = ACTIONS_PORT, root: Path = ROOT) -> list[str]:
+    """``rasa run actions`` as ``python -m rasa_sdk``, through ops/logs.py (``LOG_FORMAT``, the known
+    warnings hidden) when the checkout ``root`` has it (the benchmark's code before an issue may not)."""
+    wrapper = ["-m", "ops.logs"] if (root / "ops" / "logs.py").is_file() else ["-m"]
+    return [sys.executable, *wrapper, "rasa_sdk", "--port", str(port), "--actions", "actions"]
 
 
 def rasa_command(
@@ -241,7 +244,7 @@ def running(
 
 def start_actions(port: int, log: Path, root: Path = ROOT) -> AbstractContextManager[subprocess.Popen]:
     env = environment({"SANIC_HOST": "127.0.0.1"}, root=root)
-    return running(actions_command(port), env, log, f"http://127.0.0.1:{port}/health", 60, root)
+    return running(actions_command(port, root), env, log, f"http://127.0.0.1:{port}/health", 60, root)
 
 
 @contextmanager
@@ -319,7 +322,7 @@ def exec_command(command: list[str], env: dict[str, str]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("service", choices=["actions", "rasa", "redis", "web", "shell"])
+    parser.add_argument("service", choices=["actions", "rasa", "redis", "web", "shell", "metrics"])
     parser.add_argument("--model", type=Path, default=MODEL, help="shell: the model (default: models/current.tar.gz)")
     args = parser.parse_args()
     name = args.service
@@ -327,7 +330,7 @@ def main() -> None:
         exec_command(actions_command(), environment({"SANIC_HOST": "127.0.0.1"}))
     elif name == "rasa":
         workers = os.environ.get("SANIC_WORKERS", str(PRODUCTION_WORKERS))
-        env = redis_environment({"SANIC_WORKERS": workers}, messengers=True)
+        env = redis_environment({"SANIC_WORKERS": workers, **metrics.environment()}, messengers=True)
         write_credentials(BUILD / "credentials.yml", env)
         wait_for_model_server(PRODUCTION_ENDPOINTS)
         exec_command(rasa_command(extra=["--cors", WEB_ORIGIN]), env)
@@ -335,6 +338,8 @@ def main() -> None:
         exec_command(redis_command(), environment())
     elif name == "web":
         exec_command(web_command(), environment())
+    elif name == "metrics":  # Prometheus' numbers of Rasa's workers on 127.0.0.1:METRICS_PORT (ops/metrics.py)
+        exec_command(metrics.command(), environment())
     else:
         sys.exit(shell(args.model))
 

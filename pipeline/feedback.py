@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from base import metrics
 from base.languages import GERMAN
 from pipeline import rate_limit
 from pipeline.render import render
@@ -93,6 +94,7 @@ def wording(response: str, language: str = GERMAN) -> tuple[str, list[tuple[str,
 
 
 def record(feedback: Feedback) -> None:
+    metrics.rating(feedback.helpful)
     logger.info("feedback: answer=%s helpful=%s reason=%s", feedback.answer,
                 "yes" if feedback.helpful else "no", feedback.reason or "-")  # fmt: skip
 
@@ -105,6 +107,7 @@ async def store(agent: Any, conversation: str, feedback: Feedback) -> str | None
 
     if not rate_limit.per_sender().allow(conversation):
         logger.warning("feedback ignored: over the per-conversation rate limit")
+        metrics.rate_limited("sender")
         return None
     async with agent.lock_store.lock(conversation):
         tracker = await agent.processor.get_tracker(conversation)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 
+from base import metrics
 from pipeline.language import metadata_language
 from pipeline.pii import redact
 
@@ -42,6 +43,7 @@ def clean_input(text: str) -> tuple[str, list[str]]:
     window = 2 * MAX_INPUT_CHARS  # normalising may drop characters (invisible ones): read more
     read_only_part = len(text) > window
     text, found = redact(CONTROL.sub("", text[:window]))
+    metrics.redacted(found)
     text = text.strip()
     if len(text) > MAX_INPUT_CHARS or read_only_part:
         text = cut(text, MAX_INPUT_CHARS)

@@ -39,6 +39,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from base import metrics
 from base.languages import GERMAN
 from knowledge.routing import FIXED
 from pipeline import gate as input_gate
@@ -68,6 +69,7 @@ class Turn:
     language_changed: bool = False
     conversation: Any = None  # the engine's record of the conversation (Rasa: the tracker)
     done: bool = False
+    outcome: str = ""  # set by a step that ends the turn early (base/metrics.py OUTCOMES)
 
     @property
     def chosen(self) -> str | None:
@@ -103,11 +105,13 @@ async def tell(turn: Turn, engine: Conversation, response: str) -> None:
 async def gate(turn: Turn, engine: Conversation) -> None:
     if not isinstance(turn.text, str):
         logger.warning("Ignored a message whose text is not a string.")
-        turn.done = True
+        turn.done, turn.outcome = True, "ignored"
         return
     turn.metadata = input_gate.kept_metadata(turn.metadata)  # a language code at most: never personal
     if not rate_limit.per_sender().allow(turn.sender):
         logger.warning("Message over the per-conversation rate limit dropped")
+        metrics.rate_limited("sender")
+        turn.outcome = "rate_limited"
         # the conversation is not read for a dropped message: its language from this text alone
         turn.language = languages.turn(turn.text[:200], None, turn.chosen, turn.platform).language
         await tell(turn, engine, TOO_MANY)
@@ -118,7 +122,7 @@ async def gate(turn: Turn, engine: Conversation) -> None:
     if not turn.text:  # nothing left to understand: the notices in the language chosen, if any
         turn.language = languages.turn("", None, turn.chosen, turn.platform).language
         await notify(turn, engine)
-        turn.done = True
+        turn.done, turn.outcome = True, "empty"
 
 
 async def read(turn: Turn, engine: Conversation) -> None:
@@ -168,6 +172,8 @@ async def handle(turn: Turn, engine: Conversation, steps: tuple[Step, ...] = STE
             await step(turn, engine)
         except StoreUnavailable as error:
             logger.error("Tracker store unavailable, message not handled: %s", error)
+            metrics.error("tracker_store")
+            turn.outcome = "store_unavailable"
             if turn.conversation is None:  # the language of this text alone
                 turn.language = languages.turn(turn.text, None, turn.chosen, turn.platform).language
             await tell(turn, engine, STORE_UNAVAILABLE)

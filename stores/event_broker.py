@@ -40,6 +40,7 @@ import sqlalchemy as sa
 from rasa.core.brokers.sql import SQLEventBroker
 from rasa.utils.endpoints import EndpointConfig
 
+from base import metrics
 from stores.tracker_store import POSTGRES_POOL, SQLITE_POOL, configure_sqlite_connection, ready
 
 logger = logging.getLogger(__name__)
@@ -106,6 +107,7 @@ class ReportEventBroker(SQLEventBroker):
         kept = [k for k in (for_report(e) for e in events) if k is not None]
         if kept:
             self._queue.put(kept)
+            metrics.broker_queue(self._queue.qsize())
 
     def _write(self) -> None:
         while True:
@@ -129,6 +131,8 @@ class ReportEventBroker(SQLEventBroker):
                         connection.execute(self._table.insert(), rows)
                 except Exception as error:  # the database is down: these events miss the report
                     logger.warning("report events not stored (%d): %s", len(rows), type(error).__name__)
+                    metrics.error("event_broker")
+                metrics.broker_queue(self._queue.qsize())
             for event in done:
                 event.set()
             if stop:
