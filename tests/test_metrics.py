@@ -340,11 +340,13 @@ def test_the_endpoint_adds_up_every_workers_files(tmp_path: Path) -> None:
 
 def test_nginx_of_the_cluster_passes_no_metrics_on() -> None:
     """nginx (ops/nginx.conf.template) proxies only /webhooks/ and /socket.io/ to Rasa and serves
-    files otherwise: /metrics is 404 there, and the metrics port is never named."""
+    files otherwise: /metrics is 404 there (its own location says so), and the metrics port is never
+    named (tests/cluster/test_service.py asks a running cluster)."""
     from ops.cluster import nginx_config
     from ops.metrics import METRICS_PORT
 
     config = nginx_config(Path("/tmp/prefix"), 8005, ROOT / "web" / "public", ["http://127.0.0.1:5005"])
     locations = [line.split("{")[0].strip() for line in config.splitlines() if line.strip().startswith("location")]
-    assert locations and not [loc for loc in locations if "metrics" in loc]
+    assert locations and [loc for loc in locations if "metrics" in loc] == ["location = /metrics"]
+    assert "location = /metrics { return 404; }" in " ".join(config.split())
     assert str(METRICS_PORT) not in config and "proxy_pass http://rasa;" in config
