@@ -62,7 +62,7 @@ browser: ## install Debian's chromium for the browser tests when missing
 
 # Beyond one machine (make cluster): Debian's PostgreSQL and nginx.
 postgres: ## install Debian's PostgreSQL when missing
-	@test -x /usr/lib/postgresql/15/bin/initdb || command -v initdb >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
 
 nginx: ## install Debian's nginx when missing
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light; }

@@ -17,7 +17,9 @@ from pathlib import Path
 
 from base.paths import EVENTS_DATABASE
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
+# Debian's and Ubuntu's server programs are not on PATH: the newest installed version's (15 on
+# Debian 12, 14 on Ubuntu 22.04).
+PG_VERSIONS = Path("/usr/lib/postgresql")
 
 
 def as_postgres(command: list[str]) -> list[str]:
@@ -27,7 +29,13 @@ def as_postgres(command: list[str]) -> list[str]:
 
 def pg_tool(name: str) -> str:
     found = shutil.which(name)
-    return found if found else str(PG_BIN / name)
+    if found:
+        return found
+    installed = sorted(
+        PG_VERSIONS.glob(f"*/bin/{name}"),
+        key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0,
+    )
+    return str(installed[-1]) if installed else name
 
 
 @dataclass

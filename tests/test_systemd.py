@@ -41,7 +41,17 @@ def test_the_units_are_there() -> None:
     names = {p.name for p in UNITS.iterdir()}
     assert {"jobcenter-rasa.service", "jobcenter-actions.service", "jobcenter-redis.service",
             "jobcenter-cluster.service", "jobcenter-purge.service", "jobcenter-purge.timer",
-            "jobcenter-backup.service", "jobcenter-backup.timer"} <= names  # fmt: skip
+            "jobcenter-backup.service", "jobcenter-backup.timer", "jobcenter-model-server.service",
+            "jobcenter-metrics.service"} <= names  # fmt: skip
+
+
+def test_every_process_of_the_procfile_but_the_demo_page_has_a_unit() -> None:
+    """`make run`'s processes (the Procfile) run under systemd too; the demo page is a demo."""
+    commands = [line.split(":", 1)[1].strip() for line in (ROOT / "Procfile").read_text().splitlines() if ":" in line]
+    exec_lines = " ".join((UNITS / name).read_text(encoding="utf-8") for name in SERVICES)
+    for command in commands:
+        module = command.split(" -m ", 1)[1]
+        assert module == "ops.services web" or module in exec_lines, module
 
 
 @pytest.fixture(scope="module")
