@@ -281,8 +281,33 @@ def run(
     results["lookup"] = lookup_latency()
     results["report_grouping"] = report_grouping(2_000 if quick else GROUPING_QUESTIONS)
     results["socket_flood"] = socket_flood(200 if quick else FLOOD_ATTEMPTS, model)
+    results["model_switch"] = model_switch(work / "switch", model, quick)
+    results["metrics_cost_us"] = metrics_cost(quick)
     shutil.rmtree(work, ignore_errors=True)
     return results
+
+
+def model_switch(workdir: Path, model: Path, quick: bool) -> dict[str, Any]:
+    """A new model under load on the single machine (bench/switch_gap.py): the gap, lost, refused."""
+    from dataclasses import asdict
+
+    from bench.switch_gap import switch_gap
+
+    return asdict(switch_gap(workdir, model, before=2.0 if quick else 6.0, after=2.0 if quick else 6.0))
+
+
+def metrics_cost(quick: bool) -> float:
+    """Microseconds of counting per message, multiprocess mode (bench/metrics_cost.py, its own
+    process: prometheus_client reads its mode when first imported)."""
+    import re
+    import subprocess
+    import sys
+
+    counts = ["--messages", "2000", "--rounds", "3"] if quick else []
+    out = subprocess.run([sys.executable, "-m", "bench.metrics_cost", *counts], capture_output=True, text=True,
+                         check=True).stdout  # fmt: skip
+    found = re.search(r"([0-9.]+) µs", out)
+    return float(found.group(1)) if found else float("nan")
 
 
 def main() -> None:

@@ -101,6 +101,34 @@ def table(r: dict[str, Any]) -> str:
             cpu = s["cpu_ms_per_msg"]
             shares = "/".join(f"{cpu[k]:.1f}" for k in ("rasa", "actions", "redis", "load"))
             rows.append((f"{level}: CPU ms/msg Rasa/actions/Redis/load", shares, "", ""))
+    if "model_switch" in r:
+        gap = r["model_switch"]
+        rows.append(
+            (
+                "model switch (make deploy, one machine): longest time without an answer (ms)",
+                f"{gap['longest_without_answer'] * 1000:.0f}",
+                "",
+                "",
+            )
+        )
+        rows.append(
+            (
+                "model switch: sent / lost / refused / answered twice",
+                f"{gap['sent']} / {gap['lost']} / {gap['refused']} / {gap['answered_twice']}",
+                "",
+                "",
+            )
+        )
+        rows.append(
+            (
+                "model switch: p95 before / during (ms)",
+                f"{gap['p95_before'] * 1000:.0f} / {gap['p95_during'] * 1000:.0f}",
+                "",
+                "",
+            )
+        )
+    if "metrics_cost_us" in r:
+        rows.append(("metrics: counting per message (µs)", f"{r['metrics_cost_us']:.1f}", "", ""))
     if "before" in r:
         rows += before_rows(r)
     elif "long_conversations" in r:

@@ -63,3 +63,7 @@ def test_bench_smoke_run() -> None:
         assert results["outcomes"][name]["all"]["n"] > 0
         assert results["baseline"]["outcomes"][name]["all"]["right"] > 0
     assert "right" in proc.stdout and "wrong" in proc.stdout
+    switch = results["model_switch"]  # a new model under load on the single machine
+    assert switch["sent"] > 0 and switch["lost"] == switch["refused"] == switch["answered_twice"] == 0
+    assert 0 < results["metrics_cost_us"] < 1000
+    assert "model switch" in proc.stdout and "metrics: counting per message" in proc.stdout
