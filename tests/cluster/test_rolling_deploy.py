@@ -10,12 +10,14 @@ import shutil
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import suppress
 from typing import Any
 
 import aiohttp
 import pytest
 import requests
 import socketio
+import sqlalchemy as sa
 
 from base.paths import MODEL
 from ops.cluster import Cluster, running_cluster
@@ -45,8 +47,24 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
 
 class Tally:
     def __init__(self) -> None:
-        self.asked = self.answered = self.twice = 0
+        self.asked = self.answered = self.twice = self.resent = 0
         self.lost: list[str] = []
+        self.rest_asked: dict[str, int] = {}
+
+
+async def post(session: aiohttp.ClientSession, url: str, body: dict, tally: Tally) -> tuple[int, str]:
+    """As an HTTP client does: a kept-alive connection that nginx closed while reloading (idle, so
+    nothing was sent on it) is replaced by a new one once. Whether the message was then handled
+    once is checked in the database."""
+    for attempt in range(2):
+        try:
+            async with session.post(f"{url}/webhooks/rest/webhook", json=body) as r:
+                return r.status, " ".join(m.get("text", "") for m in await r.json()) if r.status == 200 else ""
+        except (aiohttp.ClientOSError, aiohttp.ServerDisconnectedError):
+            if attempt:
+                raise
+            tally.resent += 1
+    raise AssertionError("unreachable")
 
 
 async def rest_talk(session: aiohttp.ClientSession, url: str, done: asyncio.Event, tally: Tally) -> None:
@@ -54,40 +72,48 @@ async def rest_talk(session: aiohttp.ClientSession, url: str, done: asyncio.Even
     while not done.is_set():
         for text in (QUESTION, FOLLOW_UP):
             tally.asked += 1
-            async with session.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}) as r:
-                reply = " ".join(m.get("text", "") for m in await r.json()) if r.status == 200 else ""
+            tally.rest_asked[sender] = tally.rest_asked.get(sender, 0) + 1
+            status, reply = await post(session, url, {"sender": sender, "message": text}, tally)
             if EXPECTED[text] in reply:
                 tally.answered += 1
             else:
-                tally.lost.append(f"REST {r.status} {text!r}: {reply[:60]!r}")
+                tally.lost.append(f"REST {status} {text!r}: {reply[:60]!r}")
             await asyncio.sleep(0.2)  # a person reads the answer: 16 conversations send about 60 a second
 
 
 async def socket_talk(url: str, done: asyncio.Event, tally: Tally) -> None:
-    """As the widget does: its session kept across reconnects, a question without an answer sent
-    again once the socket is back."""
+    """As the widget does: its session kept across reconnects (a question is sent only once the
+    session is confirmed again), a question without an answer sent again once the socket is back."""
     replies: asyncio.Queue[dict] = asyncio.Queue()
-    sessions: asyncio.Queue[str] = asyncio.Queue()
+    confirmed = asyncio.Event()
     client = socketio.AsyncClient(reconnection=True, reconnection_delay=0.2)
     session = {"id": ""}
     client.on("bot_uttered", lambda data: replies.put_nowait(data))
-    client.on("session_confirm", lambda data: sessions.put_nowait(str(data)))  # the signed session id
+
+    def on_confirm(data: Any) -> None:
+        session["id"] = str(data)  # the signed session id
+        confirmed.set()
 
     async def on_connect() -> None:
         await client.emit("session_request", {"session_id": session["id"]})
 
+    client.on("session_confirm", on_confirm)
     client.on("connect", on_connect)
+    client.on("disconnect", confirmed.clear)
     await client.connect(url, transports=["websocket"], socketio_path="/socket.io", wait_timeout=30)
-    session["id"] = await asyncio.wait_for(sessions.get(), 30)
+    await asyncio.wait_for(confirmed.wait(), 30)
+    first = session["id"]
     try:
         while not done.is_set():
             for text in (QUESTION, FOLLOW_UP):
                 tally.asked += 1
                 reply: dict[str, Any] | None = None
                 for _ in range(3):  # sent, and sent again after a reconnect
-                    if not client.connected:
-                        await asyncio.sleep(0.5)
-                        continue
+                    if not confirmed.is_set():
+                        with suppress(asyncio.TimeoutError):
+                            await asyncio.wait_for(confirmed.wait(), REPLY_WAIT_S)
+                        if not confirmed.is_set():
+                            continue
                     await client.emit("user_uttered", {"message": text, "session_id": session["id"]})
                     try:
                         reply = await asyncio.wait_for(replies.get(), REPLY_WAIT_S)
@@ -102,6 +128,8 @@ async def socket_talk(url: str, done: asyncio.Event, tally: Tally) -> None:
                 while not replies.empty():  # a second answer to the same question
                     replies.get_nowait()
                     tally.twice += 1
+        if session["id"] != first:
+            tally.lost.append("socket.io: the conversation was not kept across the reconnect")
     finally:
         await client.disconnect()
 
@@ -138,12 +166,28 @@ def test_a_new_model_is_rolled_out_while_16_conversations_go_on(cluster: Cluster
         raise AssertionError(f"not rolled out: {requests.get(cluster.url + '/health', timeout=5).json()}")
 
     tally, seconds = asyncio.run(talk_through(cluster, deploy))
+    handled = user_messages(cluster, list(tally.rest_asked))
+    twice = sum(max(0, handled.get(s, 0) - n) for s, n in tally.rest_asked.items())
     print(f"\nrolling deploy in {seconds:.0f} s: {tally.asked} asked, {tally.answered} answered, "
-          f"{len(tally.lost)} lost, {tally.twice} answered twice")  # fmt: skip
-    assert tally.lost == [] and tally.twice == 0
+          f"{len(tally.lost)} lost, {tally.twice} answered twice over socket.io, {twice} REST messages "
+          f"handled twice, {tally.resent} sent again on a new connection")  # fmt: skip
+    assert tally.lost == [] and tally.twice == 0 and twice == 0
+    assert handled == tally.rest_asked  # every REST message stored exactly once
     assert tally.answered == tally.asked > CONVERSATIONS * 2
     assert {i.url for i in cluster.instances}.isdisjoint(before)  # every instance was replaced
     assert all(i.model_id == target for i in cluster.instances)
+
+
+def user_messages(cluster: Cluster, senders: list[str]) -> dict[str, int]:
+    """How many messages of each conversation the tracker store holds."""
+    engine = sa.create_engine(cluster.database_url)
+    try:
+        with engine.connect() as con:
+            query = "SELECT sender_id, COUNT(*) FROM events WHERE type_name = 'user' AND sender_id = ANY(:s) GROUP BY 1"
+            rows = con.execute(sa.text(query), {"s": senders}).fetchall()
+    finally:
+        engine.dispose()
+    return {sender: count for sender, count in rows}
 
 
 def test_rest_and_follow_ups_work_on_the_new_instances(cluster: Cluster) -> None:

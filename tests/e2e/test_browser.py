@@ -659,7 +659,7 @@ def test_the_editors_report_page_passes_axe(browser: Any, tmp_path: Path) -> Non
     page.goto(path.as_uri())
     assert requests == [path.as_uri()]  # the page alone: charts and styles are inline
     assert page.locator("svg").count() == 2 and page.locator("h1").count() == 1
-    assert "Unvollständig: 1" in page.locator("table", has_text="nicht hilfreich").inner_text()
+    assert "Unvollständig: 1" in page.locator("table", has_text="Gründe").inner_text()  # the ratings table
     page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
     axe_clean(page, "report")
     context.close()
