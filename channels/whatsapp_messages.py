@@ -61,36 +61,46 @@ class Inbound:
 def inbound(body: Any, phone_number_id: str) -> list[Inbound]:
     """The messages of a webhook body sent to ``phone_number_id`` (statuses and other fields skipped)."""
     found: list[Inbound] = []
-    if not isinstance(body, dict):
-        return found
-    for entry in body.get("entry") or []:
-        for change in (entry or {}).get("changes") or []:
-            value = (change or {}).get("value") or {}
+    for entry in listed(body, "entry"):
+        for change in listed(entry, "changes"):
+            value = change.get("value")
             if not isinstance(value, dict):
                 continue
-            number = str((value.get("metadata") or {}).get("phone_number_id") or "")
+            metadata = value.get("metadata")
+            number = str(metadata.get("phone_number_id") or "") if isinstance(metadata, dict) else ""
             if phone_number_id and number and number != phone_number_id:
                 continue  # another number of the business account
-            for message in value.get("messages") or []:
+            for message in listed(value, "messages"):
                 parsed = one_message(message)
                 if parsed is not None:
                     found.append(parsed)
     return found
 
 
-def one_message(message: Any) -> Inbound | None:
-    if not isinstance(message, dict) or not message.get("id") or not message.get("from"):
+def listed(container: Any, key: str) -> list[dict[str, Any]]:
+    """The dicts in the list ``container[key]`` (a webhook body is read defensively: never a 500)."""
+    items = container.get(key) if isinstance(container, dict) else None
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+
+
+def part(container: dict[str, Any], key: str) -> dict[str, Any]:
+    value = container.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def one_message(message: dict[str, Any]) -> Inbound | None:
+    if not message.get("id") or not message.get("from"):
         return None
     kind = str(message.get("type") or "")
     text = ""
     if kind == "text":
-        text = str((message.get("text") or {}).get("body") or "")
+        text = str(part(message, "text").get("body") or "")
     elif kind == "interactive":
-        interactive = message.get("interactive") or {}
-        reply = interactive.get("button_reply") or interactive.get("list_reply") or {}
+        interactive = part(message, "interactive")
+        reply = part(interactive, "button_reply") or part(interactive, "list_reply")
         text = str(reply.get("id") or reply.get("title") or "")
     elif kind == "button":  # a template's quick reply
-        button = message.get("button") or {}
+        button = part(message, "button")
         text = str(button.get("payload") or button.get("text") or "")
     if not text.strip():
         kind = UNSUPPORTED
