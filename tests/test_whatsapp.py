@@ -8,6 +8,7 @@ import hashlib
 import hmac
 from typing import Any
 
+import aiohttp
 import pytest
 
 from channels import whatsapp_messages as wa
@@ -282,3 +283,112 @@ def test_pseudonymised_message_replies_reach_the_real_id(monkeypatch: pytest.Mon
     asyncio.run(out.send_text_with_buttons(conversation, "?", [{"title": "a"}]))
     asyncio.run(out.send_text_message("someone-else", "x"))
     assert [r for r, _ in inner.sent] == [NUMBER, NUMBER, NUMBER, "someone-else"]
+
+
+# ---- sending: retries and the token -------------------------------------------------------------
+class FakeAnswer:
+    def __init__(self, status: int, data: Any, headers: dict[str, str] | None = None) -> None:
+        self.status, self.data, self.headers = status, data, headers or {}
+
+    async def json(self, content_type: Any = None) -> Any:
+        return self.data
+
+    async def __aenter__(self) -> FakeAnswer:
+        return self
+
+    async def __aexit__(self, *args: Any) -> None:
+        return None
+
+
+class FakeSession:
+    """aiohttp.ClientSession answering from ``answers`` (an exception: the API unreachable)."""
+
+    answers: list[Any] = []
+    calls: list[dict[str, Any]] = []
+
+    def __init__(self, **kwargs: Any) -> None:
+        pass
+
+    async def __aenter__(self) -> FakeSession:
+        return self
+
+    async def __aexit__(self, *args: Any) -> None:
+        return None
+
+    def post(self, url: str, json: Any, headers: dict[str, str]) -> FakeAnswer:
+        FakeSession.calls.append({"url": url, "json": json, "headers": headers})
+        answer = FakeSession.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+def graph(code: int) -> dict[str, Any]:
+    return {"error": {"code": code, "type": "OAuthException", "message": "Nachricht mit Text"}}
+
+
+@pytest.mark.parametrize(
+    ("answers", "delivered", "attempts", "logged"),
+    [
+        ([FakeAnswer(200, {})], True, 1, None),
+        ([FakeAnswer(429, graph(130429)), FakeAnswer(200, {})], True, 2, "code 130429"),
+        ([FakeAnswer(400, graph(131056)), FakeAnswer(200, {})], True, 2, "code 131056"),
+        ([FakeAnswer(503, None), FakeAnswer(500, None), FakeAnswer(200, {})], True, 3, "status 503"),
+        ([aiohttp.ClientConnectionError("down"), FakeAnswer(200, {})], True, 2,
+         "unreachable"),
+        ([FakeAnswer(401, graph(190))], False, 1, "renew WHATSAPP_ACCESS_TOKEN"),
+        ([FakeAnswer(400, graph(100))], False, 1, "code 100"),  # a malformed request: not retried
+        ([FakeAnswer(429, graph(130429))] * 4, False, 4, "given up"),
+    ],
+)  # fmt: skip
+def test_post_retries_where_meta_allows_it(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+    answers: list[Any], delivered: bool, attempts: int, logged: str | None,
+) -> None:  # fmt: skip
+    from channels import whatsapp
+
+    sleeps: list[float] = []
+
+    async def no_sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+
+    monkeypatch.setattr(whatsapp.aiohttp, "ClientSession", FakeSession)
+    monkeypatch.setattr(whatsapp.asyncio, "sleep", no_sleep)
+    FakeSession.answers, FakeSession.calls = list(answers), []
+    out = whatsapp.WhatsAppOutput("token-xyz", "1098", "http://graph.invalid/v21.0")
+    text = wa.text_message(NUMBER, "Geheimer Text")
+    assert asyncio.run(out.post(text)) is delivered
+    assert len(FakeSession.calls) == attempts
+    assert FakeSession.calls[0]["url"] == "http://graph.invalid/v21.0/1098/messages"
+    assert FakeSession.calls[0]["headers"] == {"Authorization": "Bearer token-xyz"}
+    assert sleeps == [whatsapp.RETRY_FIRST_S * 2**i for i in range(len(sleeps))]  # backoff doubles
+    if logged:
+        assert logged in caplog.text
+    for secret in ("Geheimer Text", NUMBER, "token-xyz", "Nachricht mit Text"):
+        assert secret not in caplog.text
+
+
+def test_retry_after_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
+    from channels import whatsapp
+
+    sleeps: list[float] = []
+
+    async def no_sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+
+    monkeypatch.setattr(whatsapp.aiohttp, "ClientSession", FakeSession)
+    monkeypatch.setattr(whatsapp.asyncio, "sleep", no_sleep)
+    FakeSession.answers = [FakeAnswer(429, graph(130429), {"Retry-After": "7"}), FakeAnswer(200, {})]
+    FakeSession.calls = []
+    out = whatsapp.WhatsAppOutput("t", "1", None)
+    assert asyncio.run(out.post(wa.text_message(NUMBER, "x"))) and sleeps == [7.0]
+    assert out.url == f"{whatsapp.DEFAULT_API_URL}/1/messages"
+
+
+def test_whatsapp_variables_reach_the_servers_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ops.services import environment
+
+    monkeypatch.setenv("WHATSAPP_ACCESS_TOKEN", "from-the-shell")
+    assert "WHATSAPP_ACCESS_TOKEN" not in environment()
+    assert environment(messengers=True)["WHATSAPP_ACCESS_TOKEN"] == "from-the-shell"
+    assert environment({"WHATSAPP_ACCESS_TOKEN": "given"})["WHATSAPP_ACCESS_TOKEN"] == "given"
