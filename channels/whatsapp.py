@@ -45,7 +45,7 @@ from channels.ratings import RatedOutput
 from pipeline import feedback
 
 logger = logging.getLogger(__name__)
-DEFAULT_API_URL = "https://graph.facebook.com/v21.0"
+DEFAULT_API_URL = "https://graph.facebook.com/v26.0"  # Meta's Graph API version current in December 2026
 # Retried: rate limits (throughput 130429, too many messages to one user 131056), Meta's "temporarily
 # unavailable" (1, 2, 131000 with a 5xx); not retried: an expired or revoked token (190) and the rest.
 RETRIED_CODES = {1, 2, 4, 80007, 130429, 131000, 131056}
