@@ -9,7 +9,10 @@
   tapped quick reply sends its payload back as the next message;
 - the Graph API base URL is configurable (a fake Graph API on loopback in the tests);
 - every answer that may be rated gets two quick replies "👍 Hilfreich / 👎 Nicht hilfreich"
-  (channels/ratings.py); a tapped rating is stored (pipeline/feedback.py) and never reaches the NLU.
+  (channels/ratings.py); a tapped rating is stored (pipeline/feedback.py) and never reaches the NLU;
+- the page-scoped id never becomes the conversation id: a keyed hash of it does
+  (channels/pseudonyms.py); a message of a type not handled is dropped with a log line without it
+  (Rasa's connector logged the whole message).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from rasa.core.channels.facebook import FacebookInput, Messenger, MessengerBot
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from channels.pseudonyms import pseudonymise
 from channels.ratings import RatedOutput
 from pipeline import feedback
 
@@ -79,15 +83,25 @@ class ConfigurableMessenger(Messenger):
         payload = str(((message.get("message") or {}).get("quick_reply") or {}).get("payload") or "")
         rating = feedback.from_button(payload)
         if rating is None:
+            if not self.handled(message):
+                logger.warning("Facebook message of a type not handled ignored")
+                return None
             return await super().message(message, metadata)
         out_channel = QuickReplyMessengerBot(self.client)
         user_msg = UserMessage(payload, out_channel, self.get_user_id(), input_channel=self.name())
-        await feedback.answer_button(self.agent, user_msg, rating)
+        await feedback.answer_button(self.agent, pseudonymise(user_msg, self.name()), rating)
+
+    def handled(self, message: dict[str, Any]) -> bool:
+        """A message Rasa's connector takes (else it logs the whole message, sender id and all)."""
+        checks = (self._is_quick_reply_message, self._is_user_message, self._is_audio_message,
+                  self._is_image_message, self._is_video_message, self._is_file_message)  # fmt: skip
+        return any(check(message) for check in checks)
 
     async def _handle_user_message(self, text: str, sender_id: str, metadata: dict | None) -> None:
         out_channel = QuickReplyMessengerBot(self.client)
         await out_channel.send_action(sender_id, sender_action="mark_seen")
         user_msg = UserMessage(text, out_channel, sender_id, input_channel=self.name(), metadata=metadata)
+        user_msg = pseudonymise(user_msg, self.name())
         await out_channel.send_action(sender_id, sender_action="typing_on")
         try:
             await self.on_new_message(user_msg)

@@ -13,7 +13,8 @@ Differences to ``rasa.core.channels.telegram.TelegramInput``:
 - ``/start`` becomes the greeting, long answers are split to Telegram's 4096 characters, and
   buttons become an inline keyboard whose callback data stays within Telegram's 64 bytes;
 - every answer that may be rated gets a row "👍 Hilfreich / 👎 Nicht hilfreich" (channels/ratings.py);
-  a pressed rating button is stored (pipeline/feedback.py) and never reaches the NLU.
+  a pressed rating button is stored (pipeline/feedback.py) and never reaches the NLU;
+- the chat id never becomes the conversation id: a keyed hash of it does (channels/pseudonyms.py).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from rasa.core.channels.telegram import TelegramInput, TelegramOutput
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from channels.pseudonyms import pseudonymise
 from channels.ratings import RatedOutput
 from pipeline import feedback
 
@@ -129,6 +131,7 @@ class SecureTelegramInput(TelegramInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         async def handle(message: UserMessage) -> Any:
+            message = pseudonymise(message, self.name())
             if (message.text or "").strip() in ("/start", "/start@" + str(self.verify)):
                 message.text = GREETING
             rating = feedback.from_button((message.text or "").strip())

@@ -50,7 +50,9 @@ def environment(extra: dict[str, str] | None = None, messengers: bool = False, r
     project (``root``: another checkout's code for the benchmark's before-and-after) on the path;
     the messenger variables of this environment only with ``messengers`` (`make run`), else only
     those given in ``extra``."""
-    base = {k: v for k, v in os.environ.items() if messengers or not k.startswith(("TELEGRAM_", "FACEBOOK_"))}
+    base = {
+        k: v for k, v in os.environ.items() if messengers or not k.startswith(("TELEGRAM_", "FACEBOOK_", "WHATSAPP_"))
+    }
     return {
         "SANIC_ACCESS_LOG": "false",
         **base,

@@ -71,10 +71,17 @@ def test_log_records_are_masked_by_the_installed_record_factory(monkeypatch: pyt
     [
         ({}, "channels on: rest, socketio; off: telegram (not set: TELEGRAM_ACCESS_TOKEN, TELEGRAM_BOT_NAME, "
              "TELEGRAM_WEBHOOK_URL, TELEGRAM_SECRET_TOKEN); facebook (not set: FACEBOOK_VERIFY_TOKEN, "
-             "FACEBOOK_APP_SECRET, FACEBOOK_PAGE_ACCESS_TOKEN)"),
+             "FACEBOOK_APP_SECRET, FACEBOOK_PAGE_ACCESS_TOKEN); whatsapp (not set: WHATSAPP_ACCESS_TOKEN, "
+             "WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN, WHATSAPP_PHONE_NUMBER_ID)"),
         ({"TELEGRAM_ACCESS_TOKEN": "t", "TELEGRAM_BOT_NAME": "b", "TELEGRAM_WEBHOOK_URL": "https://x",
           "TELEGRAM_SECRET_TOKEN": "s", "FACEBOOK_APP_SECRET": "a"},
          "channels on: rest, socketio, telegram; off: facebook (not set: FACEBOOK_VERIFY_TOKEN, "
+         "FACEBOOK_PAGE_ACCESS_TOKEN); whatsapp (not set: WHATSAPP_ACCESS_TOKEN, WHATSAPP_APP_SECRET, "
+         "WHATSAPP_VERIFY_TOKEN, WHATSAPP_PHONE_NUMBER_ID)"),
+        ({"WHATSAPP_ACCESS_TOKEN": "t", "WHATSAPP_APP_SECRET": "a", "WHATSAPP_VERIFY_TOKEN": "v",
+          "WHATSAPP_PHONE_NUMBER_ID": "1", "FACEBOOK_APP_SECRET": "a"},
+         "channels on: rest, socketio, whatsapp; off: telegram (not set: TELEGRAM_ACCESS_TOKEN, TELEGRAM_BOT_NAME, "
+         "TELEGRAM_WEBHOOK_URL, TELEGRAM_SECRET_TOKEN); facebook (not set: FACEBOOK_VERIFY_TOKEN, "
          "FACEBOOK_PAGE_ACCESS_TOKEN)"),
     ],
 )  # fmt: skip

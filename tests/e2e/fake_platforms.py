@@ -1,4 +1,5 @@
-"""A fake Telegram Bot API and Facebook Graph send API on loopback that records what the bot sends."""
+"""A fake Telegram Bot API, Facebook Graph send API and WhatsApp Cloud API on loopback that records
+what the bot sends (WhatsApp: every request, with its Authorization header)."""
 
 from __future__ import annotations
 
@@ -21,11 +22,26 @@ def telegram_env(url: str, bot: str, token: str, secret: str) -> dict[str, str]:
     }
 
 
+def whatsapp_env(url: str, token: str, secret: str, verify: str, phone_number_id: str) -> dict[str, str]:
+    """The environment that turns the WhatsApp channel on against the fake Graph API at ``url``."""
+    return {
+        "WHATSAPP_ACCESS_TOKEN": token,
+        "WHATSAPP_APP_SECRET": secret,
+        "WHATSAPP_VERIFY_TOKEN": verify,
+        "WHATSAPP_PHONE_NUMBER_ID": phone_number_id,
+        "WHATSAPP_API_URL": url + "/wa/v21.0",
+        "WHATSAPP_RETRY_S": "0.2",
+    }
+
+
 class FakePlatforms:
     def __init__(self, bot_username: str) -> None:
         self.bot_username = bot_username
         self.telegram: list[dict[str, Any]] = []  # {"method", "token", "params"}
         self.facebook: list[dict[str, Any]] = []  # {"access_token", "body"}
+        self.whatsapp: list[dict[str, Any]] = []  # {"path", "authorization", "body", "status"}
+        # the answers to the next WhatsApp requests instead of success: (HTTP status, JSON body)
+        self.whatsapp_failures: list[tuple[int, dict[str, Any]]] = []
         self.set_webhook_failures = 0  # setWebhook calls still to be refused (Telegram's 502)
         self.lock = threading.Lock()
         fake = self
@@ -40,6 +56,10 @@ class FakePlatforms:
                 if url.path.startswith("/bot"):
                     token, _, method = url.path[len("/bot") :].partition("/")
                     self.reply(fake.on_telegram(token, method, self.params(raw)))
+                elif url.path.startswith("/wa/"):
+                    auth = self.headers.get("Authorization", "")
+                    status, body = fake.on_whatsapp(url.path, auth, json.loads(raw or b"{}"))
+                    self.reply(body, status)
                 elif url.path.rstrip("/").endswith("/me/messages"):
                     token = parse_qs(url.query).get("access_token", [""])[0]
                     self.reply(fake.on_facebook(token, json.loads(raw or b"{}")))
@@ -52,9 +72,9 @@ class FakePlatforms:
                     return dict(json.loads(raw or b"{}"))
                 return {k: v[0] for k, v in parse_qs(raw.decode("utf-8")).items()}
 
-            def reply(self, body: dict[str, Any]) -> None:
+            def reply(self, body: dict[str, Any], status: int | None = None) -> None:
                 data = json.dumps(body).encode()
-                self.send_response(int(body.get("error_code", 200)))
+                self.send_response(status or int(body.get("error_code", 200)))
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -82,6 +102,21 @@ class FakePlatforms:
         with self.lock:
             self.facebook.append({"access_token": token, "body": body})
         return {"recipient_id": body.get("recipient", {}).get("id"), "message_id": f"mid.{len(self.facebook)}"}
+
+    def on_whatsapp(self, path: str, authorization: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        with self.lock:
+            status, answer = self.whatsapp_failures.pop(0) if self.whatsapp_failures else (200, {})
+            self.whatsapp.append({"path": path, "authorization": authorization, "body": body, "status": status})
+            count = len(self.whatsapp)
+        if status != 200:
+            return status, answer
+        contact = {"input": body.get("to"), "wa_id": body.get("to")}
+        return 200, {"messaging_product": "whatsapp", "contacts": [contact], "messages": [{"id": f"wamid.out{count}"}]}
+
+    def whatsapp_sent(self, to: str) -> list[dict[str, Any]]:
+        """The messages the platform took for ``to`` (refused attempts left out)."""
+        with self.lock:
+            return [c["body"] for c in self.whatsapp if c["body"].get("to") == to and c["status"] == 200]
 
     def telegram_sent(self, chat_id: int) -> list[dict[str, Any]]:
         with self.lock:
