@@ -24,7 +24,7 @@ from base.paths import BUILD
 
 SECRETS_HOME = BUILD / "secrets"
 # The secrets generated when unset; each is listed in .env.example.
-GENERATED = ("SOCKET_SESSION_SECRET",)
+GENERATED = ("SOCKET_SESSION_SECRET", "MESSENGER_ID_SECRET")
 SECRET_NAME = re.compile(r"(TOKEN|SECRET|PASSWORD|_KEY)$")
 MIN_MASKED_CHARS = 6  # shorter values ("1", "true") would mask ordinary words
 MASK = "***"

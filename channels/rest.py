@@ -6,7 +6,8 @@ instead of an exception inside Rasa. Configured in credentials.yml as
   is not processed).
 - ``sender`` is required: 1 to 64 letters, digits, "-" or "_", with at least one letter. A missing
   sender would put everyone into one shared conversation; a number could be the id of a Telegram
-  or Facebook user's conversation.
+  or Facebook user's conversation. A sender named like a messenger's conversation
+  (``telegram-…``, ``facebook-…``, ``whatsapp-…``: channels/pseudonyms.py) is refused too.
 - ``input_channel`` of the body is ignored (the channel is "rest"); ``metadata`` is passed on as
   received when it is an object; the input gate keeps only a supported language code of it
   (pipeline/gate.py ``kept_metadata``).
@@ -31,7 +32,7 @@ from sanic.request import Request
 from base import metrics
 from pipeline.rate_limit import PER_ADDRESS_DEFAULT, from_env
 
-SENDER = re.compile(r"(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{1,64}")
+SENDER = re.compile(r"(?=[A-Za-z0-9_-]*[A-Za-z])(?!(?i:telegram|facebook|whatsapp)-)[A-Za-z0-9_-]{1,64}")
 
 
 class UnsupportedMediaType(SanicException):
@@ -56,7 +57,9 @@ class CheckedRestInput(RestInput):
     async def _extract_sender(self, request: Request) -> str | None:
         sender = body(request).get("sender")
         if not isinstance(sender, str) or not SENDER.fullmatch(sender):
-            raise InvalidUsage("'sender' must be 1-64 letters, digits, '-' or '_', with a letter.")
+            raise InvalidUsage(
+                "'sender' must be 1-64 letters, digits, '-' or '_', with a letter, and not a messenger's name."
+            )
         return sender
 
     def _extract_message(self, request: Request) -> str:

@@ -50,7 +50,7 @@ def test_bad_input_gets_a_clear_answer(servers: Servers, message: str, expected:
 
 NOT_JSON = "Failed when parsing body as json"  # Sanic's own answer
 NOT_AN_OBJECT = "The body must be a JSON object with 'sender' and 'message'."
-BAD_SENDER = "'sender' must be 1-64 letters, digits, '-' or '_', with a letter."
+BAD_SENDER = "'sender' must be 1-64 letters, digits, '-' or '_', with a letter, and not a messenger's name."
 BAD_MESSAGE = "'message' must be a string."
 
 
@@ -152,8 +152,11 @@ def test_slash_messages_metadata_and_entities_keep_no_personal_data(servers: Ser
         ({"sender": "123456789", "message": "Hallo"}, 400),  # could be a Telegram chat id
         ({"sender": "x" * 40_000, "message": "Hallo"}, 400),
         ({"sender": "a b/c", "message": "Hallo"}, 400),
+        ({"sender": "whatsapp-0123456789abcdef", "message": "Hallo"}, 400),  # a messenger's conversation
+        ({"sender": "Telegram-4711abc", "message": "Hallo"}, 400),
+        ({"sender": "test-whatsapp-1", "message": "Hallo"}, 200),
     ],
-    ids=["missing", "empty", "numeric", "40000-chars", "odd-characters"],
+    ids=["missing", "empty", "numeric", "40000-chars", "odd-characters", "whatsapp", "telegram", "test-prefix"],
 )
 def test_sender_ids_are_checked(servers: Servers, body: dict, status: int) -> None:
     assert post(servers, body).status_code == status
