@@ -5,6 +5,9 @@ the next start, and the database found by `make report`/`make purge` without rea
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import os
 import signal
 import subprocess
@@ -22,10 +25,11 @@ from ops.cluster import Cluster, running_cluster
 from ops.postgres import create_database, create_events_database, create_user, prepare_postgres, start_postgres
 from ops.services import free_port
 from pipeline.rate_limit import NO_RATE_LIMITS
-from tests.e2e.fake_platforms import FakePlatforms, telegram_env, wait_for
+from tests.e2e.fake_platforms import FakePlatforms, telegram_env, wait_for, whatsapp_env
 
 pytestmark = pytest.mark.cluster
 BOT, TOKEN, SECRET = "cluster_test_bot", "4242:cluster-token-for-tests", "cluster-secret-for-tests"
+WA_TOKEN, WA_SECRET, WA_VERIFY, PHONE_ID = "wa-token-cluster", "wa-secret-cluster", "wa-verify-cluster", "1234567"
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +43,8 @@ def fake() -> Iterator[FakePlatforms]:
 def cluster(tmp_path_factory: pytest.TempPathFactory, fake: FakePlatforms) -> Iterator[Cluster]:
     if not MODEL.is_file():
         pytest.fail(f"{MODEL} missing: run `make train`")
-    env = {**NO_RATE_LIMITS, **telegram_env(fake.url, BOT, TOKEN, SECRET)}
+    env = {**NO_RATE_LIMITS, **telegram_env(fake.url, BOT, TOKEN, SECRET),
+           **whatsapp_env(fake.url, WA_TOKEN, WA_SECRET, WA_VERIFY, PHONE_ID)}  # fmt: skip
     work = tmp_path_factory.mktemp("service")
     with running_cluster(work, port=free_port(), instances=2, extra_env=env, db_port=free_port(), supervise=True) as c:
         yield c
@@ -69,6 +74,25 @@ def test_telegram_is_served_by_the_cluster_from_the_same_variables(cluster: Clus
                       headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}, timeout=60)  # fmt: skip
     assert r.status_code == 200
     assert wait_for(lambda: fake.telegram_sent(5150), 30)
+
+
+def test_whatsapp_is_served_through_nginx(cluster: Cluster, fake: FakePlatforms) -> None:
+    number = "4915199887766"
+    message = {"from": number, "id": "wamid.cluster1", "timestamp": str(int(time.time())), "type": "text",
+               "text": {"body": "Wie viele kommunale Jobcenter gibt es?"}}  # fmt: skip
+    value = {"messaging_product": "whatsapp", "metadata": {"phone_number_id": PHONE_ID}, "messages": [message],
+             "contacts": [{"profile": {"name": "Test"}, "wa_id": number}]}  # fmt: skip
+    change = {"field": "messages", "value": value}
+    body = json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "WABA", "changes": [change]}]}).encode()
+    signature = "sha256=" + hmac.new(WA_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    r = requests.post(f"{cluster.url}/webhooks/whatsapp/webhook", data=body, timeout=60,
+                      headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature})  # fmt: skip
+    assert r.status_code == 200
+    sent = wait_for(lambda: fake.whatsapp_sent(number), 30)
+    assert sent and "104" in json.dumps(sent, ensure_ascii=False)
+    challenge = requests.get(f"{cluster.url}/webhooks/whatsapp/webhook", timeout=10, params={
+        "hub.mode": "subscribe", "hub.verify_token": WA_VERIFY, "hub.challenge": "4711"})  # fmt: skip
+    assert challenge.status_code == 200 and challenge.text == "4711"
 
 
 def test_a_killed_instance_is_started_again_and_health_says_so_meanwhile(cluster: Cluster) -> None:
