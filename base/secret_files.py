@@ -32,14 +32,17 @@ MASK = "***"
 URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^\s:/@]*:)(?P<password>[^\s@]+)(?=@)", re.IGNORECASE)
 
 
-def persistent_secret(name: str, home: Path = SECRETS_HOME, env: Mapping[str, str] = os.environ) -> str:
-    """``name`` from the environment when set; else the value in ``home/name``, generated on first
-    use (exclusive create, mode 0600: two processes starting at once read the same value)."""
+def persistent_secret(
+    name: str, home: Path = SECRETS_HOME, env: Mapping[str, str] = os.environ, filename: str | None = None
+) -> str:
+    """``name`` from the environment when set; else the value in ``home/name`` (or ``filename``),
+    generated on first use (exclusive create, mode 0600: two processes starting at once read the
+    same value)."""
     if env.get(name):
         return env[name]
     home.mkdir(parents=True, exist_ok=True)
     home.chmod(0o700)
-    path = home / name
+    path = home / (filename or name)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

@@ -202,22 +202,17 @@ def make_server(model: Path = MODEL, port: int = PORT, pull_interval: float = PU
 def wait_for_model_server(endpoints: Path, timeout: float = 60) -> None:
     """`make run` starts this server and Rasa together: Rasa pulls its first model as it starts
     (endpoints.yml ``models``), and without an answer it would start with none."""
-    import requests
     import yaml
 
     url = (yaml.safe_load(endpoints.read_text(encoding="utf-8")).get("models") or {}).get("url")
     if not url:
         return
-    workers = url.split("/models/")[0] + "/workers"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(workers, timeout=1).ok:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.25)
-    raise SystemExit(f"no model server at {url} after {timeout:.0f} s (Procfile: model_server)")
+    from ops.services import wait_until
+
+    try:
+        wait_until(url.split("/models/")[0] + "/workers", None, timeout)
+    except TimeoutError:
+        raise SystemExit(f"no model server at {url} after {timeout:.0f} s (Procfile: model_server)") from None
 
 
 def main() -> None:

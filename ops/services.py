@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import shutil
 import socket
 import subprocess
@@ -26,6 +25,7 @@ from typing import Any
 import yaml
 
 from base.paths import BUILD, MODEL, ROOT
+from base.secret_files import persistent_secret
 from ops import metrics
 from ops.model_server import PULL_SECONDS, wait_for_model_server
 
@@ -73,22 +73,7 @@ def private_folder(path: Path) -> Path:
 def redis_password() -> str:
     """``REDIS_PASSWORD`` when set, else the generated one in ``REDIS_HOME/password`` (mode 0600,
     made on first use): Redis requires it, Rasa's lock store sends it (endpoints.yml)."""
-    if os.environ.get("REDIS_PASSWORD"):
-        return os.environ["REDIS_PASSWORD"]
-    path = private_folder(REDIS_HOME) / "password"
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(secrets.token_hex(32))
-    for _ in range(50):  # another process may be writing it right now
-        password = path.read_text(encoding="utf-8").strip()
-        if password:
-            return password
-        time.sleep(0.05)
-    raise RuntimeError(f"{path} is empty")
+    return persistent_secret("REDIS_PASSWORD", REDIS_HOME, filename="password")
 
 
 def redis_environment(
@@ -201,12 +186,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_until(url: str, proc: subprocess.Popen, timeout: float) -> None:
+def wait_until(url: str, proc: subprocess.Popen | None, timeout: float) -> None:
+    """Until ``url`` answers 200; ``proc`` (when given) must not exit meanwhile."""
     import requests
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if proc.poll() is not None:
+        if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"{proc.args!r} exited with {proc.returncode}")
         try:
             if requests.get(url, timeout=1).ok:
