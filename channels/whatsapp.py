@@ -11,7 +11,8 @@ ones and configured only from the environment (credentials.yml): ``WHATSAPP_ACCE
   secret>`` (else 403, nothing processed). Texts and tapped buttons (reply buttons, list rows) go
   to the assistant; a picture, voice message, location, sticker or reaction gets a short answer that
   only text is understood; statuses (sent, delivered, read) are acknowledged. A message id seen
-  before is ignored (Meta retries a webhook it thinks failed).
+  before is ignored (Meta retries a webhook it thinks failed), by every worker and instance when
+  the lock store is Redis (``SeenIds``).
 - The sender's phone number never becomes the conversation id (channels/pseudonyms.py).
 - Replies: texts in messages of 4,096 characters; buttons as reply buttons or a list
   (channels/whatsapp_messages.py); every answer that may be rated with "👍 Hilfreich / 👎 Nicht
@@ -26,6 +27,7 @@ ones and configured only from the environment (credentials.yml): ``WHATSAPP_ACCE
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import hmac
 import logging
 import os
@@ -54,7 +56,8 @@ RETRY_FIRST_S = float(os.environ.get("WHATSAPP_RETRY_S", "1"))
 RETRY_AFTER_MAX_S = 30.0
 ATTEMPTS = 4
 TIMEOUT_S = 15.0
-SEEN_IDS = 10_000  # message ids remembered against Meta's retries (per process)
+SEEN_IDS = 10_000  # message ids remembered against Meta's retries (per process, without Redis)
+SEEN_TTL_S = 24 * 3600  # in Redis: a retry comes within hours
 
 
 class WhatsAppOutput(RatedOutput, OutputChannel):
@@ -148,13 +151,22 @@ def seconds(value: str | None) -> float | None:
 
 
 class SeenIds:
-    """The latest ``size`` message ids, oldest forgotten first."""
+    """Message ids seen before: in the lock store's Redis when there is one (shared by every worker
+    and every instance of the cluster, so Meta's retry is ignored whichever one it reaches; a hash of
+    the id, kept ``SEEN_TTL_S``), else the latest ``size`` ids of this process."""
 
     def __init__(self, size: int = SEEN_IDS) -> None:
         self.size = size
         self.ids: OrderedDict[str, None] = OrderedDict()
 
-    def first_time(self, message_id: str) -> bool:
+    def first_time(self, message_id: str, lock_store: Any = None) -> bool:
+        red = getattr(lock_store, "red", None)  # stores/lock_store.py: Rasa's Redis client
+        if red is not None:
+            key = "whatsapp-seen:" + hashlib.sha256(message_id.encode()).hexdigest()[:32]
+            try:
+                return bool(red.set(key, 1, nx=True, ex=SEEN_TTL_S))
+            except Exception as error:  # Redis unreachable: this process's memory
+                logger.warning("WhatsApp message ids checked in this process only: %s", type(error).__name__)
         if message_id in self.ids:
             return False
         self.ids[message_id] = None
@@ -228,7 +240,7 @@ class WhatsAppInput(InputChannel):
                 return response.text("bad request", status=400)
             agent = getattr(request.app.ctx, "agent", None)
             for message in wa.inbound(body, self.phone_number_id):
-                if not self.seen.first_time(message.message_id):
+                if not self.seen.first_time(message.message_id, getattr(agent, "lock_store", None)):
                     logger.info("WhatsApp message seen before ignored (Meta's retry)")
                     continue
                 try:

@@ -219,6 +219,41 @@ def test_graph_error(data: Any, expected: tuple[int | None, str]) -> None:
     assert wa.graph_error(data) == expected
 
 
+class FakeRedis:
+    """SET NX EX as Redis does it, for the lock store's client (stores/lock_store.py ``red``)."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.keys: dict[str, int] = {}
+        self.fail = fail
+
+    def set(self, key: str, value: int, nx: bool = False, ex: int | None = None) -> bool | None:
+        if self.fail:
+            raise ConnectionError("down")
+        assert nx and ex and ex >= 3600
+        if key in self.keys:
+            return None
+        self.keys[key] = value
+        return True
+
+
+def test_message_ids_are_shared_through_the_lock_stores_redis_by_every_worker() -> None:
+    class LockStore:
+        red = FakeRedis()
+
+    one, other = SeenIds(), SeenIds()  # two workers or two instances
+    assert one.first_time("wamid.ABC", LockStore()) and not other.first_time("wamid.ABC", LockStore())
+    assert all("wamid" not in key for key in LockStore.red.keys)  # a hash of the id, not the id
+
+
+def test_without_redis_a_worker_remembers_ids_itself() -> None:
+    class Down:
+        red = FakeRedis(fail=True)
+
+    seen = SeenIds()
+    assert seen.first_time("wamid.X", Down()) and not seen.first_time("wamid.X", Down())
+    assert seen.first_time("wamid.Y", None) and not seen.first_time("wamid.Y", None)
+
+
 def test_message_ids_seen_before_are_ignored_and_old_ones_forgotten() -> None:
     seen = SeenIds(size=2)
     assert seen.first_time("a") and not seen.first_time("a")
