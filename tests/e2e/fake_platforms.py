@@ -22,6 +22,12 @@ def telegram_env(url: str, bot: str, token: str, secret: str) -> dict[str, str]:
     }
 
 
+def facebook_env(url: str, verify: str, secret: str, token: str) -> dict[str, str]:
+    """The environment that turns Rasa's Facebook channel on against the fake Graph API at ``url``."""
+    return {"FACEBOOK_VERIFY_TOKEN": verify, "FACEBOOK_APP_SECRET": secret, "FACEBOOK_PAGE_ACCESS_TOKEN": token,
+            "FACEBOOK_GRAPH_URL": url + "/graph"}  # fmt: skip
+
+
 def whatsapp_env(url: str, token: str, secret: str, verify: str, phone_number_id: str) -> dict[str, str]:
     """The environment that turns the WhatsApp channel on against the fake Graph API at ``url``."""
     return {

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.e2e.fake_platforms import FakePlatforms, telegram_env, wait_for
+from tests.e2e.fake_platforms import FakePlatforms, facebook_env, telegram_env, wait_for
 from tests.e2e.servers import Servers, with_fake_platforms
 
 BOT = "jobcenter_test_bot"
@@ -30,10 +30,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Servers, F
     def env(url: str) -> dict[str, str]:
         return {
             **telegram_env(url, BOT, TG_TOKEN, TG_SECRET),
-            "FACEBOOK_VERIFY_TOKEN": FB_VERIFY,
-            "FACEBOOK_APP_SECRET": FB_SECRET,
-            "FACEBOOK_PAGE_ACCESS_TOKEN": FB_TOKEN,
-            "FACEBOOK_GRAPH_URL": url + "/graph",
+            **facebook_env(url, FB_VERIFY, FB_SECRET, FB_TOKEN),
         }
 
     with with_fake_platforms(tmp_path_factory.mktemp("messengers"), BOT, env) as stack:

@@ -20,7 +20,7 @@ import requests
 
 from base.paths import ROOT
 from channels.pseudonyms import pseudonym
-from tests.e2e.fake_platforms import FakePlatforms, telegram_env, wait_for, whatsapp_env
+from tests.e2e.fake_platforms import FakePlatforms, facebook_env, telegram_env, wait_for, whatsapp_env
 from tests.e2e.servers import Servers, with_fake_platforms
 
 pytestmark = pytest.mark.e2e
@@ -43,10 +43,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Servers, F
         return {
             **whatsapp_env(url, WA_TOKEN, WA_SECRET, WA_VERIFY, PHONE_ID),
             **telegram_env(url, BOT, TG_TOKEN, TG_SECRET),
-            "FACEBOOK_VERIFY_TOKEN": FB_VERIFY,
-            "FACEBOOK_APP_SECRET": FB_SECRET,
-            "FACEBOOK_PAGE_ACCESS_TOKEN": FB_TOKEN,
-            "FACEBOOK_GRAPH_URL": url + "/graph",
+            **facebook_env(url, FB_VERIFY, FB_SECRET, FB_TOKEN),
             "MESSENGER_ID_SECRET": ID_SECRET,
         }
 
