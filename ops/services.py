@@ -29,7 +29,6 @@ from base.secret_files import persistent_secret
 from ops import metrics
 from ops.model_server import PULL_SECONDS, wait_for_model_server
 
-BIN = Path(sys.executable).parent
 PRODUCTION_ENDPOINTS = ROOT / "endpoints.yml"
 ACTIONS_PORT, RASA_PORT, REDIS_PORT, WEB_PORT = 5055, 5005, 6380, 8080
 # One Rasa worker per core, coordinated by the Redis lock store (docs/performance.md).
