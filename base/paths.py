@@ -24,6 +24,9 @@ BACKUPS = ROOT / "backups"
 # find its database without anyone reading a log.
 CLUSTER_HOME = BUILD / "cluster"
 CLUSTER_DB_PORT = 5433
+# Debian's and Ubuntu's PostgreSQL programs that are not on PATH (initdb, pg_ctl): the newest
+# installed version's (15 on Debian 12, 14 on Ubuntu 22.04).
+POSTGRES_VERSIONS = Path("/usr/lib/postgresql")
 
 # The event broker's copy of the conversations for the editors' report (SQLite; PostgreSQL database).
 EVENTS_DB = ROOT / "rasa_events.db"
@@ -49,3 +52,15 @@ def local_cluster_database_url(home: Path = CLUSTER_HOME) -> str:
     number = port.read_text(encoding="utf-8").strip() if port.is_file() else ""
     number = number or os.environ.get("CLUSTER_DB_PORT", str(CLUSTER_DB_PORT))
     return f"postgresql://rasa:{password.read_text(encoding='utf-8').strip()}@127.0.0.1:{number}/rasa"
+
+
+def postgres_program(name: str) -> str:
+    """A PostgreSQL program (``pg_ctl``, ``pg_dump``, ...): on PATH, else the newest installed
+    version's, else the bare name (its error then names it)."""
+    import shutil
+
+    found = shutil.which(name)
+    if found:
+        return found
+    versions = [p for p in POSTGRES_VERSIONS.glob(f"*/bin/{name}") if p.parent.parent.name.isdigit()]
+    return str(max(versions, key=lambda p: int(p.parent.parent.name))) if versions else name

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import itertools
 import logging
 import os
 from collections.abc import Awaitable, Callable
@@ -178,7 +179,7 @@ class SecureTelegramInput(TelegramInput):
     async def register_until_done(self) -> None:
         """setWebhook until Telegram takes it (the network or Telegram may be down at start)."""
         delay = WEBHOOK_RETRY_FIRST_S
-        for attempt in range(1, 10_000):
+        for attempt in itertools.count(1):
             try:
                 await self.register_webhook_once()
             except Exception as error:  # offline, refused, a wrong token: keep serving the other channels

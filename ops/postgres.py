@@ -15,27 +15,12 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from base.paths import EVENTS_DATABASE
-
-# Debian's and Ubuntu's server programs are not on PATH: the newest installed version's (15 on
-# Debian 12, 14 on Ubuntu 22.04).
-PG_VERSIONS = Path("/usr/lib/postgresql")
+from base.paths import EVENTS_DATABASE, postgres_program
 
 
 def as_postgres(command: list[str]) -> list[str]:
     """PostgreSQL refuses to run as root: as root, run it as the user Debian's package creates."""
     return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
-
-
-def pg_tool(name: str) -> str:
-    found = shutil.which(name)
-    if found:
-        return found
-    installed = sorted(
-        PG_VERSIONS.glob(f"*/bin/{name}"),
-        key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0,
-    )
-    return str(installed[-1]) if installed else name
 
 
 @dataclass
@@ -55,14 +40,14 @@ class Postgres:
     def ctl(self, *args: str) -> None:
         if os.geteuid() == 0:
             reachable(self.home)
-        command = [pg_tool("pg_ctl"), "-D", str(self.data), "-l", str(self.home / "postgres.log"), *args]
+        command = [postgres_program("pg_ctl"), "-D", str(self.data), "-l", str(self.home / "postgres.log"), *args]
         subprocess.run(as_postgres(command), check=True, stdout=subprocess.DEVNULL)
 
     def running(self) -> bool:
         """``pg_ctl status``: 0 while a server runs on this data directory, 3 when none does."""
         if os.geteuid() == 0:
             reachable(self.home)
-        command = [pg_tool("pg_ctl"), "-D", str(self.data), "status"]
+        command = [postgres_program("pg_ctl"), "-D", str(self.data), "status"]
         quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
         return subprocess.run(as_postgres(command), **quiet).returncode == 0  # type: ignore[call-overload]
 
@@ -116,7 +101,7 @@ def prepare_postgres(home: Path, port: int) -> Postgres:
 
 def create_database(pg: Postgres) -> None:
     """A new data directory (``initdb``); after the start: the user ``rasa`` and its database."""
-    init = [pg_tool("initdb"), "-D", str(pg.data), "-U", "postgres", "--auth-local=peer",
+    init = [postgres_program("initdb"), "-D", str(pg.data), "-U", "postgres", "--auth-local=peer",
             "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8"]  # fmt: skip
     subprocess.run(as_postgres(init), check=True, stdout=subprocess.DEVNULL)
 

@@ -42,12 +42,19 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from base.paths import BACKUPS, CLUSTER_HOME, EVENTS_DB, ROOT, events_database_url, local_cluster_database_url
+from base.paths import (
+    BACKUPS,
+    CLUSTER_HOME,
+    EVENTS_DB,
+    ROOT,
+    events_database_url,
+    local_cluster_database_url,
+    postgres_program,
+)
 from stores.retention import shown
 
 TRACKER_DB = ROOT / "rasa_tracker.db"
 RASA_URL = os.environ.get("RASA_URL", "http://127.0.0.1:5005")
-PG_BIN = Path("/usr/lib/postgresql/15/bin")  # Debian's PostgreSQL (make postgres), as ops/cluster.py
 NAME_FORMAT = "%Y-%m-%dT%H%M%SZ"  # a backup folder's name: its UTC time (make purge reads it: BACKUP_NAME)
 MANIFEST = "manifest.json"
 WAIT_S = 30  # how long the copy waits for a SQLite lock (Rasa's busy timeout, stores/tracker_store.py)
@@ -158,9 +165,6 @@ def restore_sqlite(copy: Path, target: Path) -> None:
 
 
 # ---- PostgreSQL ---------------------------------------------------------------------------------
-def pg_tool(name: str) -> str:
-    found = shutil.which(name)
-    return found if found else str(PG_BIN / name)
 
 
 def pg_environment(url: str) -> dict[str, str]:
@@ -201,7 +205,7 @@ def run_pg(command: list[str], url: str, what: str) -> None:
 
 
 def backup_postgres(url: str, target: Path) -> None:
-    run_pg([pg_tool("pg_dump"), "-Fc", "-f", str(target)], url, "pg_dump")
+    run_pg([postgres_program("pg_dump"), "-Fc", "-f", str(target)], url, "pg_dump")
     target.chmod(0o600)
 
 
@@ -209,7 +213,7 @@ def restore_postgres(dump: Path, url: str) -> None:
     """Tables dropped and made again from the dump, in one transaction: a failed restore leaves
     the database as it was."""
     database = pg_environment(url)["PGDATABASE"]
-    command = [pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
+    command = [postgres_program("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
                "--exit-on-error", "-d", database, str(dump)]  # fmt: skip
     run_pg(command, url, "pg_restore")
 

@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 from base.paths import BACKUPS, CLUSTER_HOME, REPORTS, events_database_url, local_cluster_database_url
+from base.secret_files import mask
 
 DEFAULT_DAYS = int(os.environ.get("RETENTION_DAYS", "30"))
 
@@ -153,11 +154,7 @@ def purge_backups(folder: Path, days: float, now: float | None = None) -> int:
 def shown(db: str | Path) -> str:
     """A store as the output may name it: a database URL without its password (purge runs from
     cron; its output lands in mail or the journal)."""
-    if str(db).startswith("postgresql"):
-        from sqlalchemy.engine import make_url
-
-        return make_url(str(db)).render_as_string(hide_password=True)
-    return str(db)
+    return mask(str(db))
 
 
 def main() -> None:
